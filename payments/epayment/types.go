@@ -1,0 +1,236 @@
+// Package epayment is the Vipps MobilePay ePayment API as Kasse uses it: the wire
+// types of ../testdata/vipps/epayment.v1.yaml and a client that sends them.
+//
+// The simulator (payments/sim) answers with these same types, so the till and the
+// simulator can never drift apart without a contract test failing.
+package epayment
+
+import "time"
+
+// Currency is an ISO 4217 code the API accepts.
+type Currency string
+
+// Currencies of the three markets.
+const (
+	NOK Currency = "NOK"
+	DKK Currency = "DKK"
+	EUR Currency = "EUR"
+)
+
+// Amount is a sum in minor units (øre, cents). Money is never a float.
+type Amount struct {
+	Currency Currency `json:"currency"`
+	Value    int64    `json:"value"`
+}
+
+// State is the state of a payment as the API reports it.
+type State string
+
+// Payment states. Every state but Created is final.
+const (
+	StateCreated    State = "CREATED"
+	StateAuthorized State = "AUTHORIZED"
+	StateAborted    State = "ABORTED"
+	StateExpired    State = "EXPIRED"
+	StateTerminated State = "TERMINATED"
+)
+
+// EventName names one entry of a payment's event log and of a webhook.
+type EventName string
+
+// Event names of the payment event log and of ePayment webhooks.
+const (
+	EventCreated    EventName = "CREATED"
+	EventAborted    EventName = "ABORTED"
+	EventExpired    EventName = "EXPIRED"
+	EventCancelled  EventName = "CANCELLED"
+	EventCaptured   EventName = "CAPTURED"
+	EventRefunded   EventName = "REFUNDED"
+	EventAuthorized EventName = "AUTHORIZED"
+	EventTerminated EventName = "TERMINATED"
+)
+
+// User flows.
+const (
+	FlowPushMessage = "PUSH_MESSAGE"
+	FlowQR          = "QR"
+)
+
+// CustomerPresent is the customerInteraction a till must send.
+const CustomerPresent = "CUSTOMER_PRESENT"
+
+// PaymentMethod names how the customer pays; WALLET for in-store.
+type PaymentMethod struct {
+	Type    string `json:"type"`
+	CardBin string `json:"cardBin,omitempty"`
+}
+
+// Customer identifies who is asked to pay. Exactly one field is set.
+type Customer struct {
+	PhoneNumber   string `json:"phoneNumber,omitempty"`
+	PersonalQR    string `json:"personalQr,omitempty"`
+	CustomerToken string `json:"customerToken,omitempty"`
+}
+
+// OrderLine is one line of the receipt (Order Management Receipt schema).
+type OrderLine struct {
+	Name                    string    `json:"name"`
+	ID                      string    `json:"id"`
+	TotalAmount             int64     `json:"totalAmount"`
+	TotalAmountExcludingTax int64     `json:"totalAmountExcludingTax"`
+	TotalTaxAmount          int64     `json:"totalTaxAmount"`
+	TaxPercentage           int       `json:"taxPercentage"`
+	UnitInfo                *UnitInfo `json:"unitInfo,omitempty"`
+	Discount                int64     `json:"discount,omitempty"`
+	IsReturn                bool      `json:"isReturn,omitempty"`
+}
+
+// UnitInfo says how a line's total was made: unit price times quantity.
+type UnitInfo struct {
+	UnitPrice    int64  `json:"unitPrice"`
+	Quantity     string `json:"quantity"`
+	QuantityUnit string `json:"quantityUnit"`
+}
+
+// BottomLine is the receipt's footer: currency and which till made it.
+type BottomLine struct {
+	Currency      Currency `json:"currency"`
+	POSID         string   `json:"posId,omitempty"`
+	ReceiptNumber string   `json:"receiptNumber,omitempty"`
+}
+
+// Receipt is attached to a payment so the customer sees the lines in the app.
+type Receipt struct {
+	OrderLines []OrderLine `json:"orderLines"`
+	BottomLine BottomLine  `json:"bottomLine"`
+}
+
+// CreatePaymentRequest is the body of POST /epayment/v1/payments.
+type CreatePaymentRequest struct {
+	Amount              Amount            `json:"amount"`
+	Customer            *Customer         `json:"customer,omitempty"`
+	CustomerInteraction string            `json:"customerInteraction,omitempty"`
+	PaymentMethod       PaymentMethod     `json:"paymentMethod"`
+	Reference           string            `json:"reference"`
+	UserFlow            string            `json:"userFlow"`
+	ReturnURL           string            `json:"returnUrl,omitempty"`
+	ExpiresAt           string            `json:"expiresAt,omitempty"`
+	PaymentDescription  string            `json:"paymentDescription,omitempty"`
+	Receipt             *Receipt          `json:"receipt,omitempty"`
+	Metadata            map[string]string `json:"metadata,omitempty"`
+	ReceiptURL          string            `json:"receiptUrl,omitempty"`
+}
+
+// CreatePaymentResponse is the 201 answer to createPayment.
+type CreatePaymentResponse struct {
+	Reference   string `json:"reference"`
+	RedirectURL string `json:"redirectUrl,omitempty"`
+}
+
+// Aggregate is the money that has moved on a payment; the only reliable picture
+// after AUTHORIZED.
+type Aggregate struct {
+	AuthorizedAmount Amount `json:"authorizedAmount"`
+	CancelledAmount  Amount `json:"cancelledAmount"`
+	CapturedAmount   Amount `json:"capturedAmount"`
+	RefundedAmount   Amount `json:"refundedAmount"`
+}
+
+// Profile is the user's profile reference; empty unless a scope was asked for.
+type Profile struct {
+	Sub string `json:"sub,omitempty"`
+}
+
+// Payment is the answer to GET /epayment/v1/payments/{reference}.
+type Payment struct {
+	Aggregate     Aggregate         `json:"aggregate"`
+	Amount        Amount            `json:"amount"`
+	State         State             `json:"state"`
+	PaymentMethod PaymentMethod     `json:"paymentMethod"`
+	Profile       Profile           `json:"profile"`
+	PSPReference  string            `json:"pspReference"`
+	Reference     string            `json:"reference"`
+	RedirectURL   string            `json:"redirectUrl,omitempty"`
+	Metadata      map[string]string `json:"metadata,omitempty"`
+}
+
+// ModificationRequest is the body of capture and refund.
+type ModificationRequest struct {
+	ModificationAmount Amount `json:"modificationAmount"`
+}
+
+// CancelRequest is the (live API) body of cancel. With CancelTransactionOnly the
+// API refuses (error 6060) to cancel a payment the customer has already approved,
+// so a cashier's cancel can never silently void a fresh approval.
+type CancelRequest struct {
+	CancelTransactionOnly bool `json:"cancelTransactionOnly"`
+}
+
+// ModificationResponse is the answer to capture, refund and cancel.
+type ModificationResponse struct {
+	Amount       Amount    `json:"amount"`
+	State        State     `json:"state"`
+	Aggregate    Aggregate `json:"aggregate"`
+	PSPReference string    `json:"pspReference"`
+	Reference    string    `json:"reference"`
+}
+
+// PaymentEvent is one entry of GET /epayment/v1/payments/{reference}/events.
+type PaymentEvent struct {
+	Reference      string    `json:"reference"`
+	PSPReference   string    `json:"pspReference"`
+	Name           EventName `json:"name"`
+	Amount         Amount    `json:"amount"`
+	Timestamp      time.Time `json:"timestamp"`
+	IdempotencyKey *string   `json:"idempotencyKey"`
+	Success        bool      `json:"success"`
+}
+
+// ForceApproveRequest is the body of the test environment's approve call.
+type ForceApproveRequest struct {
+	Customer *Customer `json:"customer,omitempty"`
+	Token    string    `json:"token,omitempty"`
+}
+
+// AccessToken is the answer of POST /accesstoken/get. Every value is a string,
+// the numbers included, as the API sends them.
+type AccessToken struct {
+	TokenType    string `json:"token_type"`
+	ExpiresIn    string `json:"expires_in"`
+	ExtExpiresIn string `json:"ext_expires_in"`
+	ExpiresOn    string `json:"expires_on"`
+	NotBefore    string `json:"not_before"`
+	Resource     string `json:"resource"`
+	Token        string `json:"access_token"`
+}
+
+// QRExchangeRequest is the body of POST /qr/v1/exchange.
+type QRExchangeRequest struct {
+	QRCode        string   `json:"qrCode"`
+	RequestedData []string `json:"requestedData,omitempty"`
+}
+
+// QRExchangeResponse is the answer of the personal QR exchange.
+type QRExchangeResponse struct {
+	MSISDN    string `json:"msisdn"`
+	Timestamp int64  `json:"timestamp,omitempty"`
+	Version   string `json:"version"`
+}
+
+// Problem is an RFC 7807 error body, with the live API's extraDetails.
+type Problem struct {
+	Type         string        `json:"type"`
+	Title        string        `json:"title"`
+	Detail       string        `json:"detail,omitempty"`
+	Instance     string        `json:"instance,omitempty"`
+	Status       int           `json:"status"`
+	TraceID      string        `json:"traceId"`
+	ExtraDetails []ExtraDetail `json:"extraDetails,omitempty"`
+}
+
+// ExtraDetail is one name/reason pair of a Problem; name "ErrorCode" carries the
+// Vipps error code.
+type ExtraDetail struct {
+	Name   string `json:"name"`
+	Reason string `json:"reason"`
+}
