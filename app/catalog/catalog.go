@@ -1,0 +1,159 @@
+// Package catalog is the shop's product list: lookup by id and barcode, search,
+// and the categories the product grid shows as tabs.
+package catalog
+
+import (
+	"encoding/json"
+	"fmt"
+	"strings"
+	"unicode"
+)
+
+// Product is one thing the shop sells. Price includes VAT, in minor units.
+type Product struct {
+	ID       string `json:"id"`
+	Name     string `json:"name"`
+	Category string `json:"category"`
+	Price    int64  `json:"price"`
+	VAT      int    `json:"vat"` // percent
+	EAN      string `json:"ean"` // GTIN-13
+	Color    string `json:"color"`
+}
+
+// Catalog is an immutable, indexed product list.
+type Catalog struct {
+	Currency   string
+	categories []string
+	products   []Product
+	byID       map[string]int
+	byEAN      map[string]int
+}
+
+type file struct {
+	Currency   string    `json:"currency"`
+	Categories []string  `json:"categories"`
+	Products   []Product `json:"products"`
+}
+
+// Parse reads a catalog file (JSON) and checks every product: a name, a positive
+// price, a VAT rate the receipt can carry, a valid EAN-13, unique ids and codes.
+func Parse(data []byte) (*Catalog, error) {
+	var f file
+	if err := json.Unmarshal(data, &f); err != nil {
+		return nil, fmt.Errorf("catalog: %w", err)
+	}
+	if f.Currency == "" {
+		return nil, fmt.Errorf("catalog: no currency")
+	}
+	c := &Catalog{Currency: f.Currency, categories: f.Categories, products: f.Products,
+		byID: map[string]int{}, byEAN: map[string]int{}}
+	known := map[string]bool{}
+	for _, cat := range f.Categories {
+		known[cat] = true
+	}
+	for i, p := range f.Products {
+		switch {
+		case p.ID == "" || strings.TrimSpace(p.Name) == "":
+			return nil, fmt.Errorf("catalog: product %d has no id or name", i+1)
+		case p.Price <= 0:
+			return nil, fmt.Errorf("catalog: %s has no price", p.ID)
+		case p.VAT < 0 || p.VAT > 100:
+			return nil, fmt.Errorf("catalog: %s has VAT %d %%", p.ID, p.VAT)
+		case !ValidEAN13(p.EAN):
+			return nil, fmt.Errorf("catalog: %s has an invalid EAN-13 %q", p.ID, p.EAN)
+		case !known[p.Category]:
+			return nil, fmt.Errorf("catalog: %s is in unknown category %q", p.ID, p.Category)
+		}
+		if _, dup := c.byID[p.ID]; dup {
+			return nil, fmt.Errorf("catalog: duplicate id %s", p.ID)
+		}
+		if _, dup := c.byEAN[p.EAN]; dup {
+			return nil, fmt.Errorf("catalog: duplicate EAN %s", p.EAN)
+		}
+		c.byID[p.ID] = i
+		c.byEAN[p.EAN] = i
+	}
+	return c, nil
+}
+
+// ValidEAN13 reports whether s is 13 digits with a correct check digit.
+func ValidEAN13(s string) bool {
+	if len(s) != 13 {
+		return false
+	}
+	sum := 0
+	for i, r := range s {
+		if r < '0' || r > '9' {
+			return false
+		}
+		d := int(r - '0')
+		if i == 12 {
+			return (10-sum%10)%10 == d
+		}
+		if i%2 == 1 {
+			d *= 3
+		}
+		sum += d
+	}
+	return false
+}
+
+// Categories lists the category names in display order.
+func (c *Catalog) Categories() []string { return append([]string(nil), c.categories...) }
+
+// All returns every product in catalog order.
+func (c *Catalog) All() []Product { return append([]Product(nil), c.products...) }
+
+// InCategory returns the products of one category in catalog order.
+func (c *Catalog) InCategory(cat string) []Product {
+	var out []Product
+	for _, p := range c.products {
+		if p.Category == cat {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+// ByID finds a product by its id.
+func (c *Catalog) ByID(id string) (Product, bool) {
+	i, ok := c.byID[id]
+	if !ok {
+		return Product{}, false
+	}
+	return c.products[i], true
+}
+
+// ByEAN finds a product by its GTIN-13 (EAN-8 and UPC-A are zero-padded to 13 by
+// the scanner's classifier before they get here).
+func (c *Catalog) ByEAN(code string) (Product, bool) {
+	i, ok := c.byEAN[code]
+	if !ok {
+		return Product{}, false
+	}
+	return c.products[i], true
+}
+
+// Search returns the products whose name contains every word of q, ignoring case,
+// or whose barcode starts with q. An empty query returns nothing.
+func (c *Catalog) Search(q string) []Product {
+	words := strings.FieldsFunc(strings.ToLower(q), func(r rune) bool { return unicode.IsSpace(r) || r == ',' })
+	if len(words) == 0 {
+		return nil
+	}
+	var out []Product
+	for _, p := range c.products {
+		name := strings.ToLower(p.Name)
+		match := true
+		for _, w := range words {
+			if !strings.Contains(name, w) {
+				match = false
+				break
+			}
+		}
+		if match || (len(words) == 1 && strings.HasPrefix(p.EAN, words[0])) {
+			out = append(out, p)
+		}
+	}
+	return out
+}

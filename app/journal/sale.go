@@ -1,0 +1,138 @@
+package journal
+
+import (
+	"time"
+
+	"github.com/kasse-pos/kasse/app/basket"
+	"github.com/kasse-pos/kasse/payments/epayment"
+)
+
+// State is where one payment attempt stands, as the till knows it.
+type State string
+
+// Payment states. Creating, Capturing and Cancelling are intents journaled before
+// the API call; recovery finishes them.
+const (
+	StateNew        State = "new"
+	StateCreating   State = "creating"   // createPayment about to be sent
+	StateRequested  State = "requested"  // created; waiting for the customer
+	StateAuthorized State = "authorized" // approved; not yet captured
+	StateCapturing  State = "capturing"  // capture about to be sent
+	StateCaptured   State = "captured"
+	StateCancelling State = "cancelling" // cancel about to be sent
+	StateCancelled  State = "cancelled"  // the till cancelled it
+	StateAborted    State = "aborted"    // the customer declined
+	StateExpired    State = "expired"    // the customer did not answer in time
+	StateTerminated State = "terminated" // cancelled before authorization
+	StateFailed     State = "failed"     // refused by the API, or never sent
+)
+
+// Final reports whether nothing more will happen to an attempt in this state.
+func (s State) Final() bool {
+	switch s {
+	case StateCaptured, StateCancelled, StateAborted, StateExpired, StateTerminated, StateFailed:
+		return true
+	}
+	return false
+}
+
+// Step is one line of a sale's history: what changed, when, and why.
+type Step struct {
+	At        time.Time `json:"at"`
+	Reference string    `json:"reference,omitempty"`
+	State     State     `json:"state"`
+	Note      string    `json:"note,omitempty"`
+}
+
+// Attempt is one payment request for a sale. A declined or expired sale may be
+// paid again: a new attempt, a new reference, the same basket.
+type Attempt struct {
+	Reference    string                        `json:"reference"`
+	Request      epayment.CreatePaymentRequest `json:"request"`
+	CreateKey    string                        `json:"createKey"`
+	CaptureKey   string                        `json:"captureKey"`
+	CancelKey    string                        `json:"cancelKey"`
+	State        State                         `json:"state"`
+	Sent         time.Time                     `json:"sent,omitempty"`
+	ExpiresAt    time.Time                     `json:"expiresAt,omitempty"`
+	PSPReference string                        `json:"pspReference,omitempty"`
+	Captured     int64                         `json:"captured,omitempty"`
+	Refunded     int64                         `json:"refunded,omitempty"`
+	// Abandon is set when the cashier gave the attempt up: recovery cancels an
+	// authorization it finds instead of capturing it.
+	Abandon bool `json:"abandon,omitempty"`
+}
+
+// Refund is money returned on a captured sale.
+type Refund struct {
+	Key    string    `json:"key"`
+	Amount int64     `json:"amount"`
+	Reason string    `json:"reason"`
+	Lines  []string  `json:"lines,omitempty"`
+	At     time.Time `json:"at"`
+	Done   bool      `json:"done"`
+	Error  string    `json:"error,omitempty"`
+}
+
+// Sale is one customer's purchase and everything that happened to its payment.
+type Sale struct {
+	ID             uint64        `json:"id"`
+	ReceiptNumber  string        `json:"receiptNumber"`
+	Day            string        `json:"day"`
+	Created        time.Time     `json:"created"`
+	POSID          string        `json:"posId"`
+	Currency       string        `json:"currency"`
+	Basket         basket.Basket `json:"basket"`
+	Totals         basket.Totals `json:"totals"`
+	Customer       string        `json:"customer"` // MSISDN
+	CustomerMasked string        `json:"customerMasked"`
+	Attempts       []Attempt     `json:"attempts"`
+	Steps          []Step        `json:"steps"`
+	Refunds        []Refund      `json:"refunds,omitempty"`
+	ReceiptURL     string        `json:"receiptUrl,omitempty"`
+	Printed        bool          `json:"printed,omitempty"`
+}
+
+// Current is the latest payment attempt, or nil before the first.
+func (s *Sale) Current() *Attempt {
+	if len(s.Attempts) == 0 {
+		return nil
+	}
+	return &s.Attempts[len(s.Attempts)-1]
+}
+
+// Attempt finds the attempt with a reference.
+func (s *Sale) Attempt(ref string) *Attempt {
+	for i := range s.Attempts {
+		if s.Attempts[i].Reference == ref {
+			return &s.Attempts[i]
+		}
+	}
+	return nil
+}
+
+// State is the sale's state: that of its latest attempt.
+func (s *Sale) State() State {
+	if a := s.Current(); a != nil {
+		return a.State
+	}
+	return StateNew
+}
+
+// Mark sets an attempt's state and appends the step to the history. It does not
+// write; the caller saves before acting.
+func (s *Sale) Mark(a *Attempt, st State, note string, at time.Time) {
+	a.State = st
+	s.Steps = append(s.Steps, Step{At: at, Reference: a.Reference, State: st, Note: note})
+}
+
+// RefundedTotal is the money returned so far.
+func (s *Sale) RefundedTotal() int64 {
+	var n int64
+	for _, r := range s.Refunds {
+		if r.Done {
+			n += r.Amount
+		}
+	}
+	return n
+}
