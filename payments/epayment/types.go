@@ -1,8 +1,3 @@
-// Package epayment is the Vipps MobilePay ePayment API as Kasse uses it: the wire
-// types of ../testdata/vipps/epayment.v1.yaml and a client that sends them.
-//
-// The simulator (payments/sim) answers with these same types, so the till and the
-// simulator can never drift apart without a contract test failing.
 package epayment
 
 import "time"
@@ -233,4 +228,29 @@ type Problem struct {
 type ExtraDetail struct {
 	Name   string `json:"name"`
 	Reason string `json:"reason"`
+}
+
+// RegisterWebhookRequest is the body of POST /webhooks/v1/webhooks.
+type RegisterWebhookRequest struct {
+	URL    string   `json:"url"`
+	Events []string `json:"events"`
+}
+
+// WebhookRegistration is the 201 answer to a webhook registration. The secret
+// is shown only once: store it with the registration, it keys the HMAC.
+type WebhookRegistration struct {
+	ID     string `json:"id"`
+	Secret string `json:"secret"`
+}
+
+// Webhook is one registered webhook as GET /webhooks/v1/webhooks lists it.
+type Webhook struct {
+	ID     string   `json:"id"`
+	URL    string   `json:"url"`
+	Events []string `json:"events"`
+}
+
+// WebhookList is the answer of GET /webhooks/v1/webhooks.
+type WebhookList struct {
+	Webhooks []Webhook `json:"webhooks"`
 }
