@@ -1,22 +1,92 @@
+// Command kasse is the till: one window for selling with Vipps MobilePay.
+//
+//	kasse -demo            built-in simulator and relay, no account needed
+//	kasse -config FILE     a real merchant (see README)
+//	kasse -kiosk           full screen self-checkout
 package main
 
 import (
-	"fyne.io/fyne/v2/app"
-	"fyne.io/fyne/v2/widget"
-	_ "github.com/getkin/kin-openapi/openapi3"
-	_ "github.com/getkin/kin-openapi/openapi3filter"
-	_ "github.com/getkin/kin-openapi/routers/gorillamux"
-	_ "github.com/makiuchi-d/gozxing/qrcode"
-	_ "github.com/creack/pty"
-	_ "github.com/makiuchi-d/gozxing"
-	_ "github.com/skip2/go-qrcode"
-	_ "github.com/tarm/serial"
-	_ "go.etcd.io/bbolt"
+	"context"
+	"flag"
+	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
+
+	"fyne.io/fyne/v2"
+	fyneapp "fyne.io/fyne/v2/app"
+
+	"github.com/kasse-pos/kasse/app/demo"
+	"github.com/kasse-pos/kasse/app/station"
+	"github.com/kasse-pos/kasse/assets"
+	"github.com/kasse-pos/kasse/ui"
 )
 
 func main() {
-	a := app.New()
-	w := a.NewWindow("x")
-	w.SetContent(widget.NewLabel("x"))
+	demoMode := flag.Bool("demo", false, "run against the built-in simulator (no Vipps account needed)")
+	kiosk := flag.Bool("kiosk", false, "full screen self-checkout")
+	configPath := flag.String("config", "", "configuration file (JSON)")
+	dataDir := flag.String("data", "", "folder for the journal (default: the OS's user data folder)")
+	flag.Parse()
+
+	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
+	slog.SetDefault(log)
+	if err := run(*demoMode, *kiosk, *configPath, *dataDir, log); err != nil {
+		fmt.Fprintln(os.Stderr, "kasse:", err)
+		os.Exit(1)
+	}
+}
+
+func run(demoMode, kiosk bool, configPath, dataDir string, log *slog.Logger) error {
+	ctx := context.Background()
+	var (
+		cfg  station.Config
+		opts = station.Options{Logger: log}
+	)
+	switch {
+	case demoMode:
+		if dataDir == "" {
+			base, err := station.DefaultDataDir()
+			if err != nil {
+				return err
+			}
+			dataDir = filepath.Join(base, "demo")
+		}
+		d, err := demo.Start(ctx, demo.Options{DataDir: dataDir, LAN: true, Logger: log})
+		if err != nil {
+			return fmt.Errorf("demo: %w", err)
+		}
+		defer d.Close()
+		cfg = d.Config
+		opts.ResetRelayCursor = true
+		log.Info("demo mode", "simulator", d.SimURL, "relay", d.RelayURL, "data", dataDir)
+	case configPath != "":
+		var err error
+		if cfg, err = station.Load(configPath); err != nil {
+			return err
+		}
+		if dataDir != "" {
+			cfg.DataDir = dataDir
+		}
+	default:
+		return fmt.Errorf("give -demo, or -config FILE for a real merchant (see README)")
+	}
+
+	st, err := station.Start(ctx, cfg, opts)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+
+	a := fyneapp.NewWithID("no.kasse.till")
+	a.SetIcon(fyne.NewStaticResource("Icon.png", assets.Icon))
+	title := "Kasse"
+	if cfg.Shop.Name != "" {
+		title = cfg.Shop.Name + " — Kasse"
+	}
+	w := a.NewWindow(title)
+	w.Resize(fyne.NewSize(1280, 800))
+	ui.Create(a, w, st.Till, ui.Options{Title: cfg.Shop.Name, Demo: demoMode, Kiosk: kiosk})
 	w.ShowAndRun()
+	return nil
 }

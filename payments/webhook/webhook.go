@@ -126,3 +126,17 @@ func Verify(h http.Header, body []byte, secret, host, pathAndQuery string, now t
 	}
 	return nil
 }
+
+// TillEvents are the ePayment event types a till acts on: every outcome of a
+// payment request and every later change of its money.
+func TillEvents() []string {
+	names := []epayment.EventName{
+		epayment.EventAuthorized, epayment.EventAborted, epayment.EventExpired, epayment.EventTerminated,
+		epayment.EventCancelled, epayment.EventCaptured, epayment.EventRefunded,
+	}
+	out := make([]string, len(names))
+	for i, n := range names {
+		out[i] = Type(n)
+	}
+	return out
+}

@@ -1,0 +1,274 @@
+package checkout_test
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/kasse-pos/kasse/app/checkout"
+	"github.com/kasse-pos/kasse/app/demo"
+	"github.com/kasse-pos/kasse/app/journal"
+	"github.com/kasse-pos/kasse/app/station"
+	"github.com/kasse-pos/kasse/payments/contract"
+	"github.com/kasse-pos/kasse/payments/sim"
+)
+
+var quiet = slog.New(slog.DiscardHandler)
+
+// rig is a till wired to the simulator and relay over loopback HTTP, with
+// every Vipps call checked against the OpenAPI contract.
+type rig struct {
+	t    *testing.T
+	demo *demo.Demo
+	st   *station.Station
+	till *checkout.Till
+	dir  string
+	cfg  station.Config
+}
+
+func newRig(t *testing.T, manual bool) *rig {
+	t.Helper()
+	dir := t.TempDir()
+	d, err := demo.Start(context.Background(), demo.Options{DataDir: dir, ApproveDelay: 100 * time.Millisecond, ExpireAfter: time.Minute, ManualCustomer: manual, Logger: quiet})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(d.Close)
+	r := &rig{t: t, demo: d, dir: dir, cfg: d.Config}
+	r.cfg.EventGrace = station.Duration(2 * time.Second)
+	r.cfg.PollInterval = station.Duration(200 * time.Millisecond)
+	r.start()
+	return r
+}
+
+func (r *rig) start() {
+	r.t.Helper()
+	hc := &http.Client{Transport: contract.Transport(nil, r.t.Errorf), Timeout: 5 * time.Second}
+	st, err := station.Start(context.Background(), r.cfg, station.Options{HTTPClient: hc, ResetRelayCursor: true, Logger: quiet})
+	if err != nil {
+		r.t.Fatal(err)
+	}
+	r.st, r.till = st, st.Till
+	r.t.Cleanup(st.Close)
+}
+
+// await waits, with a deadline, until the till's view satisfies ok.
+func (r *rig) await(what string, ok func(checkout.View) bool) checkout.View {
+	r.t.Helper()
+	changed := make(chan struct{}, 1)
+	r.till.OnChange(func() {
+		select {
+		case changed <- struct{}{}:
+		default:
+		}
+	})
+	deadline := time.After(10 * time.Second)
+	for {
+		v := r.till.View()
+		if ok(v) {
+			return v
+		}
+		select {
+		case <-changed:
+		case <-deadline:
+			r.t.Fatalf("timed out waiting for %s; view: phase %s, message %q", what, v.Phase, v.Message)
+		}
+	}
+}
+
+func phase(p checkout.Phase) func(checkout.View) bool {
+	return func(v checkout.View) bool { return v.Phase == p }
+}
+
+func (r *rig) fill(phone string, ids ...string) {
+	r.t.Helper()
+	for _, id := range ids {
+		if err := r.till.AddProduct(id); err != nil {
+			r.t.Fatal(err)
+		}
+	}
+	if err := r.till.SetCustomer(phone); err != nil {
+		r.t.Fatal(err)
+	}
+}
+
+func (r *rig) ledger(ref string) sim.LedgerEntry {
+	r.t.Helper()
+	p, ok := r.demo.Sim.Payment(sim.DemoMSN, ref)
+	if !ok {
+		r.t.Fatalf("simulator has no payment %s", ref)
+	}
+	return p
+}
+
+func TestSaleIsCapturedOnce(t *testing.T) {
+	r := newRig(t, false)
+	r.fill("912 34 567", "P025", "P026") // Termokopp 199,00 + Powerbank 299,00
+	if !r.till.View().CanPay {
+		t.Fatal("Pay is off with a basket and a valid customer")
+	}
+	if err := r.till.Pay(); err != nil {
+		t.Fatal(err)
+	}
+	v := r.await("captured", phase(checkout.PhaseDone))
+	if v.Receipt == nil || v.Receipt.Totals.Gross != 49800 {
+		t.Fatalf("receipt = %+v, want total 49800", v.Receipt)
+	}
+	if v.Receipt.Totals.VAT != 9960 {
+		t.Errorf("receipt VAT = %d, want 9960", v.Receipt.Totals.VAT)
+	}
+	p := r.ledger(v.Reference)
+	if p.State != "AUTHORIZED" || p.Aggregate.CapturedAmount.Value != 49800 || p.Captures != 1 || p.Outstanding() != 0 {
+		t.Errorf("simulator ledger = %+v, want captured 49800 once", p)
+	}
+	v = r.await("receipt link", func(v checkout.View) bool { return v.Receipt != nil && v.Receipt.URL != "" })
+	resp, err := http.Get(v.Receipt.URL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		t.Errorf("receipt page answered %d", resp.StatusCode)
+	}
+	s, err := r.st.Journal.ByReference(v.Reference)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var states []string
+	for _, st := range s.Steps {
+		states = append(states, string(st.State))
+	}
+	if got := strings.Join(states, ","); got != "creating,requested,capturing,captured" {
+		t.Errorf("journal steps = %s", got)
+	}
+	if len(v.Lines) != 2 {
+		t.Errorf("done screen shows %d lines, want the 2 sold", len(v.Lines))
+	}
+	r.till.NewSale()
+	if v := r.till.View(); len(v.Lines) != 0 || v.Customer != "" || v.CanPay {
+		t.Errorf("new sale is not empty: %+v", v)
+	}
+}
+
+func TestDeclineKeepsTheBasket(t *testing.T) {
+	r := newRig(t, false)
+	r.fill("912 34 560", "P001", "P001", "P007") // ends in 0: the simulated customer declines
+	if err := r.till.Pay(); err != nil {
+		t.Fatal(err)
+	}
+	v := r.await("declined", phase(checkout.PhaseEnded))
+	if v.Outcome != journal.StateAborted || !strings.Contains(v.Message, "declined") {
+		t.Errorf("outcome %s, message %q", v.Outcome, v.Message)
+	}
+	if len(v.Lines) != 2 || v.Lines[0].Quantity != 2 || !v.CanPay {
+		t.Errorf("basket after decline = %+v (CanPay %v)", v.Lines, v.CanPay)
+	}
+	r.till.Back()
+	if v := r.till.View(); v.Phase != checkout.PhaseBasket || len(v.Lines) != 2 {
+		t.Errorf("back to basket: %+v", v)
+	}
+	// Another customer pays for the same basket: a new attempt on the same sale.
+	r.till.SetCustomer("41234567")
+	r.till.Pay()
+	v = r.await("captured", phase(checkout.PhaseDone))
+	s, _ := r.st.Journal.ByReference(v.Reference)
+	if len(s.Attempts) != 2 || s.Attempts[0].State != journal.StateAborted || s.Attempts[1].State != journal.StateCaptured {
+		t.Errorf("attempts = %+v", s.Attempts)
+	}
+}
+
+func TestExpiryAndSendAgain(t *testing.T) {
+	r := newRig(t, true)
+	r.fill("91234567", "P010")
+	r.till.Pay()
+	v := r.await("waiting", phase(checkout.PhaseWaiting))
+	if v.Deadline.Sub(v.Sent) != time.Minute {
+		t.Errorf("countdown spans %s, want the API's expiry 1m", v.Deadline.Sub(v.Sent))
+	}
+	if err := r.demo.Sim.Expire(sim.DemoMSN, v.Reference); err != nil {
+		t.Fatal(err)
+	}
+	v = r.await("expired", phase(checkout.PhaseEnded))
+	if v.Outcome != journal.StateExpired || !v.CanPay {
+		t.Fatalf("outcome %s, CanPay %v", v.Outcome, v.CanPay)
+	}
+	first := v.Reference
+	r.till.Pay()
+	v = r.await("waiting again", func(v checkout.View) bool { return v.Phase == checkout.PhaseWaiting && v.Reference != first })
+	r.demo.Sim.Approve(sim.DemoMSN, v.Reference)
+	r.await("captured", phase(checkout.PhaseDone))
+}
+
+func TestCancelWhileWaiting(t *testing.T) {
+	r := newRig(t, true)
+	r.fill("91234567", "P010")
+	r.till.Pay()
+	v := r.await("waiting", phase(checkout.PhaseWaiting))
+	if err := r.till.Cancel(); err != nil {
+		t.Fatal(err)
+	}
+	v = r.await("cancelled", phase(checkout.PhaseEnded))
+	if v.Outcome != journal.StateCancelled {
+		t.Errorf("outcome %s (%s)", v.Outcome, v.Message)
+	}
+	if p := r.ledger(v.Reference); p.State != "TERMINATED" || p.Aggregate.CapturedAmount.Value != 0 {
+		t.Errorf("ledger = %+v, want TERMINATED", p)
+	}
+}
+
+func TestInvalidPhoneKeepsPayOff(t *testing.T) {
+	r := newRig(t, true)
+	r.till.AddProduct("P001")
+	for _, bad := range []string{"12345", "812345678", "abc"} {
+		if err := r.till.SetCustomer(bad); err == nil {
+			t.Errorf("%q accepted", bad)
+		}
+		v := r.till.View()
+		if v.CanPay || v.CustomerError == "" {
+			t.Errorf("%q: CanPay %v, message %q", bad, v.CanPay, v.CustomerError)
+		}
+	}
+	r.till.Clear()
+	r.till.SetCustomer("91234567")
+	if r.till.View().CanPay {
+		t.Error("Pay on with an empty basket")
+	}
+	if err := r.till.Pay(); err == nil {
+		t.Error("Pay with an empty basket accepted")
+	}
+}
+
+func TestUnreachableAPIKeepsTheSaleAndRetryWorks(t *testing.T) {
+	r := newRig(t, false)
+	r.st.Close()
+	// A till whose Vipps host does not answer at all.
+	good := r.cfg.Vipps.BaseURL
+	r.cfg.Vipps.BaseURL = "http://127.0.0.1:1"
+	r.start()
+	r.fill("91234567", "P001")
+	r.till.Pay()
+	v := r.await("failure", phase(checkout.PhaseEnded))
+	if !strings.Contains(v.Message, "Vipps") || len(v.Lines) != 1 {
+		t.Fatalf("message %q, lines %v", v.Message, v.Lines)
+	}
+	un, _ := r.st.Journal.Unfinished()
+	s, err := r.st.Journal.ByReference(v.Reference)
+	if err != nil {
+		t.Fatalf("sale not in the journal: %v", err)
+	}
+	t.Logf("unfinished: %d, state %s, retry %v", len(un), s.State(), v.CanRetry)
+	// The API comes back; Pay (or Retry) completes the same sale.
+	r.st.Close()
+	r.cfg.Vipps.BaseURL = good
+	r.start()
+	r.fill("91234567", "P001")
+	r.till.Pay()
+	r.await("captured", phase(checkout.PhaseDone))
+	_ = fmt.Sprint
+	_ = filepath.Join
+}

@@ -1,0 +1,83 @@
+package checkout
+
+import (
+	"context"
+	"time"
+
+	"github.com/kasse-pos/kasse/hardware/scan"
+	"github.com/kasse-pos/kasse/payments/msisdn"
+)
+
+// Scan acts on one scanned (or typed) code: a product goes into the basket, a
+// customer's personal QR identifies the customer, anything else gets a plain
+// message. Nothing a scanner sends can lose the sale.
+func (t *Till) Scan(raw string) {
+	r := scan.Classify(raw, t.cfg.Market)
+	switch r.Kind {
+	case scan.Product:
+		p, ok := t.cfg.Catalog.ByEAN(r.Code)
+		if !ok {
+			t.Notify(scan.UnknownProduct(r.Code))
+			return
+		}
+		if err := t.AddProduct(p.ID); err != nil {
+			t.Notify(err.Error())
+		}
+	case scan.CustomerPhone, scan.CustomerToken:
+		t.mu.Lock()
+		busy := !t.editableLocked() && t.phase != PhaseDone
+		t.mu.Unlock()
+		if busy {
+			t.Notify(scan.MsgBusyPaying)
+			return
+		}
+		if r.Kind == scan.CustomerPhone {
+			t.identify(r.Phone)
+			return
+		}
+		t.Notify(scan.MsgNeedsExchange)
+		t.wg.Add(1)
+		go func() {
+			defer t.wg.Done()
+			t.exchange(r.QR)
+		}()
+	default:
+		t.Notify(r.Message)
+	}
+}
+
+func (t *Till) exchange(qr string) {
+	ctx, cancel := context.WithTimeout(t.ctx, 15*time.Second)
+	defer cancel()
+	resp, err := t.cfg.API.ExchangeQR(ctx, qr)
+	if err != nil {
+		t.log.Warn("personal QR exchange", "err", err)
+		t.Notify(scan.MsgExchangeError)
+		return
+	}
+	n, err := msisdn.FromMSISDN(resp.MSISDN)
+	if err != nil {
+		t.Notify(scan.MsgExchangeError)
+		return
+	}
+	t.identify(n)
+}
+
+// identify makes n the sale's customer, as if the cashier had typed it.
+func (t *Till) identify(n msisdn.Number) {
+	t.mu.Lock()
+	if t.phase == PhaseDone {
+		t.startNewSaleLocked()
+	}
+	if !t.editableLocked() {
+		t.mu.Unlock()
+		t.Notify(scan.MsgBusyPaying)
+		return
+	}
+	t.customer = n
+	t.customerInput = n.String()
+	t.customerErr = ""
+	t.notice = scan.CustomerFound(n)
+	t.mu.Unlock()
+	t.changed()
+}

@@ -1,0 +1,233 @@
+package station
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"os"
+	"path/filepath"
+	"sync"
+	"time"
+
+	"github.com/kasse-pos/kasse/app/catalog"
+	"github.com/kasse-pos/kasse/app/checkout"
+	"github.com/kasse-pos/kasse/app/journal"
+	"github.com/kasse-pos/kasse/assets"
+	"github.com/kasse-pos/kasse/hardware/scanner"
+	"github.com/kasse-pos/kasse/payments/epayment"
+	"github.com/kasse-pos/kasse/payments/msisdn"
+	"github.com/kasse-pos/kasse/payments/relay"
+)
+
+// Version is Kasse's version, sent in the Vipps-System-* headers.
+const Version = "0.1.0"
+
+// Station is a running till: its checkout and the goroutines that feed it.
+type Station struct {
+	Till    *checkout.Till
+	Journal *journal.Journal
+	API     *epayment.Client
+
+	cancel context.CancelFunc
+	wg     sync.WaitGroup
+	closer []func() error
+}
+
+// Options are the parts a caller may supply instead of building them from the
+// configuration (the demo's virtual printer, a test's HTTP client).
+type Options struct {
+	Logger     *slog.Logger
+	HTTPClient *http.Client
+	Printer    checkout.ReceiptPrinter
+	// NoRecover skips recovery on start (tests that drive it themselves).
+	NoRecover bool
+	// ResetRelayCursor starts reading the relay's feed from its beginning: the
+	// demo's relay is new on every start.
+	ResetRelayCursor bool
+}
+
+// Start opens the journal, connects the till to Vipps MobilePay and its relay,
+// starts the scanner, and runs recovery in the background. The till is usable
+// as soon as Start returns; recovery's results appear in its View.
+func Start(ctx context.Context, cfg Config, opts Options) (*Station, error) {
+	log := opts.Logger
+	if log == nil {
+		log = slog.Default()
+	}
+	cat, err := loadCatalog(cfg.CatalogFile)
+	if err != nil {
+		return nil, err
+	}
+	dir := cfg.DataDir
+	if dir == "" {
+		if dir, err = DefaultDataDir(); err != nil {
+			return nil, err
+		}
+	}
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return nil, fmt.Errorf("data folder %s: %w", dir, err)
+	}
+	j, err := journal.Open(filepath.Join(dir, "kasse.db"), 2*time.Second)
+	if err != nil {
+		return nil, err
+	}
+	s := &Station{Journal: j}
+	s.closer = append(s.closer, j.Close)
+	fail := func(err error) (*Station, error) {
+		s.Close()
+		return nil, err
+	}
+	api, err := epayment.New(epayment.Config{
+		BaseURL:         cfg.Vipps.BaseURL,
+		ClientID:        cfg.Vipps.ClientID,
+		ClientSecret:    cfg.Vipps.ClientSecret,
+		SubscriptionKey: cfg.Vipps.SubscriptionKey,
+		MSN:             cfg.Vipps.MSN,
+		SystemName:      "kasse",
+		SystemVersion:   Version,
+		PluginName:      "kasse-pos",
+		PluginVersion:   Version,
+		HTTPClient:      opts.HTTPClient,
+		Logger:          log.With("part", "epayment"),
+	})
+	if err != nil {
+		return fail(fmt.Errorf("vipps configuration: %w", err))
+	}
+	s.API = api
+	market := msisdn.Market(cfg.Market)
+	if market == "" {
+		market = msisdn.Norway
+	}
+	var publisher checkout.ReceiptPublisher
+	if cfg.Relay.URL != "" {
+		publisher = &relayPublisher{c: &relay.TillClient{BaseURL: cfg.Relay.URL, Token: cfg.Relay.Token}}
+	}
+	printer := opts.Printer
+	if printer == nil && cfg.Printer != "" {
+		if printer, err = openPrinter(cfg.Printer); err != nil {
+			return fail(err)
+		}
+	}
+	till, err := checkout.New(checkout.Config{
+		Journal: j, API: api, Catalog: cat, Shop: cfg.Shop, POSID: cfg.POSID,
+		Currency: cfg.Currency, Market: market, Publisher: publisher, Printer: printer,
+		Logger:       log.With("part", "checkout"),
+		PushTimeout:  time.Duration(cfg.PushTimeout),
+		EventGrace:   time.Duration(cfg.EventGrace),
+		PollInterval: time.Duration(cfg.PollInterval),
+	})
+	if err != nil {
+		return fail(err)
+	}
+	s.Till = till
+	ctx, s.cancel = context.WithCancel(ctx)
+
+	if opts.ResetRelayCursor {
+		if err := j.SaveCursor(0); err != nil {
+			return fail(err)
+		}
+	}
+	if cfg.Relay.URL != "" {
+		till.SetStatus("relay", "connecting…")
+		p := &relay.Poller{
+			BaseURL: cfg.Relay.URL, Token: cfg.Relay.Token, Cursor: j,
+			OnEvent: till.Deliver,
+			OnState: func(st relay.PollerState, err error) {
+				msg := st.String()
+				if st != relay.Connected {
+					msg += " (payments are checked by polling meanwhile)"
+					if errors.Is(err, relay.ErrUnauthorized) {
+						msg = "token refused: check relay.token in the configuration"
+					}
+				}
+				till.SetStatus("relay", msg)
+			},
+			Logger: log.With("part", "relay-poller"),
+		}
+		s.goRun(func() {
+			if err := p.Run(ctx); err != nil {
+				log.Error("relay poller stopped", "err", err)
+				till.SetStatus("relay", "stopped: "+err.Error())
+			}
+		})
+	} else {
+		till.SetStatus("relay", "none (payments are checked by polling)")
+	}
+	if cfg.Scanner.Port != "" {
+		sc := scanner.Config{Port: cfg.Scanner.Port, Baud: cfg.Scanner.Baud, Suffix: cfg.Scanner.Suffix, Logger: log.With("part", "scanner")}
+		s.goRun(func() {
+			err := scanner.Run(ctx, sc, till.Scan, func(st scanner.Status) { till.SetStatus("scanner", st.Message()) })
+			if err != nil {
+				till.SetStatus("scanner", err.Error())
+			}
+		})
+	}
+	if printer != nil {
+		till.SetStatus("printer", "ready")
+	}
+	if !opts.NoRecover {
+		s.goRun(func() {
+			if err := till.Recover(ctx); err != nil {
+				log.Error("recovery", "err", err)
+			}
+		})
+	}
+	return s, nil
+}
+
+func (s *Station) goRun(fn func()) {
+	s.wg.Add(1)
+	go func() {
+		defer s.wg.Done()
+		fn()
+	}()
+}
+
+// Close stops the till's goroutines and closes the journal. A payment in flight
+// stays journaled and is finished on the next start.
+func (s *Station) Close() {
+	if s.cancel != nil {
+		s.cancel()
+	}
+	if s.Till != nil {
+		s.Till.Close()
+	}
+	s.wg.Wait()
+	for i := len(s.closer) - 1; i >= 0; i-- {
+		_ = s.closer[i]()
+	}
+}
+
+func loadCatalog(path string) (*catalog.Catalog, error) {
+	data := assets.DemoCatalog
+	if path != "" {
+		b, err := os.ReadFile(path)
+		if err != nil {
+			return nil, fmt.Errorf("catalog: %w", err)
+		}
+		data = b
+	}
+	return catalog.Parse(data)
+}
+
+// relayPublisher uploads receipts to the relay's receipt page.
+type relayPublisher struct{ c *relay.TillClient }
+
+func (p *relayPublisher) PublishReceipt(ctx context.Context, r checkout.Receipt) (string, error) {
+	doc := relay.ReceiptDoc{
+		ShopName: r.Shop.Name, ShopAddress: r.Shop.Address, OrgNumber: r.Shop.OrgNumber,
+		Number: r.Number, Time: r.Time, Currency: r.Currency, Total: r.Totals.Gross,
+		PaymentMethod: r.Method, PaymentReference: r.Reference,
+	}
+	for _, l := range r.Lines {
+		doc.Lines = append(doc.Lines, relay.ReceiptLine{Name: l.Name, Qty: fmt.Sprint(l.Quantity), Amount: l.Total(), VATPercent: l.VAT})
+	}
+	for _, v := range r.Totals.ByVAT {
+		doc.VAT = append(doc.VAT, relay.ReceiptVAT{Percent: v.Percent, Base: v.Net, Amount: v.VAT})
+	}
+	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	return p.c.UploadReceipt(ctx, doc)
+}

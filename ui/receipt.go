@@ -1,0 +1,143 @@
+package ui
+
+import (
+	"fmt"
+	"strings"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/canvas"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/theme"
+	"fyne.io/fyne/v2/widget"
+	"github.com/skip2/go-qrcode"
+
+	"github.com/kasse-pos/kasse/app/checkout"
+	"github.com/kasse-pos/kasse/app/money"
+)
+
+// receiptScreen shows the paid sale: the receipt, a QR code a phone scans to
+// keep it, the printer's result, and New sale.
+type receiptScreen struct {
+	till     *checkout.Till
+	title    *canvas.Text
+	body     *widget.Label
+	total    *canvas.Text
+	qr       *canvas.Image
+	qrPNG    []byte
+	qrText   string
+	qrHint   *widget.Label
+	printMsg *widget.Label
+	reprint  *widget.Button
+	newSale  *widget.Button
+}
+
+func newReceiptScreen(till *checkout.Till) *receiptScreen {
+	s := &receiptScreen{till: till}
+	s.title = canvas.NewText("Paid", theme.Color(theme.ColorNameSuccess))
+	s.title.TextSize = 30
+	s.title.TextStyle.Bold = true
+	s.body = widget.NewLabel("")
+	s.body.TextStyle.Monospace = true
+	s.total = canvas.NewText("", theme.Color(theme.ColorNameForeground))
+	s.total.TextSize = 30
+	s.total.TextStyle.Bold = true
+	s.qr = &canvas.Image{FillMode: canvas.ImageFillContain}
+	s.qr.SetMinSize(fyne.NewSize(200, 200))
+	s.qrHint = widget.NewLabel("Scan to keep the receipt on your phone")
+	s.qrHint.Alignment = fyne.TextAlignCenter
+	s.printMsg = widget.NewLabel("")
+	s.printMsg.Wrapping = fyne.TextWrapWord
+	s.reprint = &widget.Button{Text: "Print again", Icon: theme.DocumentPrintIcon(), OnTapped: s.onReprint}
+	s.newSale = &widget.Button{Text: "New sale", Icon: theme.ContentAddIcon(), Importance: widget.HighImportance, OnTapped: s.onNewSale}
+	s.reprint.ExtendBaseWidget(s.reprint)
+	s.newSale.ExtendBaseWidget(s.newSale)
+	return s
+}
+
+func (s *receiptScreen) content() fyne.CanvasObject {
+	qr := container.NewVBox(container.NewCenter(s.qr), s.qrHint)
+	bottom := container.NewVBox(s.printMsg, sized(s.reprint, 0, touch), sized(s.newSale, 0, 80))
+	return container.NewBorder(container.NewVBox(s.title, s.total), bottom, nil, nil,
+		container.NewVScroll(container.NewVBox(s.body, qr)))
+}
+
+func (s *receiptScreen) onNewSale() { s.till.NewSale() }
+
+func (s *receiptScreen) onReprint() {
+	go func() { _ = s.till.Reprint(contextBackground()) }()
+}
+
+func (s *receiptScreen) refresh(v checkout.View) {
+	r := v.Receipt
+	if r == nil {
+		return
+	}
+	s.total.Text = "Total " + money.FormatCurrency(r.Totals.Gross, r.Currency)
+	s.total.Refresh()
+	s.body.SetText(receiptText(r))
+	if r.URL != s.qrText {
+		s.qrText = r.URL
+		s.qrPNG = nil
+		if r.URL != "" {
+			if png, err := qrcode.Encode(r.URL, qrcode.Medium, 320); err == nil {
+				s.qrPNG = png
+			}
+		}
+		if s.qrPNG != nil {
+			s.qr.Resource = fyne.NewStaticResource("receipt-qr.png", s.qrPNG)
+		} else {
+			s.qr.Resource = nil
+		}
+		s.qr.Refresh()
+	}
+	switch {
+	case r.URL != "":
+		s.qrHint.SetText("Scan to keep the receipt on your phone")
+	case r.PublishError != "":
+		s.qrHint.SetText(r.PublishError)
+	default:
+		s.qrHint.SetText("Making the receipt link…")
+	}
+	switch {
+	case r.PrintError != "":
+		s.printMsg.SetText("⚠ " + r.PrintError)
+		s.reprint.SetText("Try printing again")
+	case r.Printed:
+		s.printMsg.SetText("Receipt printed.")
+		s.reprint.SetText("Print again")
+	default:
+		s.printMsg.SetText("")
+	}
+}
+
+// receiptText lays the receipt out in fixed columns, as paper shows it.
+func receiptText(r *checkout.Receipt) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "%s\n", r.Shop.Name)
+	if r.Shop.Address != "" {
+		fmt.Fprintf(&b, "%s\n", r.Shop.Address)
+	}
+	fmt.Fprintf(&b, "Receipt %s   %s\n\n", r.Number, r.Time.Format("02.01.2006 15:04"))
+	for _, l := range r.Lines {
+		name := l.Name
+		if l.Quantity > 1 {
+			name = fmt.Sprintf("%d × %s", l.Quantity, l.Name)
+		}
+		fmt.Fprintf(&b, "%-26s %10s\n", truncate(name, 26), money.Format(l.Total()))
+	}
+	fmt.Fprintf(&b, "%s\n", strings.Repeat("─", 37))
+	fmt.Fprintf(&b, "%-26s %10s\n", "TOTAL "+r.Currency, money.Format(r.Totals.Gross))
+	for _, v := range r.Totals.ByVAT {
+		fmt.Fprintf(&b, "VAT %2d %% of %9s %10s\n", v.Percent, money.Format(v.Gross), money.Format(v.VAT))
+	}
+	fmt.Fprintf(&b, "\nPaid with %s\n%s\nRef. %s", r.Method, r.Customer, r.Reference)
+	return b.String()
+}
+
+func truncate(s string, n int) string {
+	rs := []rune(s)
+	if len(rs) <= n {
+		return s
+	}
+	return string(rs[:n-1]) + "…"
+}

@@ -1,0 +1,137 @@
+package ui
+
+import (
+	"image/color"
+	"strings"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/canvas"
+	"fyne.io/fyne/v2/theme"
+	"fyne.io/fyne/v2/widget"
+
+	"github.com/kasse-pos/kasse/app/catalog"
+	"github.com/kasse-pos/kasse/app/money"
+)
+
+// productTile is a coloured, tappable square with a product's name and price.
+type productTile struct {
+	widget.BaseWidget
+	Product  catalog.Product
+	OnTapped func()
+}
+
+func newProductTile(p catalog.Product, onTap func()) *productTile {
+	t := &productTile{Product: p, OnTapped: onTap}
+	t.ExtendBaseWidget(t)
+	return t
+}
+
+// Tapped adds the product.
+func (t *productTile) Tapped(*fyne.PointEvent) {
+	if t.OnTapped != nil {
+		t.OnTapped()
+	}
+}
+
+func (t *productTile) CreateRenderer() fyne.WidgetRenderer {
+	t.ExtendBaseWidget(t)
+	bg := canvas.NewRectangle(parseHex(t.Product.Color))
+	bg.CornerRadius = theme.InputRadiusSize() * 2
+	r := &tileRenderer{tile: t, bg: bg}
+	for _, line := range wrap(t.Product.Name, 16, 2) {
+		txt := canvas.NewText(line, color.White)
+		txt.TextStyle.Bold = true
+		txt.TextSize = 17
+		r.name = append(r.name, txt)
+	}
+	r.price = canvas.NewText(money.FormatCurrency(t.Product.Price, "NOK"), color.White)
+	r.price.TextSize = 20
+	r.price.TextStyle.Bold = true
+	return r
+}
+
+type tileRenderer struct {
+	tile  *productTile
+	bg    *canvas.Rectangle
+	name  []*canvas.Text
+	price *canvas.Text
+}
+
+func (r *tileRenderer) Layout(size fyne.Size) {
+	r.bg.Resize(size)
+	pad := float32(10)
+	y := pad
+	for _, n := range r.name {
+		n.Move(fyne.NewPos(pad, y))
+		y += n.MinSize().Height
+	}
+	ps := r.price.MinSize()
+	r.price.Move(fyne.NewPos(pad, size.Height-ps.Height-pad))
+}
+
+func (r *tileRenderer) MinSize() fyne.Size { return fyne.NewSize(160, 112) }
+
+func (r *tileRenderer) Refresh() {
+	r.bg.FillColor = parseHex(r.tile.Product.Color)
+	r.bg.Refresh()
+}
+
+func (r *tileRenderer) Objects() []fyne.CanvasObject {
+	objs := []fyne.CanvasObject{r.bg}
+	for _, n := range r.name {
+		objs = append(objs, n)
+	}
+	return append(objs, r.price)
+}
+
+func (r *tileRenderer) Destroy() {}
+
+// wrap breaks s into at most max lines of about width runes, at spaces.
+func wrap(s string, width, max int) []string {
+	var lines []string
+	cur := ""
+	for _, w := range strings.Fields(s) {
+		if cur != "" && len([]rune(cur))+1+len([]rune(w)) > width {
+			lines = append(lines, cur)
+			cur = w
+			continue
+		}
+		if cur != "" {
+			cur += " "
+		}
+		cur += w
+	}
+	if cur != "" {
+		lines = append(lines, cur)
+	}
+	if len(lines) > max {
+		lines = lines[:max]
+		lines[max-1] += "…"
+	}
+	return lines
+}
+
+func parseHex(s string) color.Color {
+	var c color.NRGBA
+	c.A = 0xff
+	if len(s) == 7 && s[0] == '#' {
+		v := func(i int) uint8 {
+			var n uint8
+			for _, ch := range s[i : i+2] {
+				n <<= 4
+				switch {
+				case ch >= '0' && ch <= '9':
+					n |= uint8(ch - '0')
+				case ch >= 'a' && ch <= 'f':
+					n |= uint8(ch-'a') + 10
+				case ch >= 'A' && ch <= 'F':
+					n |= uint8(ch-'A') + 10
+				}
+			}
+			return n
+		}
+		c.R, c.G, c.B = v(1), v(3), v(5)
+		return c
+	}
+	return color.NRGBA{R: 0x45, G: 0x5a, B: 0x64, A: 0xff}
+}
