@@ -7,6 +7,8 @@ package ui
 import (
 	"context"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"fyne.io/fyne/v2"
@@ -41,6 +43,11 @@ type UI struct {
 	recovery *widget.Label
 	current  string
 	stop     chan struct{}
+
+	// drawing serialises redraws: the test driver runs fyne.Do on the calling
+	// goroutine, and a redraw can trigger another (an entry's OnChanged).
+	drawing sync.Mutex
+	dirty   atomic.Bool
 }
 
 // Create builds the till's screens into w and keeps them in step with till.
@@ -98,8 +105,22 @@ func (u *UI) header() fyne.CanvasObject {
 	return container.NewVBox(container.NewPadded(container.NewBorder(nil, nil, items[0], nil, items[1:]...)), bar)
 }
 
-// refresh redraws from the till's current view; it runs on the UI goroutine.
+// refresh redraws from the till's current view. A call that arrives while a
+// redraw runs is folded into it, so none is lost and none nests.
 func (u *UI) refresh() {
+	u.dirty.Store(true)
+	for u.dirty.Load() {
+		if !u.drawing.TryLock() {
+			return
+		}
+		for u.dirty.Swap(false) {
+			u.draw()
+		}
+		u.drawing.Unlock()
+	}
+}
+
+func (u *UI) draw() {
 	v := u.till.View()
 	want := "basket"
 	switch v.Phase {
@@ -149,7 +170,12 @@ func (u *UI) ticker() {
 		case <-u.stop:
 			return
 		case now := <-t.C:
-			fyne.Do(func() { u.progress.tick(now) })
+			fyne.Do(func() {
+				if u.drawing.TryLock() {
+					u.progress.tick(now)
+					u.drawing.Unlock()
+				}
+			})
 		}
 	}
 }

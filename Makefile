@@ -1,0 +1,39 @@
+# Kasse: `make demo` opens the till in demo mode, `make test` runs every test.
+GO      ?= go
+BIN     ?= bin
+# Fyne logs a locale error on every start without a UTF-8 locale.
+export LANG ?= en_US.UTF-8
+
+.PHONY: demo test deps build bench bench-relay screenshots windows vet fmt clean
+
+demo: build ## install what is missing, build, and open the till in demo mode
+	$(BIN)/kasse -demo
+
+deps: ## Fyne's C libraries (Debian/Ubuntu, only when missing)
+	@./scripts/deps.sh
+
+build: deps
+	$(GO) build -o $(BIN)/kasse ./cmd/kasse
+	$(GO) build -o $(BIN)/kasse-relay ./cmd/kasse-relay
+	$(GO) build -o $(BIN)/kasse-sim ./cmd/kasse-sim
+
+test: deps ## every test, with the race detector
+	$(GO) vet ./...
+	$(GO) test -race -timeout 15m ./...
+
+bench: ## the benchmarks behind the README's figures (medians of 5 runs)
+	$(GO) test -run '^$$' -bench . -benchmem -count 5 ./app/... ./payments/... ./hardware/...
+
+screenshots: build ## the README's screenshots, from a real window under Xvfb
+	@./scripts/deps.sh --with-tools
+	xvfb-run -a -s "-screen 0 1280x800x24" ./scripts/screenshots.sh $(BIN)/kasse docs
+
+windows: ## cross-build kasse.exe (needs gcc-mingw-w64-x86-64)
+	CGO_ENABLED=1 GOOS=windows GOARCH=amd64 CC=x86_64-w64-mingw32-gcc $(GO) build -ldflags "-H=windowsgui" -o $(BIN)/kasse.exe ./cmd/kasse
+
+vet:
+	$(GO) vet ./...
+	@test -z "$$(gofmt -l .)" || { gofmt -l .; exit 1; }
+
+clean:
+	rm -rf $(BIN)

@@ -1,0 +1,191 @@
+package ui
+
+import (
+	"bytes"
+	"context"
+	"image/png"
+	"log/slog"
+	"strings"
+	"testing"
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/test"
+	"github.com/makiuchi-d/gozxing"
+	gqr "github.com/makiuchi-d/gozxing/qrcode"
+
+	"github.com/kasse-pos/kasse/app/checkout"
+	"github.com/kasse-pos/kasse/app/demo"
+	"github.com/kasse-pos/kasse/app/station"
+)
+
+// newTill opens a real Fyne window (headless test driver) on a till wired to
+// the simulator and relay over loopback HTTP.
+func newTill(t *testing.T) (*UI, *checkout.Till, fyne.Window) {
+	t.Helper()
+	quiet := slog.New(slog.DiscardHandler)
+	d, err := demo.Start(context.Background(), demo.Options{DataDir: t.TempDir(), ApproveDelay: 200 * time.Millisecond, ExpireAfter: time.Minute, Logger: quiet})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(d.Close)
+	cfg := d.Config
+	cfg.PollInterval = station.Duration(250 * time.Millisecond)
+	st, err := station.Start(context.Background(), cfg, station.Options{Logger: quiet, ResetRelayCursor: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(st.Close)
+	a := test.NewTempApp(t)
+	w := test.NewTempWindow(t, nil)
+	w.Resize(fyne.NewSize(1280, 800))
+	u := Create(a, w, st.Till, Options{Title: "Test Kafé", Demo: true})
+	return u, st.Till, w
+}
+
+// inspect reads the widgets while no redraw runs, then draws what arrived
+// meanwhile: the test driver redraws on the goroutines that change the till.
+func (u *UI) inspect(fn func()) {
+	u.drawing.Lock()
+	fn()
+	u.drawing.Unlock()
+	u.refresh()
+}
+
+// waitFor waits with a deadline for the till to reach a phase.
+func waitFor(t *testing.T, till *checkout.Till, p checkout.Phase) checkout.View {
+	t.Helper()
+	return waitView(t, till, p.String(), func(v checkout.View) bool { return v.Phase == p })
+}
+
+// waitView waits with a deadline until the till's view satisfies ok.
+func waitView(t *testing.T, till *checkout.Till, what string, ok func(checkout.View) bool) checkout.View {
+	t.Helper()
+	ch := make(chan struct{}, 1)
+	till.OnChange(func() {
+		select {
+		case ch <- struct{}{}:
+		default:
+		}
+	})
+	deadline := time.After(10 * time.Second)
+	for {
+		if v := till.View(); ok(v) {
+			return v
+		}
+		select {
+		case <-ch:
+		case <-deadline:
+			v := till.View()
+			t.Fatalf("timed out waiting for %s; phase %s, message %q", what, v.Phase, v.Message)
+		}
+	}
+}
+
+func TestWholeSaleThroughTheWindow(t *testing.T) {
+	u, till, w := newTill(t)
+	test.Tap(u.products.tiles["P025"]) // Termokopp 199,00
+	test.Tap(u.products.tiles["P026"]) // Powerbank 299,00
+	if !u.basket.pay.Disabled() {
+		t.Fatal("Pay is on before a customer is identified")
+	}
+	test.Type(u.basket.phone, "91234567")
+	if u.basket.pay.Disabled() {
+		t.Fatalf("Pay is off with two products and a valid number (%q)", u.basket.who.Text)
+	}
+	if !strings.Contains(u.basket.who.Text, "Identified") {
+		t.Errorf("customer line = %q", u.basket.who.Text)
+	}
+	test.Tap(u.basket.pay)
+	// The receipt link comes from the relay just after the capture.
+	v := waitView(t, till, "receipt link", func(v checkout.View) bool {
+		return v.Phase == checkout.PhaseDone && v.Receipt != nil && v.Receipt.URL != ""
+	})
+	var total, body, current string
+	var qrPNG []byte
+	u.inspect(func() {
+		total, body, qrPNG, current = u.receipt.total.Text, u.receipt.body.Text, u.receipt.qrPNG, u.current
+	})
+	if total != "Total 498,00\u00a0kr" {
+		t.Errorf("receipt total = %q", total)
+	}
+	if !strings.Contains(body, "VAT 25 %") || !strings.Contains(body, "99,60") {
+		t.Errorf("receipt lacks the VAT line:\n%s", body)
+	}
+	img, err := png.Decode(bytes.NewReader(qrPNG))
+	if err != nil {
+		t.Fatalf("receipt QR is not an image: %v", err)
+	}
+	bmp, _ := gozxing.NewBinaryBitmapFromImage(img)
+	res, err := gqr.NewQRCodeReader().Decode(bmp, nil)
+	if err != nil {
+		t.Fatalf("receipt QR does not decode: %v", err)
+	}
+	if res.GetText() != v.Receipt.URL || !strings.HasPrefix(res.GetText(), "http") {
+		t.Errorf("QR says %q, receipt URL is %q", res.GetText(), v.Receipt.URL)
+	}
+	if current != "receipt" {
+		t.Errorf("screen shows %s, want the receipt", current)
+	}
+	test.Tap(u.receipt.newSale)
+	if u.current != "basket" || len(till.View().Lines) != 0 || u.basket.phone.Text != "" {
+		t.Errorf("New sale left %s with %d lines and phone %q", u.current, len(till.View().Lines), u.basket.phone.Text)
+	}
+	_ = w
+}
+
+func TestDeclinedSaleReturnsToTheBasket(t *testing.T) {
+	u, till, _ := newTill(t)
+	test.Tap(u.products.tiles["P001"])
+	test.Tap(u.products.tiles["P001"])
+	test.Tap(u.products.tiles["P009"])
+	test.Type(u.basket.phone, "91234560") // the simulated customer declines numbers ending in 0
+	test.Tap(u.basket.pay)
+	waitFor(t, till, checkout.PhaseEnded)
+	var screen, title string
+	var backHidden bool
+	u.inspect(func() { screen, title, backHidden = u.current, u.progress.title.Text, u.progress.back.Hidden })
+	if screen != "progress" || title != "Declined" {
+		t.Fatalf("screen %s, title %q", screen, title)
+	}
+	if backHidden {
+		t.Fatal("no way back to the basket")
+	}
+	test.Tap(u.progress.back)
+	v := till.View()
+	if u.current != "basket" || len(v.Lines) != 2 || v.Lines[0].Quantity != 2 {
+		t.Fatalf("after Back: screen %s, lines %+v", u.current, v.Lines)
+	}
+	if u.basket.pay.Disabled() {
+		t.Error("Pay is off with the basket and customer still there")
+	}
+}
+
+func TestInvalidPhoneIsExplained(t *testing.T) {
+	u, _, _ := newTill(t)
+	test.Tap(u.products.tiles["P001"])
+	test.Type(u.basket.phone, "1234")
+	if !u.basket.pay.Disabled() {
+		t.Error("Pay is on with an invalid number")
+	}
+	if !strings.HasPrefix(u.basket.who.Text, "✗") {
+		t.Errorf("no message for an invalid number: %q", u.basket.who.Text)
+	}
+}
+
+func TestTouchTargets(t *testing.T) {
+	u, _, _ := newTill(t)
+	test.Tap(u.products.tiles["P001"])
+	for name, o := range map[string]fyne.CanvasObject{"pay": u.basket.pay, "tile": u.products.tiles["P001"]} {
+		if s := o.Size(); s.Height < 48 || s.Width < 48 {
+			t.Errorf("%s is %v, smaller than 48 px", name, s)
+		}
+	}
+	for _, r := range u.basket.lineRows {
+		for _, b := range []fyne.CanvasObject{r.minus, r.plus, r.remove} {
+			if s := b.Size(); s.Height < 48 || s.Width < 48 {
+				t.Errorf("basket button is %v, smaller than 48 px", s)
+			}
+		}
+	}
+}
