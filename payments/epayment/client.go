@@ -194,8 +194,8 @@ var replaySafePOST = map[string]bool{pathQRExchange: true}
 // JSON; idemKey, if not empty, as the Idempotency-Key. A retry sends the
 // identical bytes with the same key.
 //
-// A failed write (not GET) that may have reached the API without a definite
-// answer is wrapped with ErrOutcomeUnknown.
+// A failed write (anything but a GET or a read-only POST) that may have
+// reached the API without a definite answer is wrapped with ErrOutcomeUnknown.
 func (c *Client) do(ctx context.Context, method, path, idemKey string, body, out any) error {
 	var payload []byte
 	if body != nil {
@@ -204,8 +204,8 @@ func (c *Client) do(ctx context.Context, method, path, idemKey string, body, out
 			return fmt.Errorf("epayment: %s %s: encode body: %w", method, path, err)
 		}
 	}
-	replayable := method == http.MethodGet || method == http.MethodDelete || idemKey != "" ||
-		(method == http.MethodPost && replaySafePOST[path])
+	readOnly := method == http.MethodGet || (method == http.MethodPost && replaySafePOST[path])
+	replayable := readOnly || method == http.MethodDelete || idemKey != ""
 	var (
 		uncertain bool // some attempt may have done the work unseen
 		refreshed bool // the token was refreshed after a 401 already
@@ -233,7 +233,7 @@ func (c *Client) do(ctx context.Context, method, path, idemKey string, body, out
 				attempt--
 				continue
 			}
-			if method != http.MethodGet && mayHaveHappened(err) {
+			if !readOnly && mayHaveHappened(err) {
 				uncertain = true
 			}
 		}
@@ -243,16 +243,20 @@ func (c *Client) do(ctx context.Context, method, path, idemKey string, body, out
 			break
 		}
 		wait := c.delay(attempt, err)
-		if deadline, ok := ctx.Deadline(); ok && c.now().Add(wait).After(deadline) {
+		if deadline, ok := ctx.Deadline(); ok && time.Until(deadline) < wait {
 			c.logFailure(ctx, method, path, attempt, "deadline before the next attempt", err)
 			break
 		}
 		c.log.WarnContext(ctx, "vipps: call failed, retrying", append(errAttrs(err),
 			"method", method, "path", path, "attempt", attempt, "reason", reason, "wait", wait)...)
-		if serr := c.sleep(ctx, wait); serr != nil {
-			err = errors.Join(err, serr)
+		if c.sleep(ctx, wait) != nil {
 			break
 		}
+	}
+	if cerr := ctx.Err(); cerr != nil && !errors.Is(err, cerr) {
+		// Stopped because the caller gave up: say so, next to the last
+		// attempt's error.
+		err = fmt.Errorf("%w; gave up: %w", err, cerr)
 	}
 	if uncertain {
 		return fmt.Errorf("%w: %s %s: %w", ErrOutcomeUnknown, method, path, err)
@@ -302,8 +306,8 @@ func (c *Client) send(ctx context.Context, token, method, path, idemKey string, 
 		req.GetBody = func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(payload)), nil }
 		req.Header.Set("Content-Type", "application/json")
 	}
-	for k, v := range c.system {
-		req.Header[k] = v
+	for k := range c.system {
+		req.Header.Set(k, c.system.Get(k))
 	}
 	req.Header.Set("Authorization", "Bearer "+token)
 	req.Header.Set("Ocp-Apim-Subscription-Key", c.cfg.SubscriptionKey)

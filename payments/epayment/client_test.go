@@ -600,7 +600,7 @@ func TestModificationAnswerAsPlainJSON(t *testing.T) {
 	// application/json. Both are read. (The contract check flags the second.)
 	f := newFake(t)
 	f.allowed = func(msg string) bool {
-		return strings.Contains(msg, "Content-Type") || strings.Contains(msg, "content type")
+		return strings.Contains(msg, `Content-Type has unexpected value: "application/json"`)
 	}
 	f.on("POST /epayment/v1/payments/"+ref+"/capture", answer(http.StatusOK, "application/json", epayment.ModificationResponse{
 		Amount: nok(100), State: epayment.StateAuthorized, Aggregate: aggregate(100, 100), PSPReference: "p", Reference: ref,
@@ -730,5 +730,28 @@ func TestNew(t *testing.T) {
 		if _, err := epayment.New(cfg); !errors.Is(err, epayment.ErrInvalid) {
 			t.Errorf("%s: New = %v, want ErrInvalid", name, err)
 		}
+	}
+}
+
+func TestExchangeQRRetriedAsARead(t *testing.T) {
+	f := newFake(t)
+	f.on("POST /qr/v1/exchange", problem(http.StatusInternalServerError, ""),
+		answer(http.StatusOK, "application/json", epayment.QRExchangeResponse{MSISDN: "4712345678", Version: "1.0"}))
+	c := f.client()
+	res, err := c.ExchangeQR(t.Context(), "https://qr.vipps.no/28/2/01/031/4712345678?v=1")
+	if err != nil || res.MSISDN != "4712345678" {
+		t.Fatalf("ExchangeQR = %+v, %v", res, err)
+	}
+	if len(f.requests()) != 2 {
+		t.Errorf("%d requests, want 2", len(f.requests()))
+	}
+
+	// When the tries run out, a failed exchange is a failed read: nothing
+	// was changed, so the outcome is not unknown.
+	f2 := newFake(t)
+	f2.on("POST /qr/v1/exchange", problem(http.StatusInternalServerError, ""))
+	_, err = f2.client().ExchangeQR(t.Context(), "https://qr.vipps.no/p/abc")
+	if !errors.Is(err, epayment.ErrServer) || errors.Is(err, epayment.ErrOutcomeUnknown) {
+		t.Errorf("err = %v, want ErrServer and not ErrOutcomeUnknown", err)
 	}
 }

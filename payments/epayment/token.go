@@ -71,8 +71,8 @@ func (c *Client) fetchToken(ctx context.Context) (string, time.Time, error) {
 	if err != nil {
 		return "", time.Time{}, err
 	}
-	for k, v := range c.system {
-		req.Header[k] = v
+	for k := range c.system {
+		req.Header.Set(k, c.system.Get(k))
 	}
 	// Header names are case-insensitive (RFC 9110); Go sends these as
 	// Client_id and Client_secret, which the gateway accepts.
