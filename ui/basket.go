@@ -2,7 +2,6 @@ package ui
 
 import (
 	"fmt"
-	"image/color"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/canvas"
@@ -148,11 +147,25 @@ func (s *basketScreen) row(id, name string, qty int, unit, total int64, cur stri
 	return container.NewBorder(nil, nil, nil, controls, container.NewVBox(title, container.NewPadded(each)))
 }
 
-// sized gives o at least w×h, for touch targets.
+// sized gives o at least w×h, for touch targets; hidden, o takes no room.
 func sized(o fyne.CanvasObject, w, h float32) fyne.CanvasObject {
-	spacer := canvas.NewRectangle(color.Transparent)
-	spacer.SetMinSize(fyne.NewSize(w, h))
-	return container.NewStack(spacer, o)
+	return container.New(minLayout{w, h}, o)
+}
+
+type minLayout struct{ w, h float32 }
+
+func (l minLayout) MinSize(objs []fyne.CanvasObject) fyne.Size {
+	o := objs[0]
+	if !o.Visible() {
+		return fyne.Size{}
+	}
+	m := o.MinSize()
+	return fyne.NewSize(max(m.Width, l.w), max(m.Height, l.h))
+}
+
+func (l minLayout) Layout(objs []fyne.CanvasObject, size fyne.Size) {
+	objs[0].Move(fyne.NewPos(0, 0))
+	objs[0].Resize(size)
 }
 
 func heading(s string) fyne.CanvasObject {

@@ -71,7 +71,7 @@ func (s *progressScreen) content() fyne.CanvasObject {
 	}
 	buttons := container.NewVBox(sized(s.cancel, 0, 72), sized(s.retry, 0, 72), sized(s.again, 0, 72), sized(s.back, 0, 72))
 	top := container.NewVBox(s.title, s.amount, s.who, widget.NewSeparator(), steps, s.countdown, s.left, s.message)
-	return container.NewBorder(top, buttons, nil, nil)
+	return container.NewBorder(nil, buttons, nil, nil, container.NewVScroll(top))
 }
 
 func (s *progressScreen) onCancel() { _ = s.till.Cancel() }

@@ -42,9 +42,9 @@ func newReceiptScreen(till *checkout.Till) *receiptScreen {
 	s.total.TextSize = 30
 	s.total.TextStyle.Bold = true
 	s.qr = &canvas.Image{FillMode: canvas.ImageFillContain}
-	s.qr.SetMinSize(fyne.NewSize(200, 200))
+	s.qr.SetMinSize(fyne.NewSize(180, 180))
 	s.qrHint = widget.NewLabel("Scan to keep the receipt on your phone")
-	s.qrHint.Alignment = fyne.TextAlignCenter
+	s.qrHint.Wrapping = fyne.TextWrapWord
 	s.printMsg = widget.NewLabel("")
 	s.printMsg.Wrapping = fyne.TextWrapWord
 	s.reprint = &widget.Button{Text: "Print again", Icon: theme.DocumentPrintIcon(), OnTapped: s.onReprint}
@@ -55,10 +55,10 @@ func newReceiptScreen(till *checkout.Till) *receiptScreen {
 }
 
 func (s *receiptScreen) content() fyne.CanvasObject {
-	qr := container.NewVBox(container.NewCenter(s.qr), s.qrHint)
+	// The QR sits at the top, where the customer can reach it with a phone.
+	top := container.NewBorder(nil, nil, nil, s.qr, container.NewVBox(s.title, s.total, s.qrHint))
 	bottom := container.NewVBox(s.printMsg, sized(s.reprint, 0, touch), sized(s.newSale, 0, 80))
-	return container.NewBorder(container.NewVBox(s.title, s.total), bottom, nil, nil,
-		container.NewVScroll(container.NewVBox(s.body, qr)))
+	return container.NewBorder(top, bottom, nil, nil, container.NewVScroll(s.body))
 }
 
 func (s *receiptScreen) onNewSale() { s.till.NewSale() }
@@ -98,6 +98,7 @@ func (s *receiptScreen) refresh(v checkout.View) {
 	default:
 		s.qrHint.SetText("Making the receipt link…")
 	}
+	show(s.reprint, r.Printed || r.PrintError != "")
 	switch {
 	case r.PrintError != "":
 		s.printMsg.SetText("⚠ " + r.PrintError)

@@ -17,6 +17,8 @@ func (t tillTheme) Color(n fyne.ThemeColorName, _ fyne.ThemeVariant) color.Color
 	switch n {
 	case theme.ColorNamePrimary:
 		return color.NRGBA{R: 0xff, G: 0x5b, B: 0x24, A: 0xff} // Vipps orange
+	case theme.ColorNameSuccess:
+		return color.NRGBA{R: 0x1b, G: 0x7a, B: 0x2f, A: 0xff} // dark enough to read on grey
 	case theme.ColorNameBackground:
 		return color.NRGBA{R: 0xf6, G: 0xf4, B: 0xf1, A: 0xff}
 	}
