@@ -258,7 +258,9 @@ func (t *Till) drive(sale *journal.Sale, ref string, create bool, events <-chan 
 // create sends createPayment. A refusal ends the attempt; no answer leaves it
 // unknown, to be resent with the same key (Retry) or settled by recovery.
 func (t *Till) create(ctx context.Context, sale *journal.Sale, a *journal.Attempt) bool {
+	t.trace(TraceCreateBefore, a.Reference)
 	_, err := t.cfg.API.CreatePayment(ctx, a.CreateKey, a.Request)
+	t.trace(TraceCreateAfter, a.Reference)
 	if err == nil {
 		return t.step(sale, a, journal.StateRequested, "push sent to "+sale.CustomerMasked, PhaseWaiting, "Waiting for the customer to approve in the app…")
 	}
@@ -348,6 +350,7 @@ func (t *Till) cancel(ctx context.Context, sale *journal.Sale, a *journal.Attemp
 		return "", false
 	}
 	for attempt := 0; ; attempt++ {
+		t.trace(TraceCancelBefore, a.Reference)
 		_, err := t.cfg.API.Cancel(ctx, a.Reference, a.CancelKey, true)
 		if err == nil {
 			return epayment.StateTerminated, true
@@ -375,6 +378,7 @@ func (t *Till) cancel(ctx context.Context, sale *journal.Sale, a *journal.Attemp
 func (t *Till) finish(ctx context.Context, sale *journal.Sale, a *journal.Attempt, st epayment.State) {
 	switch st {
 	case epayment.StateAuthorized:
+		t.trace(TraceAuthorized, a.Reference)
 		if a.Abandon {
 			t.release(ctx, sale, a)
 			return
@@ -399,7 +403,9 @@ func (t *Till) capture(ctx context.Context, sale *journal.Sale, a *journal.Attem
 	}
 	amount := epayment.Amount{Currency: epayment.Currency(sale.Currency), Value: sale.Totals.Gross}
 	for attempt := 0; ; attempt++ {
+		t.trace(TraceCaptureBefore, a.Reference)
 		resp, err := t.cfg.API.Capture(ctx, a.Reference, a.CaptureKey, amount)
+		t.trace(TraceCaptureAfter, a.Reference)
 		if err == nil {
 			a.Captured = resp.Aggregate.CapturedAmount.Value
 			a.PSPReference = resp.PSPReference
@@ -464,6 +470,7 @@ func (t *Till) completed(ctx context.Context, sale *journal.Sale, a *journal.Att
 		t.log.Error("journal after capture", "reference", a.Reference, "err", err)
 		t.SetStatus("journal", err.Error())
 	}
+	t.trace(TraceCaptured, a.Reference)
 	r := t.buildReceipt(sale, a)
 	t.mu.Lock()
 	if t.sale == sale {

@@ -73,6 +73,27 @@ type Config struct {
 	// cancel the API did not confirm. Default 2 s.
 	RetryDelay time.Duration
 	Now        func() time.Time
+	// Trace, if set, is told of each step of a payment just before and after
+	// each side effect (see the Trace* names). Crash tests kill the process
+	// there; it must not block.
+	Trace func(step, reference string)
+}
+
+// Steps reported to Config.Trace.
+const (
+	TraceCreateBefore  = "create:before"  // journaled "creating"; createPayment not sent yet
+	TraceCreateAfter   = "create:after"   // createPayment answered; not journaled yet
+	TraceAuthorized    = "authorized"     // approval learned; capture not journaled yet
+	TraceCaptureBefore = "capture:before" // journaled "capturing"; capture not sent yet
+	TraceCaptureAfter  = "capture:after"  // capture answered; "captured" not journaled yet
+	TraceCaptured      = "captured"       // journaled "captured"
+	TraceCancelBefore  = "cancel:before"  // journaled "cancelling"; cancel not sent yet
+)
+
+func (t *Till) trace(step, ref string) {
+	if t.cfg.Trace != nil {
+		t.cfg.Trace(step, ref)
+	}
 }
 
 // Phase is what the checkout screen shows.

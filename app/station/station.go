@@ -43,6 +43,8 @@ type Options struct {
 	Printer    checkout.ReceiptPrinter
 	// NoRecover skips recovery on start (tests that drive it themselves).
 	NoRecover bool
+	// Trace is passed to checkout.Config.Trace (crash tests).
+	Trace func(step, reference string)
 	// ResetRelayCursor starts reading the relay's feed from its beginning: the
 	// demo's relay is new on every start.
 	ResetRelayCursor bool
@@ -117,6 +119,7 @@ func Start(ctx context.Context, cfg Config, opts Options) (*Station, error) {
 		PushTimeout:  time.Duration(cfg.PushTimeout),
 		EventGrace:   time.Duration(cfg.EventGrace),
 		PollInterval: time.Duration(cfg.PollInterval),
+		Trace:        opts.Trace,
 	})
 	if err != nil {
 		return fail(err)
