@@ -8,15 +8,15 @@ import (
 
 // LedgerEntry is one payment as the simulator's books show it.
 type LedgerEntry struct {
-	MSN       string
-	Reference string
-	State     epayment.State
-	Amount    epayment.Amount
-	Aggregate epayment.Aggregate
+	MSN       string             `json:"msn"`
+	Reference string             `json:"reference"`
+	State     epayment.State     `json:"state"`
+	Amount    epayment.Amount    `json:"amount"`
+	Aggregate epayment.Aggregate `json:"aggregate"`
 	// Captures counts successful capture operations; an idempotent replay does
 	// not count again.
-	Captures int
-	Events   []epayment.PaymentEvent
+	Captures int                     `json:"captures"`
+	Events   []epayment.PaymentEvent `json:"events"`
 }
 
 // Outstanding is the money still authorized: neither captured nor cancelled.

@@ -29,7 +29,8 @@ const (
 var referencePattern = regexp.MustCompile(`^[a-zA-Z0-9-]{8,50}$`)
 
 // Handler is the whole API: access token, ePayment, QR exchange and Webhooks,
-// under the paths api.vipps.no serves them on.
+// under the paths api.vipps.no serves them on, plus the simulator's own control
+// API under /sim/v1/ (faults, ledger, personal QR codes).
 func (s *Sim) Handler() http.Handler {
 	mux := http.NewServeMux()
 	handle := func(pattern, op string, h http.HandlerFunc) {
@@ -47,6 +48,7 @@ func (s *Sim) Handler() http.Handler {
 	handle("POST /webhooks/v1/webhooks", OpRegisterHook, s.api(false, s.registerWebhook))
 	handle("GET /webhooks/v1/webhooks", OpListHooks, s.api(false, s.listWebhooks))
 	handle("DELETE /webhooks/v1/webhooks/{id}", OpDeleteHook, s.api(false, s.deleteWebhook))
+	s.adminRoutes(mux)
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		problem(r, http.StatusNotFound, "", "Not Found", fmt.Sprintf("%s %s is not an API the simulator serves", r.Method, r.URL.Path)).write(w)
 	})
