@@ -25,7 +25,6 @@ const (
 	CodeCaptureIdempotency = "4010" // same Idempotency-Key, other capture body
 	CodeIdempotency        = "4020" // Idempotency-Key already used for something else
 	CodeInvalidAmount      = "4040"
-	CodeInvalidToken       = "4050" // customerToken
 	CodeInvalidPersonalQR  = "4060"
 	CodeInvalidPhone       = "4070"
 	CodeInvalidURL         = "4090"

@@ -27,8 +27,6 @@ type payment struct {
 
 func paymentKey(msn, reference string) string { return msn + "/" + reference }
 
-func (p *payment) zero() epayment.Amount { return epayment.Amount{Currency: p.req.Amount.Currency} }
-
 // remaining is what is authorized and neither captured nor cancelled.
 func (p *payment) remaining() int64 {
 	return p.agg.AuthorizedAmount.Value - p.agg.CapturedAmount.Value - p.agg.CancelledAmount.Value
