@@ -57,6 +57,16 @@ func (t *Till) Pay() error {
 	if sale == nil || sale.State() == journal.StateCaptured {
 		sale = &journal.Sale{Currency: t.cfg.Currency, POSID: t.cfg.POSID}
 	}
+	t.rec.Lock()
+	defer t.rec.Unlock()
+	var superseded string
+	if cur := sale.Current(); cur != nil && !cur.State.Final() {
+		// The last request's fate is unknown and the cashier chose a new one:
+		// withdraw the old one for good, so that it can never be charged too.
+		cur.Abandon = true
+		sale.Mark(cur, journal.StateCancelling, "superseded by a new request", now)
+		superseded = cur.Reference
+	}
 	// The sale takes the basket as it is now: a copy, so later edits after a
 	// decline make a new attempt with the new lines.
 	sale.Basket = t.basket.Clone()
@@ -72,7 +82,7 @@ func (t *Till) Pay() error {
 		}
 	}
 	ref := fmt.Sprintf("%s%s-%s-%d", ReferencePrefix(t.cfg.POSID), t.cfg.Journal.TillID(), sale.ReceiptNumber, len(sale.Attempts)+1)
-	a := journal.Attempt{
+	a := &journal.Attempt{
 		Reference:  ref,
 		Request:    t.createRequest(sale, ref),
 		CreateKey:  ref + "-create",
@@ -99,8 +109,27 @@ func (t *Till) Pay() error {
 	t.cancelCh = make(chan struct{}, 1)
 	t.mu.Unlock()
 	t.changed()
+	if superseded != "" {
+		t.goWithdraw(sale, superseded)
+	}
 	t.goDrive(sale, ref, true)
 	return nil
+}
+
+// goWithdraw settles an abandoned attempt in the background: cancelled if it
+// exists, released if it was approved, failed if it never reached Vipps.
+func (t *Till) goWithdraw(sale *journal.Sale, ref string) {
+	t.wg.Add(1)
+	go func() {
+		defer t.wg.Done()
+		for attempt := 0; ; attempt++ {
+			err := t.settle(t.ctx, sale, ref)
+			if err == nil || !t.pause(t.ctx, attempt) {
+				return
+			}
+			t.log.Warn("withdrawing a superseded request", "reference", ref, "err", err)
+		}
+	}()
 }
 
 // Retry resends an attempt whose fate is unknown (Vipps did not answer) with the
@@ -211,15 +240,25 @@ func (t *Till) Deliver(ctx context.Context, ev webhook.Event) error {
 		return nil
 	}
 	// Not a payment in flight here: if the journal has it unfinished (a
-	// restart, or a payment given up while the till was away), finish it.
-	sale, err := t.cfg.Journal.ByReference(ev.Reference)
-	if errors.Is(err, journal.ErrNoSale) {
-		return nil
+	// restart, or a request the cashier superseded), finish it. The sale on
+	// screen is worked on in memory, never through a second copy.
+	t.mu.Lock()
+	sale := t.sale
+	t.mu.Unlock()
+	if sale == nil || sale.Attempt(ev.Reference) == nil {
+		var err error
+		sale, err = t.cfg.Journal.ByReference(ev.Reference)
+		if errors.Is(err, journal.ErrNoSale) {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
 	}
-	if err != nil {
-		return err
-	}
-	if a := sale.Attempt(ev.Reference); a != nil && !a.State.Final() {
+	t.rec.Lock()
+	open := !sale.Attempt(ev.Reference).State.Final()
+	t.rec.Unlock()
+	if open {
 		return t.settle(ctx, sale, ev.Reference)
 	}
 	return nil
@@ -268,7 +307,7 @@ func (t *Till) create(ctx context.Context, sale *journal.Sale, a *journal.Attemp
 		return false
 	}
 	var apiErr *epayment.APIError
-	if errors.As(err, &apiErr) && !apiErr.Retryable() {
+	if !errors.Is(err, epayment.ErrOutcomeUnknown) && errors.As(err, &apiErr) && !apiErr.Retryable() {
 		msg := refusalMessage(apiErr)
 		t.log.Warn("createPayment refused", "reference", a.Reference, "status", apiErr.Status, "code", apiErr.Code, "traceId", apiErr.TraceID)
 		t.end(sale, a, journal.StateFailed, msg, false)
@@ -280,11 +319,9 @@ func (t *Till) create(ctx context.Context, sale *journal.Sale, a *journal.Attemp
 		t.log.Info("createPayment unanswered but the payment exists", "reference", a.Reference, "state", p.State)
 		return t.step(sale, a, journal.StateRequested, "created (confirmed by lookup)", PhaseWaiting, "Waiting for the customer to approve in the app…")
 	}
-	if errors.As(gerr, &apiErr) && errors.Is(gerr, epayment.ErrNotFound) {
-		t.end(sale, a, journal.StateFailed, "Could not reach Vipps MobilePay: "+err.Error()+". Nothing was sent; the sale is kept. Tap Pay to try again.", false)
-		return false
-	}
-	t.log.Warn("createPayment: no answer", "reference", a.Reference, "err", err)
+	// Not found, or no answer at all: the request may still land, so only a
+	// resend under the same key (Retry) or a settled supersede is safe.
+	t.log.Warn("createPayment: no answer", "reference", a.Reference, "err", err, "lookup", gerr)
 	t.mu.Lock()
 	t.phase = PhaseEnded
 	t.outcome = ""
@@ -345,8 +382,7 @@ func (t *Till) poll(ctx context.Context, a *journal.Attempt) (epayment.State, bo
 // cancel reached the API (error 6060), the cashier's choice still wins, but not
 // silently: the reservation is released in full and the message says so.
 func (t *Till) cancel(ctx context.Context, sale *journal.Sale, a *journal.Attempt) (epayment.State, bool) {
-	a.Abandon = true
-	if !t.step(sale, a, journal.StateCancelling, "cancelled by the cashier", PhaseCancelling, "Cancelling…") {
+	if !t.stepWith(sale, a, journal.StateCancelling, "cancelled by the cashier", PhaseCancelling, "Cancelling…", func() { a.Abandon = true }) {
 		return "", false
 	}
 	for attempt := 0; ; attempt++ {
@@ -407,9 +443,7 @@ func (t *Till) capture(ctx context.Context, sale *journal.Sale, a *journal.Attem
 		resp, err := t.cfg.API.Capture(ctx, a.Reference, a.CaptureKey, amount)
 		t.trace(TraceCaptureAfter, a.Reference)
 		if err == nil {
-			a.Captured = resp.Aggregate.CapturedAmount.Value
-			a.PSPReference = resp.PSPReference
-			t.completed(ctx, sale, a)
+			t.completed(ctx, sale, a, resp.Aggregate.CapturedAmount.Value, resp.PSPReference)
 			return
 		}
 		if ctx.Err() != nil {
@@ -419,12 +453,10 @@ func (t *Till) capture(ctx context.Context, sale *journal.Sale, a *journal.Attem
 		if errors.As(err, &apiErr) && !apiErr.Retryable() {
 			// Perhaps an earlier try did capture: the aggregate is the truth.
 			if p, gerr := t.cfg.API.GetPayment(ctx, a.Reference); gerr == nil && p.Aggregate.CapturedAmount.Value >= amount.Value {
-				a.Captured = p.Aggregate.CapturedAmount.Value
-				t.completed(ctx, sale, a)
+				t.completed(ctx, sale, a, p.Aggregate.CapturedAmount.Value, p.PSPReference)
 				return
 			}
 			t.log.Error("capture refused; releasing the reservation", "reference", a.Reference, "code", apiErr.Code, "traceId", apiErr.TraceID)
-			a.Abandon = true
 			t.release(ctx, sale, a)
 			return
 		}
@@ -437,8 +469,8 @@ func (t *Till) capture(ctx context.Context, sale *journal.Sale, a *journal.Attem
 
 // release cancels an authorization the till will not capture.
 func (t *Till) release(ctx context.Context, sale *journal.Sale, a *journal.Attempt) {
-	if a.State != journal.StateCancelling {
-		if !t.step(sale, a, journal.StateCancelling, "releasing the reservation", PhaseCancelling, "Releasing the reservation…") {
+	if a.State != journal.StateCancelling || !a.Abandon {
+		if !t.stepWith(sale, a, journal.StateCancelling, "releasing the reservation", PhaseCancelling, "Releasing the reservation…", func() { a.Abandon = true }) {
 			return
 		}
 	}
@@ -462,16 +494,22 @@ func (t *Till) release(ctx context.Context, sale *journal.Sale, a *journal.Attem
 	}
 }
 
-func (t *Till) completed(ctx context.Context, sale *journal.Sale, a *journal.Attempt) {
-	now := t.cfg.Now()
-	sale.Mark(a, journal.StateCaptured, "captured "+strconv.FormatInt(a.Captured, 10), now)
-	if err := t.cfg.Journal.Save(sale); err != nil {
+func (t *Till) completed(ctx context.Context, sale *journal.Sale, a *journal.Attempt, captured int64, psp string) {
+	err := t.record(sale, a, journal.StateCaptured, "captured "+strconv.FormatInt(captured, 10), func() {
+		a.Captured = captured
+		if psp != "" {
+			a.PSPReference = psp
+		}
+	})
+	if err != nil {
 		// The money is taken; the API remembers it and recovery will write it.
 		t.log.Error("journal after capture", "reference", a.Reference, "err", err)
 		t.SetStatus("journal", err.Error())
 	}
 	t.trace(TraceCaptured, a.Reference)
+	t.rec.Lock()
 	r := t.buildReceipt(sale, a)
+	t.rec.Unlock()
 	t.mu.Lock()
 	if t.sale == sale {
 		t.phase = PhaseDone
@@ -494,8 +532,23 @@ func (t *Till) completed(ctx context.Context, sale *journal.Sale, a *journal.Att
 // step journals a new state and only then shows it. A failed write stops the
 // attempt with a plain message, before any further API call.
 func (t *Till) step(sale *journal.Sale, a *journal.Attempt, st journal.State, note string, phase Phase, msg string) bool {
-	sale.Mark(a, st, note, t.cfg.Now())
-	if err := t.cfg.Journal.Save(sale); err != nil {
+	return t.stepWith(sale, a, st, note, phase, msg, nil)
+}
+
+// record applies change to an attempt, marks its new state and journals the
+// sale, all under t.rec.
+func (t *Till) record(s *journal.Sale, a *journal.Attempt, st journal.State, note string, change func()) error {
+	t.rec.Lock()
+	defer t.rec.Unlock()
+	if change != nil {
+		change()
+	}
+	s.Mark(a, st, note, t.cfg.Now())
+	return t.cfg.Journal.Save(s)
+}
+
+func (t *Till) stepWith(sale *journal.Sale, a *journal.Attempt, st journal.State, note string, phase Phase, msg string, change func()) bool {
+	if err := t.record(sale, a, st, note, change); err != nil {
 		t.log.Error("journal write failed", "reference", a.Reference, "state", st, "err", err)
 		t.mu.Lock()
 		if t.sale == sale {
@@ -521,8 +574,7 @@ func (t *Till) step(sale *journal.Sale, a *journal.Attempt, st journal.State, no
 // end journals a final (or stuck) state and returns the screen to the basket's
 // message view.
 func (t *Till) end(sale *journal.Sale, a *journal.Attempt, st journal.State, msg string, retry bool) {
-	sale.Mark(a, st, msg, t.cfg.Now())
-	if err := t.cfg.Journal.Save(sale); err != nil {
+	if err := t.record(sale, a, st, msg, nil); err != nil {
 		t.log.Error("journal write failed", "reference", a.Reference, "err", err)
 		msg += " (" + err.Error() + ")"
 	}

@@ -56,8 +56,11 @@ func (t *Till) deliverReceipt(ctx context.Context, s *journal.Sale, r Receipt) {
 			r.PublishError = "The receipt link could not be made: " + shortErr(err)
 		} else {
 			r.URL = url
+			t.rec.Lock()
 			s.ReceiptURL = url
-			if err := t.cfg.Journal.Save(s); err != nil {
+			err := t.cfg.Journal.Save(s)
+			t.rec.Unlock()
+			if err != nil {
 				t.log.Error("journal receipt url", "err", err)
 			}
 		}
@@ -77,8 +80,11 @@ func (t *Till) print(ctx context.Context, s *journal.Sale, r Receipt) {
 		t.SetStatus("printer", "not printing: "+shortErr(err))
 	} else {
 		r.Printed, r.PrintError = true, ""
+		t.rec.Lock()
 		s.Printed = true
-		if err := t.cfg.Journal.Save(s); err != nil {
+		err := t.cfg.Journal.Save(s)
+		t.rec.Unlock()
+		if err != nil {
 			t.log.Error("journal printed flag", "err", err)
 		}
 		t.SetStatus("printer", "ready")

@@ -11,19 +11,20 @@ import (
 
 // Recover finishes, on start, every payment the journal shows unfinished: it asks
 // the API where each stands and drives it to exactly one end (captured once, or
-// cancelled). The newest payment still waiting for its customer is resumed on
+// cancelled). The newest request still waiting for its customer is resumed on
 // screen with its countdown, so the cashier can keep waiting or cancel; older
-// ones are cancelled. The cashier sees a line per payment it touched.
+// ones are withdrawn. The cashier sees a line per payment it touched.
 func (t *Till) Recover(ctx context.Context) error {
 	sales, err := t.cfg.Journal.Unfinished()
 	if err != nil {
 		return fmt.Errorf("recover: read journal: %w", err)
 	}
 	for i, s := range sales {
-		ref := s.Current().Reference
-		resume := i == len(sales)-1
-		if err := t.recoverOne(ctx, s, ref, resume); err != nil {
-			t.report(fmt.Sprintf("Receipt %s: could not reach Vipps MobilePay to settle %s (%v); will try again on the next start.", s.ReceiptNumber, ref, shortErr(err)))
+		for _, a := range s.Open() {
+			resume := i == len(sales)-1 && a == s.Current() && !a.Abandon
+			if err := t.recoverOne(ctx, s, a, resume); err != nil {
+				t.report(fmt.Sprintf("Receipt %s: could not settle %s with Vipps MobilePay (%s); Kasse tries again on the next start.", s.ReceiptNumber, a.Reference, shortErr(err)))
+			}
 		}
 	}
 	return nil
@@ -37,28 +38,21 @@ func (t *Till) report(line string) {
 	t.changed()
 }
 
-func (t *Till) recoverOne(ctx context.Context, s *journal.Sale, ref string, resume bool) error {
-	a := s.Attempt(ref)
-	p, err := t.cfg.API.GetPayment(ctx, ref)
-	if errors.Is(err, epayment.ErrNotFound) {
-		if a.State == journal.StateCreating {
-			t.endQuiet(s, a, journal.StateFailed, "never reached Vipps MobilePay (till stopped before it was sent)")
-			t.report(fmt.Sprintf("Receipt %s: the payment was never sent; nothing was charged.", s.ReceiptNumber))
-			return nil
-		}
-		return fmt.Errorf("payment %s: %w", ref, err)
-	}
-	if err != nil {
+func (t *Till) recoverOne(ctx context.Context, s *journal.Sale, a *journal.Attempt, resume bool) error {
+	t.settling.Lock()
+	defer t.settling.Unlock()
+	before := a.State
+	p, err := t.cfg.API.GetPayment(ctx, a.Reference)
+	if err != nil && !errors.Is(err, epayment.ErrNotFound) {
 		return err
 	}
-	if p.State == epayment.StateCreated && a.State != journal.StateCancelling && !a.Abandon && resume {
+	if err == nil && p.State == epayment.StateCreated && resume && before != journal.StateCancelling {
 		return t.resume(s, a)
 	}
-	before := a.State
 	if err := t.settleWith(ctx, s, a, p); err != nil {
 		return err
 	}
-	t.report(fmt.Sprintf("Receipt %s: found %s after a restart (%s); now %s.", s.ReceiptNumber, before, p.State, a.State))
+	t.report(fmt.Sprintf("Receipt %s: found %s after a restart; now %s.", s.ReceiptNumber, before, a.State))
 	return nil
 }
 
@@ -77,31 +71,50 @@ func (t *Till) resume(s *journal.Sale, a *journal.Attempt) error {
 	t.cancelCh = make(chan struct{}, 1)
 	t.mu.Unlock()
 	if a.State == journal.StateCreating {
-		s.Mark(a, journal.StateRequested, "created (confirmed by lookup after restart)", t.cfg.Now())
-		_ = t.cfg.Journal.Save(s)
+		_ = t.record(s, a, journal.StateRequested, "created (confirmed by lookup after restart)", nil)
 	}
 	t.report(fmt.Sprintf("Receipt %s: still waiting for the customer after a restart; resumed. Cancel it if the customer has left.", s.ReceiptNumber))
 	t.goDrive(s, a.Reference, false)
 	return nil
 }
 
-// settle finishes an attempt not driven on screen (a late webhook for it).
+// settle finishes an attempt nobody is driving (a superseded request, or a
+// late webhook), from what the API says now.
 func (t *Till) settle(ctx context.Context, s *journal.Sale, ref string) error {
+	t.settling.Lock()
+	defer t.settling.Unlock()
+	a := s.Attempt(ref)
+	t.rec.Lock()
+	final := a.State.Final()
+	t.rec.Unlock()
+	if final {
+		return nil
+	}
 	p, err := t.cfg.API.GetPayment(ctx, ref)
-	if err != nil {
+	if err != nil && !errors.Is(err, epayment.ErrNotFound) {
 		return err
 	}
-	return t.settleWith(ctx, s, s.Attempt(ref), p)
+	return t.settleWith(ctx, s, a, p)
 }
 
-// settleWith drives an attempt to its end from what the API says, synchronously.
+// settleWith drives an attempt to its end from p, the API's view of it (nil:
+// the API has no such payment). It journals each step before its API call.
 func (t *Till) settleWith(ctx context.Context, s *journal.Sale, a *journal.Attempt, p *epayment.Payment) error {
+	if p == nil {
+		if a.State == journal.StateCreating || a.Abandon {
+			return t.record(s, a, journal.StateFailed, "never reached Vipps MobilePay; nothing was charged", nil)
+		}
+		return fmt.Errorf("payment %s: %w", a.Reference, epayment.ErrNotFound)
+	}
 	agg := p.Aggregate
 	switch p.State {
 	case epayment.StateCreated:
-		// Nobody is waiting for this customer any more: withdraw the request.
-		a.Abandon = true
-		t.endQuiet(s, a, journal.StateCancelling, "withdrawn after a restart")
+		// Nobody waits for this customer any more: withdraw the request, but
+		// only if they have not approved it meanwhile (then release it below).
+		if err := t.record(s, a, journal.StateCancelling, "withdrawn: nobody is waiting for it", func() { a.Abandon = true }); err != nil {
+			return err
+		}
+		t.trace(TraceCancelBefore, a.Reference)
 		if _, err := t.cfg.API.Cancel(ctx, a.Reference, a.CancelKey, true); err != nil {
 			var apiErr *epayment.APIError
 			if errors.As(err, &apiErr) && apiErr.Code == "6060" {
@@ -113,42 +126,40 @@ func (t *Till) settleWith(ctx context.Context, s *journal.Sale, a *journal.Attem
 			}
 			return err
 		}
-		t.endQuiet(s, a, journal.StateCancelled, "cancelled after a restart")
+		return t.record(s, a, journal.StateCancelled, "request withdrawn; nothing was charged", nil)
 	case epayment.StateAuthorized:
 		switch {
 		case agg.CapturedAmount.Value >= p.Amount.Value:
-			a.Captured = agg.CapturedAmount.Value
-			t.endQuiet(s, a, journal.StateCaptured, "captured (confirmed after a restart)")
-		case agg.CancelledAmount.Value > 0:
-			t.endQuiet(s, a, journal.StateCancelled, "reservation released (confirmed after a restart)")
+			return t.record(s, a, journal.StateCaptured, "captured (confirmed with Vipps MobilePay)", func() { a.Captured = agg.CapturedAmount.Value })
+		case agg.CancelledAmount.Value > 0 && agg.CapturedAmount.Value == 0:
+			return t.record(s, a, journal.StateCancelled, "reservation released (confirmed with Vipps MobilePay)", nil)
 		case a.Abandon:
-			t.endQuiet(s, a, journal.StateCancelling, "releasing the reservation after a restart")
+			if err := t.record(s, a, journal.StateCancelling, "releasing the reservation", nil); err != nil {
+				return err
+			}
+			t.trace(TraceCancelBefore, a.Reference)
 			if _, err := t.cfg.API.Cancel(ctx, a.Reference, a.CancelKey+"-all", false); err != nil {
 				return err
 			}
-			t.endQuiet(s, a, journal.StateCancelled, "reservation released after a restart")
+			return t.record(s, a, journal.StateCancelled, "reservation released; nothing was charged", nil)
 		default:
-			t.endQuiet(s, a, journal.StateCapturing, "capturing after a restart")
-			resp, err := t.cfg.API.Capture(ctx, a.Reference, a.CaptureKey, epayment.Amount{Currency: p.Amount.Currency, Value: p.Amount.Value})
+			if err := t.record(s, a, journal.StateCapturing, "capturing the approved payment", nil); err != nil {
+				return err
+			}
+			t.trace(TraceCaptureBefore, a.Reference)
+			resp, err := t.cfg.API.Capture(ctx, a.Reference, a.CaptureKey, p.Amount)
+			t.trace(TraceCaptureAfter, a.Reference)
 			if err != nil {
 				return err
 			}
-			a.Captured = resp.Aggregate.CapturedAmount.Value
-			t.endQuiet(s, a, journal.StateCaptured, "captured after a restart")
+			return t.record(s, a, journal.StateCaptured, "captured", func() { a.Captured = resp.Aggregate.CapturedAmount.Value })
 		}
 	case epayment.StateAborted:
-		t.endQuiet(s, a, journal.StateAborted, "declined by the customer")
+		return t.record(s, a, journal.StateAborted, "declined by the customer", nil)
 	case epayment.StateExpired:
-		t.endQuiet(s, a, journal.StateExpired, "expired")
+		return t.record(s, a, journal.StateExpired, "expired", nil)
 	case epayment.StateTerminated:
-		t.endQuiet(s, a, journal.StateCancelled, "cancelled")
+		return t.record(s, a, journal.StateCancelled, "cancelled; nothing was charged", nil)
 	}
-	return nil
-}
-
-func (t *Till) endQuiet(s *journal.Sale, a *journal.Attempt, st journal.State, note string) {
-	s.Mark(a, st, note, t.cfg.Now())
-	if err := t.cfg.Journal.Save(s); err != nil {
-		t.log.Error("journal", "reference", a.Reference, "err", err)
-	}
+	return fmt.Errorf("payment %s: unknown state %q", a.Reference, p.State)
 }

@@ -176,6 +176,12 @@ type Till struct {
 	// the payment with that reference.
 	waiters  map[string]chan epayment.State
 	cancelCh chan struct{}
+
+	// rec serialises changes to sales and their journal writes: more than one
+	// goroutine may work on one sale (an attempt being withdrawn while the
+	// next one is driven). settling lets one settle run at a time.
+	rec      sync.Mutex
+	settling sync.Mutex
 }
 
 // New makes a till. Call Recover before selling, and Close when done.

@@ -246,7 +246,7 @@ func (j *Journal) Each(fn func(*Sale) bool) error {
 func (j *Journal) Unfinished() ([]*Sale, error) {
 	var out []*Sale
 	err := j.Each(func(s *Sale) bool {
-		if a := s.Current(); a != nil && !a.State.Final() {
+		if len(s.Open()) > 0 {
 			out = append(out, s)
 		}
 		return true

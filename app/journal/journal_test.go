@@ -26,7 +26,7 @@ func TestSurvivesReopen(t *testing.T) {
 	if err := j.NewSale(s); err != nil {
 		t.Fatal(err)
 	}
-	s.Attempts = append(s.Attempts, Attempt{Reference: "kasse-1-abc-000001-1", CreateKey: "k1"})
+	s.Attempts = append(s.Attempts, &Attempt{Reference: "kasse-1-abc-000001-1", CreateKey: "k1"})
 	s.Mark(s.Current(), StateCreating, "", time.Now())
 	if err := j.Save(s); err != nil {
 		t.Fatal(err)

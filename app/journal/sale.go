@@ -86,7 +86,7 @@ type Sale struct {
 	Totals         basket.Totals `json:"totals"`
 	Customer       string        `json:"customer"` // MSISDN
 	CustomerMasked string        `json:"customerMasked"`
-	Attempts       []Attempt     `json:"attempts"`
+	Attempts       []*Attempt    `json:"attempts"`
 	Steps          []Step        `json:"steps"`
 	Refunds        []Refund      `json:"refunds,omitempty"`
 	ReceiptURL     string        `json:"receiptUrl,omitempty"`
@@ -98,17 +98,29 @@ func (s *Sale) Current() *Attempt {
 	if len(s.Attempts) == 0 {
 		return nil
 	}
-	return &s.Attempts[len(s.Attempts)-1]
+	return s.Attempts[len(s.Attempts)-1]
 }
 
 // Attempt finds the attempt with a reference.
 func (s *Sale) Attempt(ref string) *Attempt {
-	for i := range s.Attempts {
-		if s.Attempts[i].Reference == ref {
-			return &s.Attempts[i]
+	for _, a := range s.Attempts {
+		if a.Reference == ref {
+			return a
 		}
 	}
 	return nil
+}
+
+// Open lists the attempts not yet in a final state: the work recovery must
+// finish. Usually the latest; an attempt the cashier superseded may linger.
+func (s *Sale) Open() []*Attempt {
+	var out []*Attempt
+	for _, a := range s.Attempts {
+		if !a.State.Final() {
+			out = append(out, a)
+		}
+	}
+	return out
 }
 
 // State is the sale's state: that of its latest attempt.
