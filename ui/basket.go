@@ -36,7 +36,7 @@ type lineRow struct {
 
 func newBasketScreen(till *checkout.Till) *basketScreen {
 	s := &basketScreen{till: till, lineRows: map[string]*lineRow{}}
-	s.phone = &widget.Entry{PlaceHolder: "Customer's phone number (or scan the QR)", OnChanged: s.onPhone}
+	s.phone = &widget.Entry{PlaceHolder: "Customer's phone number (or scan the QR)", OnChanged: s.onPhone, OnSubmitted: s.onPhoneSubmitted}
 	s.phone.ExtendBaseWidget(s.phone)
 	s.who = canvas.NewText("", theme.Color(theme.ColorNameForeground))
 	s.who.TextSize = 17
@@ -65,6 +65,16 @@ func (s *basketScreen) content() fyne.CanvasObject {
 }
 
 func (s *basketScreen) onPhone(text string) { _ = s.till.SetCustomer(text) }
+
+// onPhoneSubmitted handles Enter in the phone field: a wedge scanner typing a
+// barcode or a personal QR into it is taken as a scan, not as a number.
+func (s *basketScreen) onPhoneSubmitted(text string) {
+	if s.till.View().CustomerError == "" {
+		return
+	}
+	s.phone.SetText("")
+	s.till.Scan(text)
+}
 
 func (s *basketScreen) onPay() {
 	if err := s.till.Pay(); err != nil {

@@ -18,6 +18,7 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"github.com/kasse-pos/kasse/app/checkout"
+	"github.com/kasse-pos/kasse/hardware/scanner"
 )
 
 // Options change how the till looks.
@@ -43,6 +44,7 @@ type UI struct {
 	recovery *widget.Label
 	current  string
 	stop     chan struct{}
+	wedge    scanner.Wedge
 
 	// drawing serialises redraws: the test driver runs fyne.Do on the calling
 	// goroutine, and a redraw can trigger another (an entry's OnChanged).
@@ -83,6 +85,8 @@ func Create(a fyne.App, w fyne.Window, till *checkout.Till, opts Options) *UI {
 	if opts.Kiosk {
 		w.SetFullScreen(true)
 	}
+	w.Canvas().SetOnTypedRune(u.onTypedRune)
+	w.Canvas().SetOnTypedKey(u.onTypedKey)
 	w.SetOnClosed(func() { close(u.stop) })
 	till.OnChange(func() { fyne.Do(u.refresh) })
 	u.refresh()
@@ -177,6 +181,19 @@ func (u *UI) ticker() {
 				}
 			})
 		}
+	}
+}
+
+// onTypedRune receives keys typed while no text field has focus: a keyboard-
+// wedge scanner's burst, which becomes one scan when Enter ends it.
+func (u *UI) onTypedRune(r rune) { u.wedge.Key(r, time.Now()) }
+
+func (u *UI) onTypedKey(ev *fyne.KeyEvent) {
+	if ev.Name != fyne.KeyReturn && ev.Name != fyne.KeyEnter {
+		return
+	}
+	if code, ok := u.wedge.Enter(time.Now()); ok {
+		u.till.Scan(code)
 	}
 }
 

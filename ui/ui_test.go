@@ -189,3 +189,27 @@ func TestTouchTargets(t *testing.T) {
 		}
 	}
 }
+
+func TestKeyboardWedgeScan(t *testing.T) {
+	u, till, w := newTill(t)
+	p, _ := till.Catalog().ByID("P005")
+	test.TypeOnCanvas(w.Canvas(), p.EAN)
+	w.Canvas().OnTypedKey()(&fyne.KeyEvent{Name: fyne.KeyReturn})
+	v := till.View()
+	if len(v.Lines) != 1 || v.Lines[0].ProductID != "P005" {
+		t.Fatalf("after a wedge scan of %s the basket is %+v", p.EAN, v.Lines)
+	}
+	// A personal QR typed by the scanner into the phone field identifies the
+	// customer instead of being taken for a number.
+	test.Type(u.basket.phone, "https://qr.vipps.no/28/2/01/031/4791234567?v=1")
+	u.basket.phone.TypedKey(&fyne.KeyEvent{Name: fyne.KeyReturn})
+	if v := till.View(); v.Customer == "" || v.CustomerError != "" {
+		t.Errorf("customer after QR in the phone field: %q (error %q)", v.Customer, v.CustomerError)
+	}
+	// An unknown but valid barcode is named plainly and changes nothing.
+	test.TypeOnCanvas(w.Canvas(), "7038010999994")
+	w.Canvas().OnTypedKey()(&fyne.KeyEvent{Name: fyne.KeyReturn})
+	if v := till.View(); len(v.Lines) != 1 || !strings.Contains(v.Notice, "Unknown product") {
+		t.Errorf("unknown barcode: lines %d, notice %q", len(v.Lines), v.Notice)
+	}
+}

@@ -272,3 +272,27 @@ func TestUnreachableAPIKeepsTheSaleAndRetryWorks(t *testing.T) {
 	_ = fmt.Sprint
 	_ = filepath.Join
 }
+
+func TestSaleWhileTheRelayIsDownAndAfterItReturns(t *testing.T) {
+	r := newRig(t, false)
+	r.await("relay connected", func(v checkout.View) bool { return v.Status.Relay == "connected" })
+	r.demo.StopRelay()
+	r.fill("91234567", "P001")
+	r.till.Pay()
+	v := r.await("captured by polling", phase(checkout.PhaseDone))
+	if p := r.ledger(v.Reference); p.Captures != 1 {
+		t.Fatalf("captures = %d", p.Captures)
+	}
+	r.await("relay reported down", func(v checkout.View) bool { return strings.HasPrefix(v.Status.Relay, "reconnecting") })
+	if err := r.demo.StartRelay(); err != nil {
+		t.Fatal(err)
+	}
+	r.await("relay back", func(v checkout.View) bool { return v.Status.Relay == "connected" })
+	r.till.NewSale()
+	r.fill("91234567", "P002")
+	r.till.Pay()
+	v = r.await("captured", phase(checkout.PhaseDone))
+	if p := r.ledger(v.Reference); p.Captures != 1 || p.Outstanding() != 0 {
+		t.Fatalf("second sale ledger = %+v", p)
+	}
+}

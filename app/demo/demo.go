@@ -49,6 +49,8 @@ type Demo struct {
 
 	relayStore *relay.Store
 	relaySrv   *relay.Server
+	relayHTTP  *http.Server
+	relayAddr  string
 	servers    []*http.Server
 }
 
@@ -112,7 +114,8 @@ func Start(ctx context.Context, opts Options) (*Demo, error) {
 		ln.Close()
 		return fail(err)
 	}
-	d.serveOn(ln, d.relaySrv.Handler())
+	d.relayAddr = ln.Addr().String()
+	d.relayHTTP = d.serveOn(ln, d.relaySrv.Handler())
 	if lanLn != nil {
 		d.serveOn(lanLn, d.relaySrv.ReceiptHandler())
 	}
@@ -162,7 +165,7 @@ func (d *Demo) serve(addr string, h http.Handler) (string, error) {
 	return "http://" + ln.Addr().String(), nil
 }
 
-func (d *Demo) serveOn(ln net.Listener, h http.Handler) {
+func (d *Demo) serveOn(ln net.Listener, h http.Handler) *http.Server {
 	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}
 	d.servers = append(d.servers, srv)
 	go func() {
@@ -170,6 +173,23 @@ func (d *Demo) serveOn(ln net.Listener, h http.Handler) {
 			slog.Error("demo server", "err", err)
 		}
 	}()
+	return srv
+}
+
+// StopRelay takes the relay off the network, as a relay host going down does;
+// its stored events stay. Webhooks then fail and the simulator retries them.
+func (d *Demo) StopRelay() {
+	d.relayHTTP.Close()
+}
+
+// StartRelay brings the relay back on the same address.
+func (d *Demo) StartRelay() error {
+	ln, err := net.Listen("tcp", d.relayAddr)
+	if err != nil {
+		return fmt.Errorf("demo: relay back on %s: %w", d.relayAddr, err)
+	}
+	d.relayHTTP = d.serveOn(ln, d.relaySrv.Handler())
+	return nil
 }
 
 // Close stops the servers and the simulator.
