@@ -44,7 +44,9 @@ type ReceiptPrinter interface {
 
 // Shop is what the receipt says about who sold.
 type Shop struct {
-	Name, Address, OrgNumber string
+	Name      string `json:"name"`
+	Address   string `json:"address,omitempty"`
+	OrgNumber string `json:"orgNumber,omitempty"`
 }
 
 // Config wires a Till.
