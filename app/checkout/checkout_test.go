@@ -2,6 +2,7 @@ package checkout_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -294,5 +295,44 @@ func TestSaleWhileTheRelayIsDownAndAfterItReturns(t *testing.T) {
 	v = r.await("captured", phase(checkout.PhaseDone))
 	if p := r.ledger(v.Reference); p.Captures != 1 || p.Outstanding() != 0 {
 		t.Fatalf("second sale ledger = %+v", p)
+	}
+}
+
+func TestFullDiskSendsNothing(t *testing.T) {
+	r := newRig(t, true)
+	r.fill("91234567", "P001")
+	before := len(r.demo.Sim.Ledger())
+	r.st.Journal.InjectWriteFault(errors.New("no space left on device"))
+	if err := r.till.Pay(); err == nil {
+		t.Fatal("Pay succeeded with a journal that cannot be written")
+	}
+	v := r.till.View()
+	if !strings.Contains(v.Message, "disk") || len(v.Lines) != 1 {
+		t.Errorf("message %q, lines %d", v.Message, len(v.Lines))
+	}
+	if n := len(r.demo.Sim.Ledger()); n != before {
+		t.Fatalf("the simulator saw %d new payments; a till that cannot journal must send none", n-before)
+	}
+	// The disk is freed: the same basket is paid.
+	r.st.Journal.InjectWriteFault(nil)
+	if err := r.till.Pay(); err != nil {
+		t.Fatal(err)
+	}
+	v = r.await("waiting", phase(checkout.PhaseWaiting))
+	// The journal fails while the customer decides: the approval is still
+	// captured (the money is the API's truth) or, if the capture cannot be
+	// journaled first, nothing is sent and recovery finishes it.
+	r.st.Journal.InjectWriteFault(errors.New("no space left on device"))
+	r.demo.Sim.Approve(sim.DemoMSN, v.Reference)
+	v = r.await("stopped before capture", func(v checkout.View) bool { return v.Phase == checkout.PhaseEnded })
+	if p := r.ledger(v.Reference); p.Captures != 0 {
+		t.Fatalf("captured %d times without a journal entry first", p.Captures)
+	}
+	r.st.Journal.InjectWriteFault(nil)
+	if err := r.till.Recover(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if p := r.ledger(v.Reference); p.Captures != 1 || p.Outstanding() != 0 {
+		t.Fatalf("after recovery: %+v", p)
 	}
 }

@@ -404,6 +404,7 @@ func (t *Till) cancel(ctx context.Context, sale *journal.Sale, a *journal.Attemp
 			t.end(sale, a, journal.StateCancelling, "Vipps MobilePay refused the cancel: "+refusalMessage(apiErr)+" Recovery will settle it.", false)
 			return "", false
 		}
+		t.setMessage("Cancelling… (Vipps MobilePay did not answer; trying again)")
 		if !t.pause(ctx, attempt) {
 			return "", false
 		}

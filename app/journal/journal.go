@@ -14,6 +14,7 @@ import (
 	"os"
 	"sort"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
@@ -46,6 +47,26 @@ type Journal struct {
 	path   string
 	tillID string
 	now    func() time.Time
+	fault  atomic.Pointer[error]
+}
+
+// InjectWriteFault makes every following write fail with err, as a full disk
+// does, until it is called with nil. It exists for fault-injection tests and
+// drills: the till must then make no API call and tell the cashier.
+func (j *Journal) InjectWriteFault(err error) {
+	if err == nil {
+		j.fault.Store(nil)
+		return
+	}
+	j.fault.Store(&err)
+}
+
+// update is db.Update behind the injected fault, if any.
+func (j *Journal) update(fn func(*bolt.Tx) error) error {
+	if f := j.fault.Load(); f != nil {
+		return *f
+	}
+	return j.db.Update(fn)
 }
 
 // Open opens (or creates) the journal at path. A file another process holds gives
@@ -126,7 +147,7 @@ func itob(v uint64) []byte {
 // NewSale allocates the next receipt number and stores s under a new id. The
 // receipt counter never goes back, across days and restarts.
 func (j *Journal) NewSale(s *Sale) error {
-	err := j.db.Update(func(tx *bolt.Tx) error {
+	err := j.update(func(tx *bolt.Tx) error {
 		sales := tx.Bucket(bucketSales)
 		id, err := sales.NextSequence()
 		if err != nil {
@@ -187,7 +208,7 @@ func (j *Journal) Save(s *Sale) error {
 	if s.ID == 0 {
 		return fmt.Errorf("journal: save of a sale that was never created")
 	}
-	if err := j.db.Update(func(tx *bolt.Tx) error { return put(tx, s) }); err != nil {
+	if err := j.update(func(tx *bolt.Tx) error { return put(tx, s) }); err != nil {
 		return fmt.Errorf("%w: %v", ErrWrite, err)
 	}
 	return nil
@@ -269,7 +290,7 @@ func (j *Journal) LoadCursor() (uint64, error) {
 
 // SaveCursor stores the relay cursor after the till has acted on its events.
 func (j *Journal) SaveCursor(c uint64) error {
-	return j.db.Update(func(tx *bolt.Tx) error { return tx.Bucket(bucketMeta).Put(keyCursor, itob(c)) })
+	return j.update(func(tx *bolt.Tx) error { return tx.Bucket(bucketMeta).Put(keyCursor, itob(c)) })
 }
 
 // BusinessDay is the open day's date (YYYY-MM-DD); sales are counted to it.
@@ -282,5 +303,5 @@ func (j *Journal) BusinessDay() string {
 // CloseDay ends the open business day and opens next (YYYY-MM-DD). Receipt
 // numbers continue; they never start again.
 func (j *Journal) CloseDay(next string) error {
-	return j.db.Update(func(tx *bolt.Tx) error { return tx.Bucket(bucketMeta).Put(keyDay, []byte(next)) })
+	return j.update(func(tx *bolt.Tx) error { return tx.Bucket(bucketMeta).Put(keyDay, []byte(next)) })
 }
