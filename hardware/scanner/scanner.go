@@ -141,6 +141,12 @@ func Run(ctx context.Context, cfg Config, onCode func(string), onStatus func(Sta
 	case !slices.Contains(bauds, cfg.Baud):
 		return fmt.Errorf("%w: baud rate %d (use one of %v)", ErrConfig, cfg.Baud, bauds)
 	}
+	if onCode == nil {
+		onCode = func(string) {}
+	}
+	if onStatus == nil {
+		onStatus = func(Status) {}
+	}
 	log := cfg.Logger.With("port", cfg.Port)
 	var (
 		last      string // the last Message reported
