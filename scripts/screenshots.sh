@@ -23,3 +23,6 @@ sleep 1.2
 import -window root "$out/till-waiting.png"
 sleep 4
 import -window root "$out/till-receipt.png"
+click 925 620   # Paper receipt (the demo's virtual printer)
+sleep 0.8
+import -window root "$out/till-paper.png"

@@ -2,11 +2,13 @@ package ui
 
 import (
 	"fmt"
+	"image"
 	"strings"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/canvas"
 	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/dialog"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 	"github.com/skip2/go-qrcode"
@@ -18,17 +20,20 @@ import (
 // receiptScreen shows the paid sale: the receipt, a QR code a phone scans to
 // keep it, the printer's result, and New sale.
 type receiptScreen struct {
-	till     *checkout.Till
-	title    *canvas.Text
-	body     *widget.Label
-	total    *canvas.Text
-	qr       *canvas.Image
-	qrPNG    []byte
-	qrText   string
-	qrHint   *widget.Label
-	printMsg *widget.Label
-	reprint  *widget.Button
-	newSale  *widget.Button
+	till      *checkout.Till
+	title     *canvas.Text
+	body      *widget.Label
+	total     *canvas.Text
+	qr        *canvas.Image
+	qrPNG     []byte
+	qrText    string
+	qrHint    *widget.Label
+	printMsg  *widget.Label
+	reprint   *widget.Button
+	newSale   *widget.Button
+	showPaper *widget.Button
+	paper     func() image.Image
+	win       fyne.Window
 }
 
 func newReceiptScreen(till *checkout.Till) *receiptScreen {
@@ -49,6 +54,8 @@ func newReceiptScreen(till *checkout.Till) *receiptScreen {
 	s.printMsg.Wrapping = fyne.TextWrapWord
 	s.reprint = &widget.Button{Text: "Print again", Icon: theme.DocumentPrintIcon(), OnTapped: s.onReprint}
 	s.newSale = &widget.Button{Text: "New sale", Icon: theme.ContentAddIcon(), Importance: widget.HighImportance, OnTapped: s.onNewSale}
+	s.showPaper = &widget.Button{Text: "Paper receipt", Icon: theme.VisibilityIcon(), OnTapped: s.onShowPaper}
+	s.showPaper.ExtendBaseWidget(s.showPaper)
 	s.reprint.ExtendBaseWidget(s.reprint)
 	s.newSale.ExtendBaseWidget(s.newSale)
 	return s
@@ -57,11 +64,24 @@ func newReceiptScreen(till *checkout.Till) *receiptScreen {
 func (s *receiptScreen) content() fyne.CanvasObject {
 	// The QR sits at the top, where the customer can reach it with a phone.
 	top := container.NewBorder(nil, nil, nil, s.qr, container.NewVBox(s.title, s.total, s.qrHint))
-	bottom := container.NewVBox(s.printMsg, sized(s.reprint, 0, touch), sized(s.newSale, 0, 80))
+	bottom := container.NewVBox(s.printMsg, container.NewGridWithColumns(2, sized(s.showPaper, 0, touch), sized(s.reprint, 0, touch)), sized(s.newSale, 0, 80))
 	return container.NewBorder(top, bottom, nil, nil, container.NewVScroll(s.body))
 }
 
 func (s *receiptScreen) onNewSale() { s.till.NewSale() }
+
+// onShowPaper shows what the demo's virtual printer printed.
+func (s *receiptScreen) onShowPaper() {
+	img := s.paper()
+	if img == nil {
+		return
+	}
+	pic := canvas.NewImageFromImage(img)
+	pic.FillMode = canvas.ImageFillOriginal
+	sc := container.NewVScroll(container.NewCenter(pic))
+	sc.SetMinSize(fyne.NewSize(float32(img.Bounds().Dx())/2+40, 560))
+	dialog.ShowCustom("Printed receipt", "Close", sc, s.win)
+}
 
 func (s *receiptScreen) onReprint() {
 	go func() { _ = s.till.Reprint(contextBackground()) }()
@@ -99,6 +119,7 @@ func (s *receiptScreen) refresh(v checkout.View) {
 		s.qrHint.SetText("Making the receipt link…")
 	}
 	show(s.reprint, r.Printed || r.PrintError != "")
+	show(s.showPaper, s.paper != nil && r.Printed)
 	switch {
 	case r.PrintError != "":
 		s.printMsg.SetText("⚠ " + r.PrintError)

@@ -6,6 +6,7 @@ package ui
 
 import (
 	"context"
+	"image"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -26,6 +27,9 @@ type Options struct {
 	Title string // shop name in the header
 	Demo  bool   // show the demo banner
 	Kiosk bool   // full screen for self-checkout
+	// Paper, if set, is the demo's virtual printer: the last printed receipt
+	// as a picture, shown on request.
+	Paper func() image.Image
 }
 
 // UI is a till window's content.
@@ -60,6 +64,8 @@ func Create(a fyne.App, w fyne.Window, till *checkout.Till, opts Options) *UI {
 	u.basket = newBasketScreen(till)
 	u.progress = newProgressScreen(till)
 	u.receipt = newReceiptScreen(till)
+	u.receipt.paper = opts.Paper
+	u.receipt.win = w
 	u.sides = map[string]fyne.CanvasObject{
 		"basket":   u.basket.content(),
 		"progress": u.progress.content(),

@@ -11,10 +11,14 @@ import (
 	"testing"
 	"time"
 
+	"github.com/makiuchi-d/gozxing"
+	gqr "github.com/makiuchi-d/gozxing/qrcode"
+
 	"github.com/kasse-pos/kasse/app/checkout"
 	"github.com/kasse-pos/kasse/app/demo"
 	"github.com/kasse-pos/kasse/app/journal"
 	"github.com/kasse-pos/kasse/app/station"
+	"github.com/kasse-pos/kasse/hardware/escpos"
 	"github.com/kasse-pos/kasse/payments/contract"
 	"github.com/kasse-pos/kasse/payments/sim"
 )
@@ -150,9 +154,45 @@ func TestSaleIsCapturedOnce(t *testing.T) {
 	if len(v.Lines) != 2 {
 		t.Errorf("done screen shows %d lines, want the 2 sold", len(v.Lines))
 	}
+	// The (virtual) printer printed the receipt, with the receipt link as QR.
+	v = r.await("printed", func(v checkout.View) bool { return v.Receipt != nil && v.Receipt.Printed })
+	paper, n := r.st.Printer.Device.(*escpos.Virtual).Last()
+	if n != 1 || !strings.Contains(paper.Text(), "498,00") || len(paper.Images) != 1 || !paper.Cut {
+		t.Fatalf("printed %d receipts, %d images; text:\n%s", n, len(paper.Images), paper.Text())
+	}
+	bmp, _ := gozxing.NewBinaryBitmapFromImage(paper.Images[0])
+	qr, err := gqr.NewQRCodeReader().Decode(bmp, nil)
+	if err != nil || qr.GetText() != v.Receipt.URL {
+		t.Errorf("printed QR = %v (%v), want %s", qr, err, v.Receipt.URL)
+	}
 	r.till.NewSale()
 	if v := r.till.View(); len(v.Lines) != 0 || v.Customer != "" || v.CanPay {
 		t.Errorf("new sale is not empty: %+v", v)
+	}
+}
+
+func TestPrinterOutOfPaperKeepsTheSale(t *testing.T) {
+	r := newRig(t, false)
+	vp := r.st.Printer.Device.(*escpos.Virtual)
+	vp.SetError(fmt.Errorf("demo: %w", escpos.ErrPaperOut))
+	r.fill("91234567", "P003")
+	r.till.Pay()
+	v := r.await("print failure shown", func(v checkout.View) bool { return v.Receipt != nil && v.Receipt.PrintError != "" })
+	if v.Phase != checkout.PhaseDone || v.Outcome != journal.StateCaptured {
+		t.Fatalf("the sale is not complete after a failed print: %s %s", v.Phase, v.Outcome)
+	}
+	if !strings.Contains(v.Status.Printer, "paper") {
+		t.Errorf("status bar printer = %q", v.Status.Printer)
+	}
+	vp.SetError(nil)
+	if err := r.till.Reprint(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if paper, n := vp.Last(); n != 1 || !strings.Contains(paper.Text(), "Kvittering") {
+		t.Errorf("reprint: %d receipts, text:\n%s", n, paper.Text())
+	}
+	if v := r.till.View(); !v.Receipt.Printed || v.Receipt.PrintError != "" {
+		t.Errorf("after reprint: %+v", v.Receipt)
 	}
 }
 

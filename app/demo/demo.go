@@ -151,6 +151,7 @@ func Start(ctx context.Context, opts Options) (*Demo, error) {
 			SubscriptionKey: m.SubscriptionKey, MSN: m.MSN,
 		},
 		Relay:       station.RelayConfig{URL: d.RelayURL, Token: token},
+		Printer:     "virtual:", // shows the paper receipt as a picture in the till
 		PushTimeout: station.Duration(opts.ExpireAfter),
 	}
 	return d, nil

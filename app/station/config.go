@@ -34,7 +34,8 @@ type Config struct {
 	Scanner ScannerConfig `json:"scanner,omitempty"`
 	// Printer is the receipt printer: "tcp:HOST:9100", "serial:/dev/ttyUSB0?baud=19200",
 	// "file:/dev/usb/lp0", "virtual:" or empty for none.
-	Printer string `json:"printer,omitempty"`
+	Printer       string        `json:"printer,omitempty"`
+	PrinterLayout PrinterConfig `json:"printerLayout,omitempty"`
 
 	// PushTimeout is how long the customer has to approve; it should match the
 	// API's expiry of push requests. Default 5m.

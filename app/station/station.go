@@ -29,6 +29,8 @@ type Station struct {
 	Till    *checkout.Till
 	Journal *journal.Journal
 	API     *epayment.Client
+	// Printer is the receipt printer from the configuration, or nil.
+	Printer *ReceiptPrinter
 
 	cancel context.CancelFunc
 	wg     sync.WaitGroup
@@ -108,9 +110,11 @@ func Start(ctx context.Context, cfg Config, opts Options) (*Station, error) {
 	}
 	printer := opts.Printer
 	if printer == nil && cfg.Printer != "" {
-		if printer, err = openPrinter(cfg.Printer); err != nil {
+		rp, err := NewReceiptPrinter(cfg.Printer, cfg.PrinterLayout)
+		if err != nil {
 			return fail(err)
 		}
+		s.Printer, printer = rp, rp
 	}
 	till, err := checkout.New(checkout.Config{
 		Journal: j, API: api, Catalog: cat, Shop: cfg.Shop, POSID: cfg.POSID,

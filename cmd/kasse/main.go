@@ -19,6 +19,7 @@ import (
 	"github.com/kasse-pos/kasse/app/demo"
 	"github.com/kasse-pos/kasse/app/station"
 	"github.com/kasse-pos/kasse/assets"
+	"github.com/kasse-pos/kasse/hardware/escpos"
 	"github.com/kasse-pos/kasse/ui"
 )
 
@@ -86,7 +87,13 @@ func run(demoMode, kiosk bool, configPath, dataDir string, log *slog.Logger) err
 	}
 	w := a.NewWindow(title)
 	w.Resize(fyne.NewSize(1280, 800))
-	ui.Create(a, w, st.Till, ui.Options{Title: cfg.Shop.Name, Demo: demoMode, Kiosk: kiosk})
+	uo := ui.Options{Title: cfg.Shop.Name, Demo: demoMode, Kiosk: kiosk}
+	if st.Printer != nil {
+		if v, ok := st.Printer.Device.(*escpos.Virtual); ok {
+			uo.Paper = v.Image
+		}
+	}
+	ui.Create(a, w, st.Till, uo)
 	w.ShowAndRun()
 	return nil
 }

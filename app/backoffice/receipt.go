@@ -1,0 +1,151 @@
+package backoffice
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/kasse-pos/kasse/app/basket"
+	"github.com/kasse-pos/kasse/app/checkout"
+	"github.com/kasse-pos/kasse/app/journal"
+	"github.com/kasse-pos/kasse/app/money"
+)
+
+// RefundReceipt is the customer's proof of a refund (a credit note): what was
+// returned, with VAT per rate, against which sale.
+type RefundReceipt struct {
+	Number      string // "000012-R1": the sale's receipt number and the refund's
+	SaleReceipt string
+	Time        time.Time
+	Reference   string // the payment refunded
+	Key         string // the refund's idempotency key
+	Customer    string // masked
+	Currency    string
+	Reason      string
+	// Lines are the refunded quantities; a refund by amount has none.
+	Lines  []basket.Line
+	Totals basket.Totals
+	Done   bool
+	Error  string
+}
+
+// NewRefundReceipt builds the receipt of refund idx of s.
+func NewRefundReceipt(s *journal.Sale, idx int) (RefundReceipt, error) {
+	if idx < 0 || idx >= len(s.Refunds) {
+		return RefundReceipt{}, fmt.Errorf("sale %s has no refund %d", s.ReceiptNumber, idx+1)
+	}
+	bds, err := Breakdowns(s)
+	if err != nil {
+		return RefundReceipt{}, err
+	}
+	rf := s.Refunds[idx]
+	rc := RefundReceipt{
+		Number: fmt.Sprintf("%s-R%d", s.ReceiptNumber, idx+1), SaleReceipt: s.ReceiptNumber,
+		Time: rf.At, Key: rf.Key, Customer: s.CustomerMasked, Currency: s.Currency,
+		Reason: rf.Reason, Lines: bds[idx].Lines, Totals: bds[idx].Totals, Done: rf.Done, Error: rf.Error,
+	}
+	if a := capturedAttempt(s); a != nil {
+		rc.Reference = a.Reference
+	}
+	return rc, nil
+}
+
+// Checkout maps the refund receipt onto checkout.Receipt, for the printer and
+// the receipt page. A refund by amount shows one line per VAT rate. Until
+// checkout.Receipt can say it is a refund, the number ("…-R1") and the method
+// ("REFUND - Vipps MobilePay") say so on paper.
+func (rc RefundReceipt) Checkout(shop checkout.Shop) checkout.Receipt {
+	lines := append([]basket.Line(nil), rc.Lines...)
+	if len(lines) == 0 {
+		for _, v := range rc.Totals.ByVAT {
+			lines = append(lines, basket.Line{ProductID: fmt.Sprintf("refund-%d", v.Percent),
+				Name: fmt.Sprintf("Refund (%d%% VAT)", v.Percent), UnitPrice: v.Gross, VAT: v.Percent, Quantity: 1})
+		}
+	}
+	return checkout.Receipt{
+		Shop: shop, Number: rc.Number, Time: rc.Time, Lines: lines, Totals: rc.Totals,
+		Currency: rc.Currency, Customer: rc.Customer, Reference: rc.Reference,
+		Method: "REFUND - Vipps MobilePay",
+	}
+}
+
+// Text is the refund receipt as plain fixed-width text (42 columns).
+func (rc RefundReceipt) Text(shop checkout.Shop) string {
+	var b strings.Builder
+	const w = 42
+	line := func(left, right string) {
+		pad := max(w-len([]rune(left))-len([]rune(right)), 1)
+		b.WriteString(left + strings.Repeat(" ", pad) + right + "\n")
+	}
+	if shop.Name != "" {
+		b.WriteString(shop.Name + "\n")
+	}
+	if shop.OrgNumber != "" {
+		b.WriteString(shop.OrgNumber + "\n")
+	}
+	b.WriteString("REFUND / CREDIT NOTE\n")
+	line("Refund", rc.Number)
+	line("Of receipt", rc.SaleReceipt)
+	line("Time", rc.Time.Format("2006-01-02 15:04"))
+	b.WriteString(strings.Repeat("-", w) + "\n")
+	for _, l := range rc.Lines {
+		line(fmt.Sprintf("%d x %s", l.Quantity, truncate(l.Name, 28)), money.Format(l.Total()))
+	}
+	if len(rc.Lines) == 0 {
+		line("Amount refunded", money.Format(rc.Totals.Gross))
+	}
+	b.WriteString(strings.Repeat("-", w) + "\n")
+	line("TOTAL REFUNDED "+rc.Currency, money.Format(rc.Totals.Gross))
+	for _, v := range rc.Totals.ByVAT {
+		line(fmt.Sprintf("VAT %d%% of %s", v.Percent, money.Format(v.Net)), money.Format(v.VAT))
+	}
+	line("Reason", truncate(rc.Reason, 32))
+	if rc.Customer != "" {
+		line("Vipps MobilePay", rc.Customer)
+	}
+	switch {
+	case rc.Done:
+		b.WriteString("Refunded to the customer's Vipps MobilePay.\n")
+	case rc.Error != "":
+		b.WriteString("NOT REFUNDED: " + rc.Error + "\n")
+	default:
+		b.WriteString("PENDING: not yet confirmed by Vipps MobilePay.\n")
+	}
+	return b.String()
+}
+
+func truncate(s string, n int) string {
+	r := []rune(s)
+	if len(r) <= n {
+		return s
+	}
+	return string(r[:n-1]) + "…"
+}
+
+// ErrNotDone refuses to hand out a receipt for a refund not confirmed.
+var ErrNotDone = errors.New("the refund is not confirmed yet; no receipt")
+
+// Deliver publishes the receipt of a confirmed refund (returning its link, if a
+// publisher is set) and prints it (if a printer is set). Neither can undo the
+// refund; their errors are joined.
+func (r *Refunder) Deliver(ctx context.Context, rc RefundReceipt) (url string, err error) {
+	if !rc.Done {
+		return "", ErrNotDone
+	}
+	cr := rc.Checkout(r.Shop)
+	var errs []error
+	if r.Publisher != nil {
+		if url, err = r.Publisher.PublishReceipt(ctx, cr); err != nil {
+			errs = append(errs, fmt.Errorf("receipt link: %w", err))
+		}
+		cr.URL = url
+	}
+	if r.Printer != nil {
+		if err := r.Printer.PrintReceipt(ctx, cr); err != nil {
+			errs = append(errs, fmt.Errorf("print: %w", err))
+		}
+	}
+	return url, errors.Join(errs...)
+}

@@ -1,0 +1,255 @@
+//go:build unix
+
+package proof
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"os"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/kasse-pos/kasse/app/checkout"
+	"github.com/kasse-pos/kasse/app/station"
+	"github.com/kasse-pos/kasse/payments/contract"
+)
+
+// childEnv carries the plan (JSON) to a till process; without it TestChildTill
+// does nothing.
+const childEnv = "KASSE_PROOF_CHILD"
+
+// plan is what one till process does: start over the journal in the data dir,
+// recover, sell, and perhaps die at a chosen step.
+type plan struct {
+	Config station.Config
+	// Reset starts the relay feed from its beginning: only for the first start
+	// against a fresh relay.
+	Reset bool
+	// KillStep is a checkout.Trace* step; at its KillNth occurrence (1: the
+	// first) the process sends itself SIGKILL.
+	KillStep string
+	KillNth  int
+	// OnResume is what the cashier does with a payment that recovery put back
+	// on screen: "cancel", or "wait" for the customer (the parent plays the
+	// phone when it reads the "resumed" event).
+	OnResume string
+	Sales    []saleSpec
+	// Settle waits, after the sales, until the journal has no unfinished
+	// payment.
+	Settle bool
+	// HTTPTimeout bounds each call to Vipps, so that a hanging answer becomes
+	// an unknown outcome quickly.
+	HTTPTimeout time.Duration
+	// Deadline bounds the whole process's work.
+	Deadline time.Duration
+}
+
+// saleSpec is one sale the cashier rings up.
+type saleSpec struct {
+	Products []string
+	Phone    string
+	// CancelWhenWaiting makes the cashier tap Cancel as soon as the payment
+	// waits for the customer (and races the customer's approval).
+	CancelWhenWaiting bool
+	// Retries is how often the cashier taps Retry after Vipps did not answer.
+	Retries int
+}
+
+// childEvent is one line the till process writes to the parent (fd 3).
+type childEvent struct {
+	Ev      string   `json:"ev"` // killed, recovered, resumed, sale, settled
+	Step    string   `json:"step,omitempty"`
+	Ref     string   `json:"ref,omitempty"`
+	Phase   string   `json:"phase,omitempty"`
+	Outcome string   `json:"outcome,omitempty"`
+	Message string   `json:"message,omitempty"`
+	Lines   []string `json:"lines,omitempty"`
+}
+
+// TestChildTill is the till process of the kill tests: the parent test runs the
+// test binary again with only this test and the plan in the environment.
+func TestChildTill(t *testing.T) {
+	raw := os.Getenv(childEnv)
+	if raw == "" {
+		t.Skip("a till process started by the kill tests")
+	}
+	var p plan
+	if err := json.Unmarshal([]byte(raw), &p); err != nil {
+		t.Fatalf("plan: %v", err)
+	}
+	out := os.NewFile(3, "events")
+	var outMu sync.Mutex
+	emit := func(ev childEvent) {
+		b, _ := json.Marshal(ev)
+		outMu.Lock()
+		defer outMu.Unlock()
+		// One write per line, so a kill never leaves half a line.
+		_, _ = out.Write(append(b, '\n'))
+	}
+	var seen atomic.Int64
+	trace := func(step, ref string) {
+		if step != p.KillStep || seen.Add(1) != int64(max(p.KillNth, 1)) {
+			return
+		}
+		emit(childEvent{Ev: "killed", Step: step, Ref: ref})
+		_ = syscall.Kill(os.Getpid(), syscall.SIGKILL)
+		select {} // the signal is on its way; do nothing more
+	}
+	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
+	hc := &http.Client{Transport: contract.Transport(nil, t.Errorf), Timeout: p.HTTPTimeout}
+	ctx := context.Background()
+	// NoRecover: the process runs the till's own Recover itself, to know when
+	// it has finished before the cashier starts selling.
+	st, err := station.Start(ctx, p.Config, station.Options{Logger: log, HTTPClient: hc, Trace: trace, NoRecover: true, ResetRelayCursor: p.Reset})
+	if err != nil {
+		t.Fatalf("start: %v", err)
+	}
+	defer st.Close()
+	c := &cashier{t: t, till: st.Till, st: st, wake: make(chan struct{}, 1), deadline: time.Now().Add(p.Deadline)}
+	c.till.OnChange(c.poke)
+
+	if err := st.Till.Recover(ctx); err != nil {
+		t.Fatalf("recover: %v", err)
+	}
+	emit(childEvent{Ev: "recovered", Lines: st.Till.View().Recovery})
+	if v := st.Till.View(); v.Phase == checkout.PhaseWaiting {
+		emit(childEvent{Ev: "resumed", Ref: v.Reference})
+		if p.OnResume == "cancel" {
+			if err := st.Till.Cancel(); err != nil {
+				t.Errorf("cancel the resumed payment: %v", err)
+			}
+		}
+		v := c.await("the resumed payment to end", settledPhase)
+		emit(childEvent{Ev: "sale", Ref: v.Reference, Phase: v.Phase.String(), Outcome: string(v.Outcome), Message: v.Message})
+	}
+	for _, s := range p.Sales {
+		v := c.sell(s)
+		emit(childEvent{Ev: "sale", Ref: v.Reference, Phase: v.Phase.String(), Outcome: string(v.Outcome), Message: v.Message})
+	}
+	if p.Settle {
+		c.awaitJournal()
+		emit(childEvent{Ev: "settled"})
+	}
+}
+
+// cashier drives one till the way a person at the counter does.
+type cashier struct {
+	t        *testing.T
+	till     *checkout.Till
+	st       *station.Station
+	wake     chan struct{}
+	deadline time.Time
+}
+
+func (c *cashier) poke() {
+	select {
+	case c.wake <- struct{}{}:
+	default:
+	}
+}
+
+// settledPhase is true when no payment is in flight on screen.
+func settledPhase(v checkout.View) bool {
+	return v.Phase == checkout.PhaseDone || v.Phase == checkout.PhaseEnded || v.Phase == checkout.PhaseBasket
+}
+
+// await waits until ok holds on the till's view.
+func (c *cashier) await(what string, ok func(checkout.View) bool) checkout.View {
+	c.t.Helper()
+	var v checkout.View
+	c.until(what, func() (bool, string) {
+		v = c.till.View()
+		return ok(v), fmt.Sprintf("phase %s, message %q", v.Phase, v.Message)
+	})
+	return v
+}
+
+// until waits until ok holds, woken by the till's changes; a slow tick also
+// re-checks, because some journal writes change nothing on screen. ok's text
+// says what was seen, for the failure.
+func (c *cashier) until(what string, ok func() (bool, string)) {
+	c.t.Helper()
+	tick := time.NewTicker(100 * time.Millisecond)
+	defer tick.Stop()
+	deadline := time.NewTimer(time.Until(c.deadline))
+	defer deadline.Stop()
+	for {
+		done, seen := ok()
+		if done {
+			return
+		}
+		select {
+		case <-c.wake:
+		case <-tick.C:
+		case <-deadline.C:
+			c.t.Fatalf("till: timed out waiting for %s; %s", what, seen)
+		}
+	}
+}
+
+// sell rings up one sale and waits for its end on screen.
+func (c *cashier) sell(s saleSpec) checkout.View {
+	c.t.Helper()
+	c.till.NewSale()
+	for _, id := range s.Products {
+		if err := c.till.AddProduct(id); err != nil {
+			c.t.Fatalf("add %s: %v", id, err)
+		}
+	}
+	if err := c.till.SetCustomer(s.Phone); err != nil {
+		c.t.Fatalf("customer %s: %v", s.Phone, err)
+	}
+	if err := c.till.Pay(); err != nil {
+		// A journal that cannot be written stops the sale here; say so.
+		return c.till.View()
+	}
+	retries := s.Retries
+	cancelled := false
+	for {
+		v := c.await("the payment to end or wait", func(v checkout.View) bool {
+			return settledPhase(v) || (s.CancelWhenWaiting && !cancelled && v.Phase == checkout.PhaseWaiting)
+		})
+		switch {
+		case v.Phase == checkout.PhaseWaiting:
+			cancelled = true
+			_ = c.till.Cancel() // the customer may have answered meanwhile
+		case v.Phase == checkout.PhaseEnded && v.CanRetry && retries > 0:
+			retries--
+			if err := c.till.Retry(); err != nil {
+				c.t.Fatalf("retry: %v", err)
+			}
+		case v.Phase == checkout.PhaseDone:
+			// The cashier turns the screen to the customer once the receipt
+			// QR is there.
+			return c.await("the receipt link", func(v checkout.View) bool {
+				return v.Phase != checkout.PhaseDone || v.Receipt != nil && v.Receipt.URL != ""
+			})
+		default:
+			return v
+		}
+	}
+}
+
+// awaitJournal waits until the journal has no unfinished payment.
+func (c *cashier) awaitJournal() {
+	c.t.Helper()
+	c.until("the journal to settle", func() (bool, string) {
+		un, err := c.st.Journal.Unfinished()
+		if err != nil {
+			c.t.Fatalf("journal: %v", err)
+		}
+		seen := fmt.Sprint(len(un), " sales unfinished")
+		for _, s := range un {
+			for _, a := range s.Open() {
+				seen += fmt.Sprintf("; %s %s", a.Reference, a.State)
+			}
+		}
+		return len(un) == 0, seen
+	})
+}

@@ -1,0 +1,304 @@
+//go:build unix
+
+package proof
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"log/slog"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"sort"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/kasse-pos/kasse/app/demo"
+	"github.com/kasse-pos/kasse/app/journal"
+	"github.com/kasse-pos/kasse/app/station"
+	"github.com/kasse-pos/kasse/payments/epayment"
+	"github.com/kasse-pos/kasse/payments/sim"
+)
+
+// Phones of the simulated customer (by last digit).
+const (
+	phoneApproves = "91234567"
+	phoneDeclines = "91234560"
+	phoneSilent   = "91234569" // never answers
+)
+
+// world is one shop: the simulator and the relay in this process, which
+// outlive every till process started over the same data folder.
+type world struct {
+	t      testing.TB
+	demo   *demo.Demo
+	cfg    station.Config
+	dir    string
+	starts int
+	faults *faultLog
+}
+
+func newWorld(t testing.TB) *world {
+	t.Helper()
+	dir := t.TempDir()
+	fl := &faultLog{delivered: map[string]int{}}
+	d, err := demo.Start(context.Background(), demo.Options{
+		DataDir: dir, ApproveDelay: 100 * time.Millisecond, ExpireAfter: 2 * time.Minute,
+		Logger: slog.New(fl),
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(d.Close)
+	cfg := d.Config
+	cfg.EventGrace = station.Duration(time.Second)
+	cfg.PollInterval = station.Duration(200 * time.Millisecond)
+	return &world{t: t, demo: d, cfg: cfg, dir: dir, faults: fl}
+}
+
+// run starts a till process with p (filling in the world's configuration) and
+// waits for it to end; on, if not nil, sees each event as it comes.
+func (w *world) run(p plan, on func(childEvent)) childResult {
+	w.t.Helper()
+	p.Config = w.cfg
+	p.Reset = w.starts == 0
+	w.starts++
+	if p.HTTPTimeout == 0 {
+		p.HTTPTimeout = 2 * time.Second
+	}
+	if p.Deadline == 0 {
+		p.Deadline = 60 * time.Second
+	}
+	raw, err := json.Marshal(p)
+	if err != nil {
+		w.t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), p.Deadline+30*time.Second)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, os.Args[0], "-test.run=^TestChildTill$", "-test.count=1", "-test.v")
+	cmd.Env = append(os.Environ(), childEnv+"="+string(raw))
+	var output bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &output, &output
+	events, ew, err := os.Pipe()
+	if err != nil {
+		w.t.Fatal(err)
+	}
+	cmd.ExtraFiles = []*os.File{ew}
+	if err := cmd.Start(); err != nil {
+		w.t.Fatal(err)
+	}
+	ew.Close() // the child holds the only write end: EOF when it is gone
+	var res childResult
+	read := make(chan struct{})
+	go func() {
+		defer close(read)
+		sc := bufio.NewScanner(events)
+		for sc.Scan() {
+			var ev childEvent
+			if err := json.Unmarshal(sc.Bytes(), &ev); err != nil {
+				continue
+			}
+			res.Events = append(res.Events, ev)
+			if on != nil {
+				on(ev)
+			}
+		}
+	}()
+	werr := cmd.Wait()
+	<-read
+	events.Close()
+	res.Output = output.String()
+	if ws, ok := cmd.ProcessState.Sys().(syscall.WaitStatus); ok && ws.Signaled() && ws.Signal() == syscall.SIGKILL && ctx.Err() == nil {
+		res.Killed = true
+		return res
+	}
+	if werr != nil {
+		w.t.Fatalf("till process failed (%v):\n%s", werr, tail(res.Output, 6000))
+	}
+	return res
+}
+
+// childResult is how a till process ended.
+type childResult struct {
+	Killed bool
+	Events []childEvent
+	Output string
+}
+
+// event returns the first event named ev, or a zero one.
+func (r childResult) event(ev string) (childEvent, bool) {
+	for _, e := range r.Events {
+		if e.Ev == ev {
+			return e, true
+		}
+	}
+	return childEvent{}, false
+}
+
+func tail(s string, n int) string {
+	if len(s) > n {
+		return "…" + s[len(s)-n:]
+	}
+	return s
+}
+
+// books is what a store owner checks after the day: the simulator's ledger
+// (Vipps' side) against the till's journal.
+type books struct {
+	Sales, Payments, Captured, Ended int
+	Double, Left                     int // must stay 0
+	Problems                         []string
+}
+
+func (b *books) problem(format string, args ...any) {
+	b.Problems = append(b.Problems, fmt.Sprintf(format, args...))
+}
+
+// audit reads the ledger and the journal (no till process may be running).
+func (w *world) audit() books {
+	w.t.Helper()
+	var b books
+	ledger := map[string]sim.LedgerEntry{}
+	for _, e := range w.demo.Sim.Ledger() {
+		ledger[e.Reference] = e
+		b.Payments++
+		agg := e.Aggregate
+		switch {
+		case e.Captures > 1 || agg.CapturedAmount.Value > e.Amount.Value:
+			b.Double++
+			b.problem("%s charged twice: %d captures, %d of %d", e.Reference, e.Captures, agg.CapturedAmount.Value, e.Amount.Value)
+		case e.Captures == 1 && agg.CapturedAmount.Value != e.Amount.Value:
+			b.problem("%s captured %d of %d", e.Reference, agg.CapturedAmount.Value, e.Amount.Value)
+		case e.Captures == 1:
+			b.Captured++
+		case e.State == epayment.StateCreated:
+			b.problem("%s still waits on the customer's phone", e.Reference)
+		default:
+			b.Ended++
+		}
+		if e.Outstanding() != 0 {
+			b.Left++
+			b.problem("%s left authorized: %d outstanding (state %s)", e.Reference, e.Outstanding(), e.State)
+		}
+		if agg.RefundedAmount.Value != 0 {
+			b.problem("%s refunded %d", e.Reference, agg.RefundedAmount.Value)
+		}
+	}
+	j, err := journal.Open(filepath.Join(w.dir, "kasse.db"), 2*time.Second)
+	if err != nil {
+		w.t.Fatalf("open journal: %v", err)
+	}
+	defer j.Close()
+	un, err := j.Unfinished()
+	if err != nil {
+		w.t.Fatal(err)
+	}
+	for _, s := range un {
+		for _, a := range s.Open() {
+			b.problem("journal: %s still %s", a.Reference, a.State)
+		}
+	}
+	inJournal := map[string]bool{}
+	err = j.Each(func(s *journal.Sale) bool {
+		b.Sales++
+		for _, a := range s.Attempts {
+			inJournal[a.Reference] = true
+			b.agree(s, a, ledger)
+		}
+		return true
+	})
+	if err != nil {
+		w.t.Fatal(err)
+	}
+	for ref := range ledger {
+		if !inJournal[ref] {
+			b.problem("%s is at Vipps but not in the journal", ref)
+		}
+	}
+	sort.Strings(b.Problems)
+	return b
+}
+
+// agree checks one journaled attempt against the ledger.
+func (b *books) agree(s *journal.Sale, a *journal.Attempt, ledger map[string]sim.LedgerEntry) {
+	e, atVipps := ledger[a.Reference]
+	captured := e.Aggregate.CapturedAmount.Value
+	switch a.State {
+	case journal.StateCaptured:
+		if !atVipps || e.Captures != 1 || captured != s.Totals.Gross || a.Captured != captured {
+			b.problem("journal says %s captured %d of %d; Vipps: %d captures, %d", a.Reference, a.Captured, s.Totals.Gross, e.Captures, captured)
+		}
+	case journal.StateFailed:
+		if atVipps {
+			b.problem("journal says %s never reached Vipps; Vipps has it %s", a.Reference, e.State)
+		}
+	case journal.StateCancelled:
+		released := e.State == epayment.StateAuthorized && e.Aggregate.CancelledAmount.Value == e.Amount.Value
+		if !atVipps || captured != 0 || (e.State != epayment.StateTerminated && !released) {
+			b.problem("journal says %s cancelled; Vipps: %s, captured %d", a.Reference, e.State, captured)
+		}
+	case journal.StateAborted, journal.StateExpired:
+		want := map[journal.State]epayment.State{journal.StateAborted: epayment.StateAborted, journal.StateExpired: epayment.StateExpired}[a.State]
+		if e.State != want || captured != 0 {
+			b.problem("journal says %s %s; Vipps: %s", a.Reference, a.State, e.State)
+		}
+	}
+}
+
+// ok fails the test with every problem the books show.
+func (b books) ok(t testing.TB) {
+	t.Helper()
+	if len(b.Problems) > 0 {
+		t.Errorf("the books do not add up:\n  %s", strings.Join(b.Problems, "\n  "))
+	}
+}
+
+// faultLog is the simulator's log handler: it counts the faults injected into
+// requests and the webhooks delivered more than once, and drops the rest.
+type faultLog struct {
+	mu        sync.Mutex
+	requests  int
+	dups      int
+	delivered map[string]int
+}
+
+func (f *faultLog) Enabled(context.Context, slog.Level) bool { return true }
+func (f *faultLog) WithAttrs([]slog.Attr) slog.Handler       { return f }
+func (f *faultLog) WithGroup(string) slog.Handler            { return f }
+
+func (f *faultLog) Handle(_ context.Context, r slog.Record) error {
+	switch r.Message {
+	case "fault injected":
+		f.mu.Lock()
+		f.requests++
+		f.mu.Unlock()
+	case "webhook delivered":
+		var key string
+		r.Attrs(func(a slog.Attr) bool {
+			if a.Key == "id" || a.Key == "reference" || a.Key == "event" {
+				key += a.Value.String() + "/"
+			}
+			return true
+		})
+		f.mu.Lock()
+		f.delivered[key]++
+		if f.delivered[key] > 1 {
+			f.dups++
+		}
+		f.mu.Unlock()
+	}
+	return nil
+}
+
+// counts returns the faults injected so far.
+func (f *faultLog) counts() (requests, dupWebhooks int) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.requests, f.dups
+}
