@@ -97,9 +97,10 @@ func TestWholeSaleThroughTheWindow(t *testing.T) {
 		t.Errorf("customer line = %q", u.basket.who.Text)
 	}
 	test.Tap(u.basket.pay)
-	// The receipt link comes from the relay just after the capture.
-	v := waitView(t, till, "receipt link", func(v checkout.View) bool {
-		return v.Phase == checkout.PhaseDone && v.Receipt != nil && v.Receipt.URL != ""
+	// The receipt link comes from the relay just after the capture, then the
+	// (virtual) printer prints; wait for both, so no redraw runs beside the taps.
+	v := waitView(t, till, "receipt link and print", func(v checkout.View) bool {
+		return v.Phase == checkout.PhaseDone && v.Receipt != nil && v.Receipt.URL != "" && v.Receipt.Printed
 	})
 	var total, body, current string
 	var qrPNG []byte
