@@ -3,10 +3,8 @@
 package proof
 
 import (
-	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/kasse-pos/kasse/app/checkout"
 	"github.com/kasse-pos/kasse/app/journal"
@@ -180,25 +178,4 @@ func (w *world) killAt(step string, n int, s saleSpec) string {
 		w.t.Fatalf("the till was not killed at %s: %+v\n%s", step, res.Events, tail(res.Output, 4000))
 	}
 	return ev.Ref
-}
-
-// captures is how often Vipps captured ref so far.
-func (w *world) captures(ref string) int {
-	e, _ := w.demo.Sim.Payment(sim.DemoMSN, ref)
-	return e.Captures
-}
-
-// state reads ref's state from the journal (no till process may be running).
-func (w *world) state(ref string) journal.State {
-	w.t.Helper()
-	j, err := journal.Open(filepath.Join(w.dir, "kasse.db"), 2*time.Second)
-	if err != nil {
-		w.t.Fatal(err)
-	}
-	defer j.Close()
-	s, err := j.ByReference(ref)
-	if err != nil {
-		w.t.Fatalf("journal: %s: %v", ref, err)
-	}
-	return s.Attempt(ref).State
 }

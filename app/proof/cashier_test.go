@@ -1,0 +1,126 @@
+package proof
+
+import (
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/kasse-pos/kasse/app/checkout"
+	"github.com/kasse-pos/kasse/app/station"
+)
+
+// cashier drives one till the way a person at the counter does.
+type cashier struct {
+	t        *testing.T
+	till     *checkout.Till
+	st       *station.Station
+	wake     chan struct{}
+	deadline time.Time
+}
+
+func (c *cashier) poke() {
+	select {
+	case c.wake <- struct{}{}:
+	default:
+	}
+}
+
+// settledPhase is true when no payment is in flight on screen.
+func settledPhase(v checkout.View) bool {
+	return v.Phase == checkout.PhaseDone || v.Phase == checkout.PhaseEnded || v.Phase == checkout.PhaseBasket
+}
+
+// await waits until ok holds on the till's view.
+func (c *cashier) await(what string, ok func(checkout.View) bool) checkout.View {
+	c.t.Helper()
+	var v checkout.View
+	c.until(what, func() (bool, string) {
+		v = c.till.View()
+		return ok(v), fmt.Sprintf("phase %s, message %q", v.Phase, v.Message)
+	})
+	return v
+}
+
+// until waits until ok holds, woken by the till's changes; a slow tick also
+// re-checks, because some journal writes change nothing on screen. ok's text
+// says what was seen, for the failure.
+func (c *cashier) until(what string, ok func() (bool, string)) {
+	c.t.Helper()
+	tick := time.NewTicker(100 * time.Millisecond)
+	defer tick.Stop()
+	deadline := time.NewTimer(time.Until(c.deadline))
+	defer deadline.Stop()
+	for {
+		done, seen := ok()
+		if done {
+			return
+		}
+		select {
+		case <-c.wake:
+		case <-tick.C:
+		case <-deadline.C:
+			c.t.Fatalf("till: timed out waiting for %s; %s", what, seen)
+		}
+	}
+}
+
+// sell rings up one sale and waits for its end on screen.
+func (c *cashier) sell(s saleSpec) checkout.View {
+	c.t.Helper()
+	c.till.NewSale()
+	for _, id := range s.Products {
+		if err := c.till.AddProduct(id); err != nil {
+			c.t.Fatalf("add %s: %v", id, err)
+		}
+	}
+	if err := c.till.SetCustomer(s.Phone); err != nil {
+		c.t.Fatalf("customer %s: %v", s.Phone, err)
+	}
+	if err := c.till.Pay(); err != nil {
+		// A journal that cannot be written stops the sale here; say so.
+		return c.till.View()
+	}
+	retries := s.Retries
+	cancelled := false
+	for {
+		v := c.await("the payment to end or wait", func(v checkout.View) bool {
+			return settledPhase(v) || (s.CancelWhenWaiting && !cancelled && v.Phase == checkout.PhaseWaiting)
+		})
+		switch {
+		case v.Phase == checkout.PhaseWaiting:
+			cancelled = true
+			_ = c.till.Cancel() // the customer may have answered meanwhile
+		case v.Phase == checkout.PhaseEnded && v.CanRetry && retries > 0:
+			retries--
+			if err := c.till.Retry(); err != nil {
+				c.t.Fatalf("retry: %v", err)
+			}
+		case v.Phase == checkout.PhaseDone:
+			// The cashier turns the screen to the customer once the receipt
+			// QR is there.
+			return c.await("the receipt link", func(v checkout.View) bool {
+				return v.Phase != checkout.PhaseDone || v.Receipt != nil && v.Receipt.URL != ""
+			})
+		default:
+			return v
+		}
+	}
+}
+
+// awaitJournal waits until the journal has no unfinished payment.
+func (c *cashier) awaitJournal() {
+	c.t.Helper()
+	c.until("the journal to settle", func() (bool, string) {
+		un, err := c.st.Journal.Unfinished()
+		if err != nil {
+			c.t.Fatalf("journal: %v", err)
+		}
+		seen := fmt.Sprint(len(un), " sales unfinished")
+		for _, s := range un {
+			for _, a := range s.Open() {
+				seen += fmt.Sprintf("; %s %s", a.Reference, a.State)
+			}
+		}
+		return len(un) == 0, seen
+	})
+}
