@@ -3,6 +3,7 @@ package backoffice
 import (
 	"errors"
 	"fmt"
+	"math/bits"
 	"sort"
 	"strconv"
 	"strings"
@@ -257,26 +258,30 @@ func totalsOf(rates map[int]*basket.VATLine) basket.Totals {
 // by the largest-remainder method: each part is its exact share rounded down,
 // and the units left over go to the largest fractions (the first on a tie).
 // The parts sum to amount exactly, and no part exceeds its weight when amount
-// does not exceed the weights' sum. All arithmetic is on integers.
+// does not exceed the weights' sum. All arithmetic is on integers; amount and
+// the weights must not be negative, nor amount above their sum.
 func Apportion(amount int64, weights []int64) []int64 {
 	parts := make([]int64, len(weights))
 	var total int64
 	for _, w := range weights {
 		total += w
 	}
-	if total <= 0 {
+	if total <= 0 || amount > total {
+		// Outside the contract: still sum to amount, the excess on the first.
 		if len(parts) > 0 {
-			parts[0] = amount
+			copy(parts, weights)
+			parts[0] += amount - max(total, 0)
 		}
 		return parts
 	}
 	rems := make([]int64, len(weights))
 	var given int64
 	for i, w := range weights {
-		// amount and w are at most 65 000 000 000 øre each in practice; their
-		// product stays far inside int64.
-		parts[i] = amount * w / total
-		rems[i] = amount * w % total
+		// amount·w can pass int64 for large amounts; multiply into 128 bits.
+		// The quotient is at most w, as amount is at most total.
+		hi, lo := bits.Mul64(uint64(amount), uint64(w))
+		q, rem := bits.Div64(hi, lo, uint64(total))
+		parts[i], rems[i] = int64(q), int64(rem)
 		given += parts[i]
 	}
 	idx := make([]int, len(weights))
