@@ -67,14 +67,16 @@ func (c *cashier) until(what string, ok func() (bool, string)) {
 // sell rings up one sale and waits for its end on screen.
 func (c *cashier) sell(s saleSpec) checkout.View {
 	c.t.Helper()
-	c.till.NewSale()
-	for _, id := range s.Products {
-		if err := c.till.AddProduct(id); err != nil {
-			c.t.Fatalf("add %s: %v", id, err)
+	if !s.Again {
+		c.till.NewSale()
+		for _, id := range s.Products {
+			if err := c.till.AddProduct(id); err != nil {
+				c.t.Fatalf("add %s: %v", id, err)
+			}
 		}
-	}
-	if err := c.till.SetCustomer(s.Phone); err != nil {
-		c.t.Fatalf("customer %s: %v", s.Phone, err)
+		if err := c.till.SetCustomer(s.Phone); err != nil {
+			c.t.Fatalf("customer %s: %v", s.Phone, err)
+		}
 	}
 	if err := c.till.Pay(); err != nil {
 		// A journal that cannot be written stops the sale here; say so.

@@ -47,6 +47,10 @@ type plan struct {
 	HTTPTimeout time.Duration
 	// Deadline bounds the whole process's work.
 	Deadline time.Duration
+	// DiskFull makes the journal's writes fail, as on a full disk: "pay" just
+	// before the first sale's Pay, or a checkout.Trace* step at its first
+	// occurrence. The disk has room again after that sale.
+	DiskFull string
 }
 
 // saleSpec is one sale the cashier rings up.
@@ -58,6 +62,9 @@ type saleSpec struct {
 	CancelWhenWaiting bool
 	// Retries is how often the cashier taps Retry after Vipps did not answer.
 	Retries int
+	// Again taps Pay again for the basket still on screen, instead of ringing
+	// up a new sale.
+	Again bool
 }
 
 // childEvent is one line the till process writes to the parent (fd 3).
@@ -69,6 +76,10 @@ type childEvent struct {
 	Outcome string   `json:"outcome,omitempty"`
 	Message string   `json:"message,omitempty"`
 	Lines   []string `json:"lines,omitempty"`
+	// Journal is the status bar's journal field.
+	Journal string `json:"journal,omitempty"`
+	// Calls are the Vipps calls made while the disk was full.
+	Calls []string `json:"calls,omitempty"`
 }
 
 // TestChildTill is the till process of the kill tests: the parent test runs the
@@ -91,8 +102,12 @@ func TestChildTill(t *testing.T) {
 		// One write per line, so a kill never leaves half a line.
 		_, _ = out.Write(append(b, '\n'))
 	}
+	disk := &diskFull{}
 	var seen atomic.Int64
 	trace := func(step, ref string) {
+		if step == p.DiskFull && !disk.used.Swap(true) {
+			disk.fill(t)
+		}
 		if step != p.KillStep || seen.Add(1) != int64(max(p.KillNth, 1)) {
 			return
 		}
@@ -101,7 +116,7 @@ func TestChildTill(t *testing.T) {
 		select {} // the signal is on its way; do nothing more
 	}
 	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
-	hc := &http.Client{Transport: contract.Transport(nil, t.Errorf), Timeout: p.HTTPTimeout}
+	hc := &http.Client{Transport: &callLog{base: contract.Transport(nil, t.Errorf), disk: disk}, Timeout: p.HTTPTimeout}
 	ctx := context.Background()
 	// NoRecover: the process runs the till's own Recover itself, to know when
 	// it has finished before the cashier starts selling.
@@ -127,12 +142,66 @@ func TestChildTill(t *testing.T) {
 		v := c.await("the resumed payment to end", settledPhase)
 		emit(childEvent{Ev: "sale", Ref: v.Reference, Phase: v.Phase.String(), Outcome: string(v.Outcome), Message: v.Message})
 	}
-	for _, s := range p.Sales {
+	for i, s := range p.Sales {
+		if i == 0 && p.DiskFull == "pay" && !disk.used.Swap(true) {
+			disk.fill(t)
+		}
 		v := c.sell(s)
-		emit(childEvent{Ev: "sale", Ref: v.Reference, Phase: v.Phase.String(), Outcome: string(v.Outcome), Message: v.Message})
+		ev := childEvent{Ev: "sale", Ref: v.Reference, Phase: v.Phase.String(), Outcome: string(v.Outcome), Message: v.Message, Journal: v.Status.Journal}
+		ev.Calls = disk.free(t)
+		emit(ev)
 	}
 	if p.Settle {
 		c.awaitJournal()
 		emit(childEvent{Ev: "settled"})
 	}
+}
+
+// diskFull switches the journal's disk between full and not, and remembers
+// the Vipps calls made while it was full.
+type diskFull struct {
+	used  atomic.Bool // the plan's DiskFull has happened
+	mu    sync.Mutex
+	full  bool
+	calls []string
+}
+
+func (d *diskFull) fill(t *testing.T) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if err := setDiskFull(true); err != nil {
+		t.Fatalf("fill the disk: %v", err)
+	}
+	d.full = true
+}
+
+// free makes room again and returns the calls made while the disk was full.
+func (d *diskFull) free(t *testing.T) []string {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if !d.full {
+		return nil
+	}
+	if err := setDiskFull(false); err != nil {
+		t.Fatalf("free the disk: %v", err)
+	}
+	d.full = false
+	calls := d.calls
+	d.calls = nil
+	return calls
+}
+
+// callLog records the Vipps calls made while the disk is full.
+type callLog struct {
+	base http.RoundTripper
+	disk *diskFull
+}
+
+func (l *callLog) RoundTrip(r *http.Request) (*http.Response, error) {
+	l.disk.mu.Lock()
+	if l.disk.full {
+		l.disk.calls = append(l.disk.calls, r.Method+" "+r.URL.Path)
+	}
+	l.disk.mu.Unlock()
+	return l.base.RoundTrip(r)
 }
