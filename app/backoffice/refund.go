@@ -50,8 +50,8 @@ type RefundRequest struct {
 	Reason string
 }
 
-// Refunder makes refunds. It is safe for concurrent use; refunds are made one
-// at a time.
+// Refunder makes refunds. It is safe for concurrent use; refunds of one journal
+// are made one at a time, whichever Refunder makes them.
 type Refunder struct {
 	Journal   *journal.Journal
 	API       checkout.PaymentAPI
@@ -60,10 +60,18 @@ type Refunder struct {
 	Shop      checkout.Shop             // for the refund receipt
 	Now       func() time.Time          // default time.Now
 	Logger    *slog.Logger              // default: discard
+}
 
-	// mu serialises read-modify-write of sales by refunds, so two refunds of
-	// one sale cannot both pass the limit check.
-	mu sync.Mutex
+// locks serialise the read-modify-write of sales by refunds, per journal and
+// across Refunders (the start-up Resume and the cashier's screen), so that two
+// refunds cannot both pass the limit check or overwrite each other's record.
+var locks sync.Map // *journal.Journal → *sync.Mutex
+
+func (r *Refunder) lock() func() {
+	m, _ := locks.LoadOrStore(r.Journal, new(sync.Mutex))
+	mu := m.(*sync.Mutex)
+	mu.Lock()
+	return mu.Unlock
 }
 
 func (r *Refunder) now() time.Time {
@@ -165,8 +173,7 @@ func (r *Refunder) Refund(ctx context.Context, req RefundRequest) (*RefundResult
 	if reason == "" {
 		return nil, errors.New("give a reason for the refund")
 	}
-	r.mu.Lock()
-	defer r.mu.Unlock()
+	defer r.lock()()
 	s, err := r.Journal.Get(req.SaleID)
 	if err != nil {
 		return nil, fmt.Errorf("refund: %w", err)
@@ -198,7 +205,7 @@ func (r *Refunder) Refund(ctx context.Context, req RefundRequest) (*RefundResult
 }
 
 // send asks the API for journaled refund idx of s and journals the outcome.
-// Call with r.mu held.
+// Call with the journal's lock held.
 func (r *Refunder) send(ctx context.Context, s *journal.Sale, idx int) error {
 	a := capturedAttempt(s)
 	rf := &s.Refunds[idx]
@@ -282,8 +289,7 @@ func pendingIdx(s *journal.Sale) []int {
 
 // Retry sends the sale's pending refunds again, each with its own key.
 func (r *Refunder) Retry(ctx context.Context, saleID uint64) ([]*RefundResult, error) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
+	defer r.lock()()
 	s, err := r.Journal.Get(saleID)
 	if err != nil {
 		return nil, fmt.Errorf("refund: %w", err)

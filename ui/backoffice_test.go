@@ -1,0 +1,184 @@
+package ui
+
+import (
+	"context"
+	"log/slog"
+	"strings"
+	"testing"
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/test"
+
+	"github.com/kasse-pos/kasse/app/checkout"
+	"github.com/kasse-pos/kasse/app/demo"
+	"github.com/kasse-pos/kasse/app/journal"
+	"github.com/kasse-pos/kasse/app/station"
+	"github.com/kasse-pos/kasse/payments/sim"
+)
+
+// boSell makes a real captured sale on a till wired to the simulator, and
+// waits for its receipt link and print, the till's last writes of the sale.
+func boSell(t *testing.T, till *checkout.Till, j *journal.Journal, phone string, ids ...string) *journal.Sale {
+	t.Helper()
+	changed := make(chan struct{}, 1)
+	till.OnChange(func() {
+		select {
+		case changed <- struct{}{}:
+		default:
+		}
+	})
+	till.NewSale()
+	for _, id := range ids {
+		if err := till.AddProduct(id); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := till.SetCustomer(phone); err != nil {
+		t.Fatal(err)
+	}
+	if err := till.Pay(); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.After(10 * time.Second)
+	for {
+		v := till.View()
+		if rc := v.Receipt; v.Phase == checkout.PhaseDone && rc != nil && rc.URL != "" && (rc.Printed || rc.PrintError != "") {
+			till.NewSale()
+			s, err := j.ByReference(v.Reference)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return s
+		}
+		select {
+		case <-changed:
+		case <-deadline:
+			t.Fatalf("sale not captured and printed; phase %s, message %q", v.Phase, v.Message)
+		}
+	}
+}
+
+// boAwait waits, with a deadline, until the back office has reported every
+// one of wants, in any order.
+func boAwait(t *testing.T, events <-chan string, wants ...string) {
+	t.Helper()
+	left := map[string]bool{}
+	for _, w := range wants {
+		left[w] = true
+	}
+	deadline := time.After(15 * time.Second)
+	for len(left) > 0 {
+		select {
+		case e := <-events:
+			delete(left, e)
+		case <-deadline:
+			t.Fatalf("timed out waiting for %v", left)
+		}
+	}
+}
+
+func TestHistorySearchAndRefundALine(t *testing.T) {
+	quiet := slog.New(slog.DiscardHandler)
+	d, err := demo.Start(context.Background(), demo.Options{DataDir: t.TempDir(), ApproveDelay: 50 * time.Millisecond, ExpireAfter: time.Minute, Logger: quiet})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(d.Close)
+	cfg := d.Config
+	cfg.PollInterval = station.Duration(250 * time.Millisecond)
+	st, err := station.Start(context.Background(), cfg, station.Options{Logger: quiet, ResetRelayCursor: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(st.Close)
+	sold := boSell(t, st.Till, st.Journal, "912 34 567", "P025", "P026") // 199,00 + 299,00
+	boSell(t, st.Till, st.Journal, "41234567", "P001")
+
+	test.NewTempApp(t)
+	w := test.NewTempWindow(t, nil)
+	w.Resize(fyne.NewSize(1280, 800))
+	deps := BackOffice{Journal: st.Journal, API: st.API, Shop: checkout.Shop{Name: "Test Kafé"}}
+	if st.Printer != nil {
+		deps.Printer = st.Printer
+	}
+	bo := newBackOffice(w, deps)
+	events := make(chan string, 16)
+	bo.notify = func(e string) {
+		select {
+		case events <- e:
+		default:
+		}
+	}
+	buttons := bo.buttons()
+	w.SetContent(container.NewHBox(buttons...))
+	for _, b := range buttons {
+		if h := b.MinSize().Height; h < 48 {
+			t.Errorf("header button %v is %.0f px high, want at least 48", b, h)
+		}
+	}
+
+	test.Tap(bo.historyBtn)
+	h := bo.history
+	if len(h.entries) != 2 {
+		t.Fatalf("history lists %d sales, want 2", len(h.entries))
+	}
+	test.Type(h.search, "+4791234567")
+	if len(h.entries) != 1 || h.entries[0].Sale.ID != sold.ID {
+		t.Fatalf("search by phone found %d sales", len(h.entries))
+	}
+	h.list.Select(0)
+	for _, want := range []string{"Termokopp", "Powerbank", "captured", "capturing", sold.ReceiptNumber} {
+		if !strings.Contains(h.detail.Text, want) {
+			t.Errorf("detail lacks %q:\n%s", want, h.detail.Text)
+		}
+	}
+	if h.refund.Disabled() {
+		t.Fatal("Refund is off for a captured sale")
+	}
+
+	test.Tap(h.refund)
+	rd := h.bo.refundDialog
+	if rd == nil || len(rd.lines) != 2 {
+		t.Fatal("no refund dialog with the sale's two lines")
+	}
+	test.Tap(rd.lines[0].plus) // one Termokopp
+	if !rd.confirm.Disabled() {
+		t.Error("Refund is on without a reason")
+	}
+	test.Type(rd.reason, "Faulty item")
+	if rd.confirm.Disabled() || !strings.Contains(rd.confirm.Text, "199,00") {
+		t.Fatalf("confirm button %q (disabled %v); summary %q", rd.confirm.Text, rd.confirm.Disabled(), rd.summary.Text)
+	}
+	test.Tap(rd.confirm)
+	if deps.Printer != nil {
+		boAwait(t, events, "refund", "delivered")
+	} else {
+		boAwait(t, events, "refund")
+	}
+
+	p, _ := d.Sim.Payment(sim.DemoMSN, sold.Current().Reference)
+	if p.Aggregate.RefundedAmount.Value != 19900 {
+		t.Errorf("simulator refunded %d, want 19900", p.Aggregate.RefundedAmount.Value)
+	}
+	s, err := st.Journal.Get(sold.ID)
+	if err != nil || len(s.Refunds) != 1 || !s.Refunds[0].Done || s.Refunds[0].Reason != "Faulty item" || s.Refunds[0].Lines[0] != "P025:1" {
+		t.Fatalf("journaled refunds: %+v, %v", s.Refunds, err)
+	}
+	if len(h.entries) != 1 || !strings.Contains(entryLine(h.entries[0]), "refunded 199,00") {
+		t.Errorf("history row after the refund: %q", entryLine(h.entries[0]))
+	}
+	if !strings.Contains(h.detail.Text, "refunded 199,00") || !strings.Contains(h.detail.Text, "Faulty item") {
+		t.Errorf("detail after the refund:\n%s", h.detail.Text)
+	}
+
+	test.Tap(bo.reportBtn)
+	boAwait(t, events, "report")
+	z := bo.report.text.Text
+	for _, want := range []string{"Z REPORT", "REFUNDED", "199,00", "All payments agree"} {
+		if !strings.Contains(z, want) {
+			t.Errorf("Z report lacks %q:\n%s", want, z)
+		}
+	}
+}

@@ -1,0 +1,345 @@
+package ui
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strings"
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/dialog"
+	"fyne.io/fyne/v2/theme"
+	"fyne.io/fyne/v2/widget"
+
+	"github.com/kasse-pos/kasse/app/backoffice"
+	"github.com/kasse-pos/kasse/app/checkout"
+	"github.com/kasse-pos/kasse/app/journal"
+	"github.com/kasse-pos/kasse/app/money"
+)
+
+// BackOffice is what the back-office screens (history, refunds, end of day)
+// need from the till.
+type BackOffice struct {
+	Journal   *journal.Journal
+	API       checkout.PaymentAPI
+	Printer   checkout.ReceiptPrinter   // optional: refund receipts on paper
+	Publisher checkout.ReceiptPublisher // optional: refund receipts behind a link
+	Now       func() time.Time          // default time.Now
+	// Shop is printed on refund receipts (optional).
+	Shop checkout.Shop
+}
+
+// backOfficeButtons returns the header's "History" and "End of day" buttons,
+// each opening its screen over w.
+func backOfficeButtons(w fyne.Window, deps BackOffice) []fyne.CanvasObject {
+	return newBackOffice(w, deps).buttons()
+}
+
+// backOffice holds the back-office screens of one window.
+type backOffice struct {
+	deps     BackOffice
+	win      fyne.Window
+	refunder *backoffice.Refunder
+	history  *historyScreen
+	report   *reportScreen
+	// refundDialog is the last refund dialog opened.
+	refundDialog *refundDialog
+
+	historyBtn *widget.Button
+	reportBtn  *widget.Button
+
+	// notify, if set, is told when background work has been drawn ("refund",
+	// "report", "delivered"); tests wait on it.
+	notify func(event string)
+}
+
+func newBackOffice(w fyne.Window, deps BackOffice) *backOffice {
+	if deps.Now == nil {
+		deps.Now = time.Now
+	}
+	b := &backOffice{deps: deps, win: w}
+	b.refunder = &backoffice.Refunder{Journal: deps.Journal, API: deps.API, Printer: deps.Printer, Publisher: deps.Publisher,
+		Shop: deps.Shop, Now: deps.Now, Logger: slog.Default().With("part", "refund")}
+	b.historyBtn = &widget.Button{Text: "History", Icon: theme.HistoryIcon(), OnTapped: b.onHistory}
+	b.reportBtn = &widget.Button{Text: "End of day", Icon: theme.DocumentIcon(), OnTapped: b.onEndOfDay}
+	return b
+}
+
+func (b *backOffice) buttons() []fyne.CanvasObject {
+	return []fyne.CanvasObject{sized(b.historyBtn, 0, touch), sized(b.reportBtn, 0, touch)}
+}
+
+func (b *backOffice) event(e string) {
+	if b.notify != nil {
+		b.notify(e)
+	}
+}
+
+func (b *backOffice) onHistory() {
+	if b.history == nil {
+		b.history = newHistoryScreen(b)
+	}
+	b.history.open()
+}
+
+func (b *backOffice) onEndOfDay() {
+	if b.report == nil {
+		b.report = newReportScreen(b)
+	}
+	b.report.open()
+}
+
+// big sizes a screen-sized dialog to most of the window.
+func (b *backOffice) big(d dialog.Dialog) {
+	s := b.win.Canvas().Size()
+	d.Resize(fyne.NewSize(max(s.Width*0.95, 640), max(s.Height*0.95, 480)))
+}
+
+// historyScreen lists sales, searchable, with one sale's lines, steps and
+// refunds beside the list.
+type historyScreen struct {
+	bo      *backOffice
+	search  *widget.Entry
+	list    *widget.List
+	entries []backoffice.Entry
+	sel     *journal.Sale
+	detail  *widget.Label
+	refund  *widget.Button
+	retry   *widget.Button
+	message *widget.Label
+	dlg     *dialog.CustomDialog
+}
+
+func newHistoryScreen(bo *backOffice) *historyScreen {
+	h := &historyScreen{bo: bo}
+	h.search = &widget.Entry{PlaceHolder: "Receipt no., phone or amount", OnChanged: h.onSearch}
+	h.search.ExtendBaseWidget(h.search)
+	h.list = widget.NewList(h.count, h.newRow, h.updateRow)
+	h.list.OnSelected = h.onSelected
+	h.detail = &widget.Label{TextStyle: fyne.TextStyle{Monospace: true}}
+	h.detail.ExtendBaseWidget(h.detail)
+	h.refund = &widget.Button{Text: "Refund…", Icon: theme.ContentUndoIcon(), Importance: widget.HighImportance, OnTapped: h.onRefund}
+	h.refund.ExtendBaseWidget(h.refund)
+	h.retry = &widget.Button{Text: "Send pending refund again", Icon: theme.ViewRefreshIcon(), OnTapped: h.onRetry}
+	h.retry.ExtendBaseWidget(h.retry)
+	h.message = &widget.Label{Wrapping: fyne.TextWrapWord}
+	h.message.ExtendBaseWidget(h.message)
+	h.refund.Disable()
+	h.retry.Hide()
+	return h
+}
+
+func (h *historyScreen) content() fyne.CanvasObject {
+	left := container.NewBorder(sized(h.search, 0, touch), nil, nil, nil, h.list)
+	buttons := container.NewVBox(h.message, sized(h.retry, 0, touch), sized(h.refund, 0, touch))
+	right := container.NewBorder(nil, buttons, nil, nil, container.NewScroll(h.detail))
+	split := container.NewHSplit(left, right)
+	split.Offset = 0.45
+	return split
+}
+
+func (h *historyScreen) open() {
+	if h.dlg == nil {
+		h.dlg = dialog.NewCustom("Sales history", "Close", h.content(), h.bo.win)
+	}
+	h.reload()
+	h.bo.big(h.dlg)
+	h.dlg.Show()
+	h.bo.win.Canvas().Focus(h.search)
+}
+
+func (h *historyScreen) onSearch(string) { h.reload() }
+
+// reload searches the journal again and keeps the selected sale selected.
+func (h *historyScreen) reload() {
+	es, err := backoffice.Search(h.bo.deps.Journal, backoffice.Query{Text: h.search.Text})
+	if err != nil {
+		h.message.SetText("Could not read the journal: " + err.Error())
+	}
+	h.entries = es
+	h.list.UnselectAll()
+	h.list.Refresh()
+	if h.sel != nil {
+		for i, e := range es {
+			if e.Sale.ID == h.sel.ID {
+				h.list.Select(i)
+				return
+			}
+		}
+	}
+	h.show(nil)
+}
+
+func (h *historyScreen) count() int { return len(h.entries) }
+
+func (h *historyScreen) newRow() fyne.CanvasObject {
+	l := &widget.Label{TextStyle: fyne.TextStyle{Monospace: true}, Truncation: fyne.TextTruncateEllipsis}
+	l.ExtendBaseWidget(l)
+	return sized(l, 0, touch)
+}
+
+func (h *historyScreen) updateRow(id widget.ListItemID, o fyne.CanvasObject) {
+	if id >= len(h.entries) {
+		return
+	}
+	o.(*fyne.Container).Objects[0].(*widget.Label).SetText(entryLine(h.entries[id]))
+}
+
+// entryLine is a sale's row: receipt number, time, amount, state, refunded.
+func entryLine(e backoffice.Entry) string {
+	when := e.Time.Format("15:04")
+	if e.Time.Format("2006-01-02") != time.Now().Format("2006-01-02") {
+		when = e.Time.Format("02.01 15:04")
+	}
+	s := fmt.Sprintf("%s  %-11s %10s  %-10s", e.Receipt, when, money.Format(e.Amount), e.State)
+	if e.Refunded > 0 {
+		s += "  refunded " + money.Format(e.Refunded)
+	}
+	if e.Pending > 0 {
+		s += "  pending " + money.Format(e.Pending)
+	}
+	return s
+}
+
+func (h *historyScreen) onSelected(id widget.ListItemID) {
+	if id < 0 || id >= len(h.entries) {
+		return
+	}
+	h.show(h.entries[id].Sale)
+}
+
+// show puts one sale in the detail pane; nil clears it.
+func (h *historyScreen) show(s *journal.Sale) {
+	h.sel = s
+	if s == nil {
+		h.detail.SetText("Choose a sale to see its lines, its payment's steps and its refunds.")
+		h.refund.Disable()
+		h.retry.Hide()
+		return
+	}
+	e := backoffice.Summarize(s)
+	h.detail.SetText(saleText(e))
+	if e.Refundable > 0 {
+		h.refund.Enable()
+	} else {
+		h.refund.Disable()
+	}
+	show(h.retry, e.Pending > 0)
+}
+
+// saleText is the detail of one sale in fixed columns.
+func saleText(e backoffice.Entry) string {
+	s := e.Sale
+	var b strings.Builder
+	fmt.Fprintf(&b, "Receipt %s   %s   day %s\n", s.ReceiptNumber, s.Created.Format("2006-01-02 15:04"), s.Day)
+	if s.CustomerMasked != "" {
+		fmt.Fprintf(&b, "Customer %s\n", s.CustomerMasked)
+	}
+	fmt.Fprintf(&b, "State %s   captured %s   refunded %s   left %s\n", e.State, money.Format(e.Captured), money.Format(e.Refunded), money.Format(e.Refundable))
+	if e.Pending > 0 {
+		fmt.Fprintf(&b, "Refund pending: %s (not yet confirmed)\n", money.Format(e.Pending))
+	}
+	b.WriteString("\nLINES\n")
+	for _, l := range s.Basket.Lines {
+		fmt.Fprintf(&b, "%3d x %-24s %10s %3d%%\n", l.Quantity, truncate(l.Name, 24), money.Format(l.Total()), l.VAT)
+	}
+	fmt.Fprintf(&b, "Total %s (VAT %s)\n", money.Format(s.Totals.Gross), money.Format(s.Totals.VAT))
+	if len(s.Refunds) > 0 {
+		b.WriteString("\nREFUNDS\n")
+		for i, rf := range s.Refunds {
+			status := "pending"
+			switch {
+			case rf.Done:
+				status = "done"
+			case rf.Error != "":
+				status = "refused: " + rf.Error
+			}
+			fmt.Fprintf(&b, "R%d %s %10s  %s  %s", i+1, rf.At.Format("02.01 15:04"), money.Format(rf.Amount), status, rf.Reason)
+			if len(rf.Lines) > 0 {
+				fmt.Fprintf(&b, "  [%s]", strings.Join(rf.Lines, ", "))
+			}
+			b.WriteString("\n")
+		}
+	}
+	b.WriteString("\nSTEPS\n")
+	for _, st := range s.Steps {
+		fmt.Fprintf(&b, "%s  %-14s %s\n", st.At.Format("15:04:05"), st.State, st.Note)
+		if st.Reference != "" {
+			fmt.Fprintf(&b, "          %s\n", st.Reference)
+		}
+	}
+	return b.String()
+}
+
+func (h *historyScreen) onRefund() {
+	if h.sel == nil {
+		return
+	}
+	// Read the sale afresh: the journal is the truth, not the list's copy.
+	s, err := h.bo.deps.Journal.Get(h.sel.ID)
+	if err != nil {
+		h.message.SetText("Could not read the sale: " + err.Error())
+		return
+	}
+	h.bo.refundDialog = newRefundDialog(h.bo, s)
+	h.bo.refundDialog.open()
+}
+
+func (h *historyScreen) onRetry() {
+	if h.sel == nil {
+		return
+	}
+	id := h.sel.ID
+	h.retry.Disable()
+	h.message.SetText("Sending the pending refund again…")
+	go func() {
+		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+		defer cancel()
+		done, err := h.bo.refunder.Retry(ctx, id)
+		fyne.Do(func() {
+			h.retry.Enable()
+			switch {
+			case err != nil:
+				h.message.SetText(err.Error())
+			case len(done) > 0:
+				h.message.SetText(fmt.Sprintf("Refund confirmed: %s.", money.Format(done[0].Receipt.Totals.Gross)))
+			}
+			h.reload()
+			for _, r := range done {
+				h.bo.deliver(r.Receipt)
+			}
+			h.bo.event("refund")
+		})
+	}()
+}
+
+// deliver prints and publishes a confirmed refund's receipt in the background
+// and says how it went in the history's message line.
+func (b *backOffice) deliver(rc backoffice.RefundReceipt) {
+	if b.deps.Printer == nil && b.deps.Publisher == nil {
+		return
+	}
+	go func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		_, err := b.refunder.Deliver(ctx, rc)
+		fyne.Do(func() {
+			if err != nil && b.history != nil {
+				b.history.message.SetText("Refund " + rc.Number + " is made, but its receipt: " + err.Error())
+			}
+			b.event("delivered")
+		})
+	}()
+}
+
+// errText is an error as a cashier reads it.
+func errText(err error) string {
+	switch {
+	case errors.Is(err, backoffice.ErrPending):
+		return "Vipps MobilePay did not confirm the refund yet. It is kept and sent again with the same key, so it cannot be paid twice. Use \"Send pending refund again\" or restart later."
+	}
+	return err.Error()
+}

@@ -1,0 +1,171 @@
+package ui
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/dialog"
+	"fyne.io/fyne/v2/theme"
+	"fyne.io/fyne/v2/widget"
+
+	"github.com/kasse-pos/kasse/app/backoffice"
+)
+
+// reportScreen shows the Z report of the open business day, exports it as
+// CSV, and closes the day.
+type reportScreen struct {
+	bo       *backOffice
+	text     *widget.Label
+	message  *widget.Label
+	refresh  *widget.Button
+	export   *widget.Button
+	closeDay *widget.Button
+	z        *backoffice.ZReport
+	dlg      *dialog.CustomDialog
+	building bool
+}
+
+func newReportScreen(bo *backOffice) *reportScreen {
+	r := &reportScreen{bo: bo}
+	r.text = &widget.Label{TextStyle: fyne.TextStyle{Monospace: true}}
+	r.text.ExtendBaseWidget(r.text)
+	r.message = &widget.Label{Wrapping: fyne.TextWrapWord}
+	r.message.ExtendBaseWidget(r.message)
+	r.refresh = &widget.Button{Text: "Check again", Icon: theme.ViewRefreshIcon(), OnTapped: r.build}
+	r.refresh.ExtendBaseWidget(r.refresh)
+	r.export = &widget.Button{Text: "Export CSV…", Icon: theme.DocumentSaveIcon(), OnTapped: r.onExport}
+	r.export.ExtendBaseWidget(r.export)
+	r.closeDay = &widget.Button{Text: "Close day…", Icon: theme.LogoutIcon(), Importance: widget.DangerImportance, OnTapped: r.onCloseDay}
+	r.closeDay.ExtendBaseWidget(r.closeDay)
+	return r
+}
+
+func (r *reportScreen) content() fyne.CanvasObject {
+	buttons := container.NewGridWithColumns(3, sized(r.refresh, 0, touch), sized(r.export, 0, touch), sized(r.closeDay, 0, touch))
+	return container.NewBorder(nil, container.NewVBox(r.message, buttons), nil, nil, container.NewScroll(r.text))
+}
+
+func (r *reportScreen) open() {
+	if r.dlg == nil {
+		r.dlg = dialog.NewCustom("End of day (Z report)", "Close", r.content(), r.bo.win)
+	}
+	r.bo.big(r.dlg)
+	r.dlg.Show()
+	r.build()
+}
+
+// build makes the report in the background: each payment is checked with the
+// API, which takes a moment per sale.
+func (r *reportScreen) build() {
+	if r.building {
+		return
+	}
+	r.building = true
+	r.setEnabled(false)
+	r.message.SetText("Checking the day's payments with Vipps MobilePay…")
+	deps := r.bo.deps
+	go func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+		defer cancel()
+		z, err := backoffice.BuildZ(ctx, deps.Journal, deps.API, deps.Now())
+		fyne.Do(func() {
+			r.building = false
+			r.refresh.Enable()
+			if err != nil {
+				r.message.SetText("The report could not be made: " + err.Error())
+				r.bo.event("report")
+				return
+			}
+			r.show(z)
+			r.bo.event("report")
+		})
+	}()
+}
+
+func (r *reportScreen) setEnabled(on bool) {
+	for _, b := range []*widget.Button{r.refresh, r.export, r.closeDay} {
+		if on {
+			b.Enable()
+		} else {
+			b.Disable()
+		}
+	}
+}
+
+func (r *reportScreen) show(z *backoffice.ZReport) {
+	r.z = z
+	r.text.SetText(z.Text())
+	r.setEnabled(true)
+	switch {
+	case len(z.Mismatches) > 0:
+		r.message.SetText(fmt.Sprintf("%d payment(s) differ between the journal and Vipps MobilePay; see MISMATCHES before closing the day.", len(z.Mismatches)))
+	case len(z.Unchecked) > 0:
+		r.message.SetText(fmt.Sprintf("%d payment(s) could not be checked with Vipps MobilePay; try Check again.", len(z.Unchecked)))
+	default:
+		r.message.SetText("Every payment agrees with Vipps MobilePay.")
+	}
+}
+
+func (r *reportScreen) onExport() {
+	if r.z == nil {
+		return
+	}
+	z := r.z
+	d := dialog.NewFileSave(func(w fyne.URIWriteCloser, err error) {
+		if err != nil {
+			r.message.SetText("Export failed: " + err.Error())
+			return
+		}
+		if w == nil {
+			return // cancelled
+		}
+		werr := z.WriteCSV(w)
+		if cerr := w.Close(); werr == nil {
+			werr = cerr
+		}
+		if werr != nil {
+			r.message.SetText("Export failed: " + werr.Error())
+			return
+		}
+		r.message.SetText("Exported to " + w.URI().Name() + ".")
+	}, r.bo.win)
+	d.SetFileName("z-report-" + z.Day + ".csv")
+	d.Show()
+}
+
+func (r *reportScreen) onCloseDay() {
+	if r.z == nil {
+		return
+	}
+	z := r.z
+	next := &widget.Entry{Text: backoffice.NextDay(z.Day, r.bo.deps.Now())}
+	next.ExtendBaseWidget(next)
+	warn := ""
+	if len(z.Mismatches) > 0 || len(z.Unchecked) > 0 || z.PendingRefunds > 0 {
+		warn = "The report shows payments that differ, were not checked, or refunds still pending. "
+	}
+	for _, s := range z.States {
+		if s.Category == backoffice.CatOpen && s.Count > 0 {
+			warn += fmt.Sprintf("%d payment(s) are not finished yet. ", s.Count)
+		}
+	}
+	msg := &widget.Label{Text: warn + "Close business day " + z.Day + "? Sales from now on count to the next day below. Receipt numbers continue.", Wrapping: fyne.TextWrapWord}
+	msg.ExtendBaseWidget(msg)
+	content := container.NewVBox(msg, widget.NewLabel("Next business day (YYYY-MM-DD):"), sized(next, 0, touch))
+	d := dialog.NewCustomConfirm("Close the day", "Close day", "Cancel", content, func(ok bool) {
+		if !ok {
+			return
+		}
+		if err := backoffice.CloseDay(r.bo.deps.Journal, z, next.Text); err != nil {
+			r.message.SetText("The day was not closed: " + err.Error())
+			return
+		}
+		r.message.SetText("Day " + z.Day + " closed; " + next.Text + " is open.")
+		r.build()
+	}, r.bo.win)
+	d.Resize(fyne.NewSize(520, 320))
+	d.Show()
+}
