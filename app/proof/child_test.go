@@ -76,8 +76,9 @@ type childEvent struct {
 	Outcome string   `json:"outcome,omitempty"`
 	Message string   `json:"message,omitempty"`
 	Lines   []string `json:"lines,omitempty"`
-	// Journal is the status bar's journal field.
+	// Journal and Relay are the status bar's fields.
 	Journal string `json:"journal,omitempty"`
+	Relay   string `json:"relay,omitempty"`
 	// Calls are the Vipps calls made while the disk was full.
 	Calls []string `json:"calls,omitempty"`
 }
@@ -147,7 +148,7 @@ func TestChildTill(t *testing.T) {
 			disk.fill(t)
 		}
 		v := c.sell(s)
-		ev := childEvent{Ev: "sale", Ref: v.Reference, Phase: v.Phase.String(), Outcome: string(v.Outcome), Message: v.Message, Journal: v.Status.Journal}
+		ev := childEvent{Ev: "sale", Ref: v.Reference, Phase: v.Phase.String(), Outcome: string(v.Outcome), Message: v.Message, Journal: v.Status.Journal, Relay: v.Status.Relay}
 		ev.Calls = disk.free(t)
 		emit(ev)
 	}

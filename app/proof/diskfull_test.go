@@ -95,6 +95,28 @@ func TestDiskFullWhenTheCustomerApprovesPayAgain(t *testing.T) {
 	}
 }
 
+// TestRelayReconnectsAfterTheDiskHasRoom: a journal write that failed once
+// (the relay cursor among them) must not leave the relay off until the next
+// start: with room again, the till follows the relay again.
+func TestRelayReconnectsAfterTheDiskHasRoom(t *testing.T) {
+	knownBug(t, "the relay poller stops for good when the cursor cannot be saved once")
+	t.Parallel()
+	w := newWorld(t)
+	res := w.run(plan{DiskFull: checkout.TraceAuthorized, Settle: true, Sales: []saleSpec{
+		{Products: basket, Phone: phoneApproves},
+		{Again: true},
+		{Products: []string{"P001"}, Phone: phoneApproves},
+	}}, nil)
+	sales := events(res, "sale")
+	if len(sales) != 3 {
+		t.Fatalf("sales: %+v", res.Events)
+	}
+	if last := sales[2]; last.Relay != "connected" {
+		t.Errorf("two sales after the disk had room again, the relay is %q", last.Relay)
+	}
+	w.audit().ok(t)
+}
+
 // TestDiskFullAfterCapture: the money is taken but "captured" cannot be
 // journaled. The receipt is still shown (the customer has paid), the status
 // bar says the journal failed, and a restart journals the capture from Vipps.
