@@ -27,6 +27,9 @@ type Options struct {
 	Title string // shop name in the header
 	Demo  bool   // show the demo banner
 	Kiosk bool   // full screen for self-checkout
+	// BackOffice, if set, adds the History and End of day buttons (not in
+	// kiosk mode: customers do not refund).
+	BackOffice *BackOffice
 	// Paper, if set, is the demo's virtual printer: the last printed receipt
 	// as a picture, shown on request.
 	Paper func() image.Image
@@ -110,9 +113,12 @@ func (u *UI) header() fyne.CanvasObject {
 		demo.Importance = widget.WarningImportance
 		items = append(items, demo)
 	}
+	if u.opts.BackOffice != nil && !u.opts.Kiosk {
+		items = append(items, backOfficeButtons(u.win, *u.opts.BackOffice)...)
+	}
 	bar := canvas.NewRectangle(theme.Color(theme.ColorNamePrimary))
 	bar.SetMinSize(fyne.NewSize(0, 4))
-	return container.NewVBox(container.NewPadded(container.NewBorder(nil, nil, items[0], nil, items[1:]...)), bar)
+	return container.NewVBox(container.NewPadded(container.NewBorder(nil, nil, items[0], container.NewHBox(items[1:]...))), bar)
 }
 
 // refresh redraws from the till's current view. A call that arrives while a

@@ -67,7 +67,7 @@ func (rc RefundReceipt) Checkout(shop checkout.Shop) checkout.Receipt {
 	return checkout.Receipt{
 		Shop: shop, Number: rc.Number, Time: rc.Time, Lines: lines, Totals: rc.Totals,
 		Currency: rc.Currency, Customer: rc.Customer, Reference: rc.Reference,
-		Method: "REFUND - Vipps MobilePay",
+		Method: "REFUND - Vipps MobilePay", Refund: true,
 	}
 }
 

@@ -192,10 +192,17 @@ func (r *Refunder) Refund(ctx context.Context, req RefundRequest) (*RefundResult
 		Lines:  encodeLines(lines),
 		At:     now,
 	}
-	s.Refunds = append(s.Refunds, ref)
-	s.Steps = append(s.Steps, journal.Step{At: now, Reference: a.Reference, State: StepRefunding,
-		Note: fmt.Sprintf("refund %d: %s (%s)", idx+1, money.Format(ref.Amount), reason)})
-	if err := r.Journal.Save(s); err != nil {
+	step := journal.Step{At: now, Reference: a.Reference, State: StepRefunding,
+		Note: fmt.Sprintf("refund %d: %s (%s)", idx+1, money.Format(ref.Amount), reason)}
+	err = r.write(s, func(x *journal.Sale) error {
+		if len(x.Refunds) != idx {
+			return fmt.Errorf("%w: another refund of this sale was journaled meanwhile", ErrPending)
+		}
+		x.Refunds = append(x.Refunds, ref)
+		x.Steps = append(x.Steps, step)
+		return nil
+	})
+	if err != nil {
 		// Not journaled, so not sent.
 		return nil, fmt.Errorf("refund not made: %w", err)
 	}
@@ -241,10 +248,14 @@ func (r *Refunder) send(ctx context.Context, s *journal.Sale, idx int) error {
 	if apiErr.Code != "" {
 		msg += " (error " + apiErr.Code + ")"
 	}
-	rf.Error = msg
-	s.Steps = append(s.Steps, journal.Step{At: r.now(), Reference: a.Reference, State: StepRefundRefused,
-		Note: fmt.Sprintf("refund %d: %s", idx+1, msg)})
-	if serr := r.Journal.Save(s); serr != nil {
+	step := journal.Step{At: r.now(), Reference: a.Reference, State: StepRefundRefused,
+		Note: fmt.Sprintf("refund %d: %s", idx+1, msg)}
+	serr := r.write(s, func(x *journal.Sale) error {
+		x.Refunds[idx].Error = msg
+		x.Steps = append(x.Steps, step)
+		return nil
+	})
+	if serr != nil {
 		// Still pending in the journal: a resend is refused again, harmlessly.
 		return fmt.Errorf("%w: %s (and the journal could not note it: %v)", ErrRefused, msg, serr)
 	}
@@ -255,12 +266,16 @@ func (r *Refunder) send(ctx context.Context, s *journal.Sale, idx int) error {
 // in the journal, and the next resend under its key is answered as done.
 func (r *Refunder) done(s *journal.Sale, idx int, aggRefunded int64, note string) error {
 	a := capturedAttempt(s)
-	rf := &s.Refunds[idx]
-	rf.Done, rf.Error = true, ""
-	a.Refunded = aggRefunded
-	s.Steps = append(s.Steps, journal.Step{At: r.now(), Reference: a.Reference, State: StepRefunded,
-		Note: fmt.Sprintf("refund %d: %s %s", idx+1, money.Format(rf.Amount), note)})
-	if err := r.Journal.Save(s); err != nil {
+	rf := s.Refunds[idx]
+	step := journal.Step{At: r.now(), Reference: a.Reference, State: StepRefunded,
+		Note: fmt.Sprintf("refund %d: %s %s", idx+1, money.Format(rf.Amount), note)}
+	err := r.write(s, func(x *journal.Sale) error {
+		x.Refunds[idx].Done, x.Refunds[idx].Error = true, ""
+		capturedAttempt(x).Refunded = aggRefunded
+		x.Steps = append(x.Steps, step)
+		return nil
+	})
+	if err != nil {
 		r.log().Error("refund made but not journaled", "key", rf.Key, "err", err)
 		return fmt.Errorf("%w (the refund was made, but %v)", ErrPending, err)
 	}
@@ -361,4 +376,22 @@ func RefundDay(rf journal.Refund) string {
 		}
 	}
 	return rf.At.Format("2006-01-02")
+}
+
+// write changes the stored sale in one journal transaction (the till may be
+// writing its receipt link or print flag meanwhile) and refreshes s from it.
+func (r *Refunder) write(s *journal.Sale, change func(*journal.Sale) error) error {
+	var fresh journal.Sale
+	err := r.Journal.Update(s.ID, func(x *journal.Sale) error {
+		if err := change(x); err != nil {
+			return err
+		}
+		fresh = *x
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	*s = fresh
+	return nil
 }

@@ -538,6 +538,9 @@ func (t *Till) step(sale *journal.Sale, a *journal.Attempt, st journal.State, no
 
 // record applies change to an attempt, marks its new state and journals the
 // sale, all under t.rec.
+//
+// The write touches only this attempt and appends the step, in one journal
+// transaction, so a refund the back office journals meanwhile is kept.
 func (t *Till) record(s *journal.Sale, a *journal.Attempt, st journal.State, note string, change func()) error {
 	t.rec.Lock()
 	defer t.rec.Unlock()
@@ -545,7 +548,18 @@ func (t *Till) record(s *journal.Sale, a *journal.Attempt, st journal.State, not
 		change()
 	}
 	s.Mark(a, st, note, t.cfg.Now())
-	return t.cfg.Journal.Save(s)
+	step := s.Steps[len(s.Steps)-1]
+	return t.cfg.Journal.Update(s.ID, func(x *journal.Sale) error {
+		xa := x.Attempt(a.Reference)
+		if xa == nil {
+			return fmt.Errorf("journal: sale %s has no attempt %s", x.ReceiptNumber, a.Reference)
+		}
+		refunded := xa.Refunded // the back office's
+		*xa = *a
+		xa.Refunded = refunded
+		x.Steps = append(x.Steps, step)
+		return nil
+	})
 }
 
 func (t *Till) stepWith(sale *journal.Sale, a *journal.Attempt, st journal.State, note string, phase Phase, msg string, change func()) bool {

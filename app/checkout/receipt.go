@@ -29,6 +29,9 @@ type Receipt struct {
 	PrintError string
 	// PublishError says why the receipt has no link, if it has none.
 	PublishError string
+	// Refund marks a refund receipt (credit note): Lines and Totals are money
+	// returned to the customer.
+	Refund bool
 }
 
 func (t *Till) buildReceipt(s *journal.Sale, a *journal.Attempt) Receipt {
@@ -58,8 +61,8 @@ func (t *Till) deliverReceipt(ctx context.Context, s *journal.Sale, r Receipt) {
 			r.URL = url
 			t.rec.Lock()
 			s.ReceiptURL = url
-			err := t.cfg.Journal.Save(s)
 			t.rec.Unlock()
+			err := t.cfg.Journal.Update(s.ID, func(x *journal.Sale) error { x.ReceiptURL = url; return nil })
 			if err != nil {
 				t.log.Error("journal receipt url", "err", err)
 			}
@@ -82,8 +85,8 @@ func (t *Till) print(ctx context.Context, s *journal.Sale, r Receipt) {
 		r.Printed, r.PrintError = true, ""
 		t.rec.Lock()
 		s.Printed = true
-		err := t.cfg.Journal.Save(s)
 		t.rec.Unlock()
+		err := t.cfg.Journal.Update(s.ID, func(x *journal.Sale) error { x.Printed = true; return nil })
 		if err != nil {
 			t.log.Error("journal printed flag", "err", err)
 		}

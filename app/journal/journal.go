@@ -214,6 +214,31 @@ func (j *Journal) Save(s *Sale) error {
 	return nil
 }
 
+// Update reads sale id, lets fn change it, and writes it back in one
+// transaction, so writers that each own part of a sale (the till its payment
+// attempts, the back office its refunds) never undo each other's work. An
+// error from fn writes nothing.
+func (j *Journal) Update(id uint64, fn func(*Sale) error) error {
+	err := j.update(func(tx *bolt.Tx) error {
+		v := tx.Bucket(bucketSales).Get(itob(id))
+		if v == nil {
+			return ErrNoSale
+		}
+		s := new(Sale)
+		if err := json.Unmarshal(v, s); err != nil {
+			return fmt.Errorf("journal: sale %d: %w", id, err)
+		}
+		if err := fn(s); err != nil {
+			return err
+		}
+		return put(tx, s)
+	})
+	if err != nil && !errors.Is(err, ErrNoSale) {
+		return fmt.Errorf("%w: %v", ErrWrite, err)
+	}
+	return err
+}
+
 // Get reads one sale by id.
 func (j *Journal) Get(id uint64) (*Sale, error) {
 	var s *Sale

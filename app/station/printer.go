@@ -49,6 +49,17 @@ func (p *ReceiptPrinter) PrintReceipt(ctx context.Context, r checkout.Receipt) e
 	for _, v := range r.Totals.ByVAT {
 		doc.VAT = append(doc.VAT, escpos.VATLine{Percent: v.Percent, Net: v.Net, VAT: v.VAT, Gross: v.Gross})
 	}
+	if r.Refund {
+		// A credit note prints the money going back as negative amounts.
+		doc.Refund, doc.Total = true, -doc.Total
+		for i := range doc.Lines {
+			doc.Lines[i].UnitPrice, doc.Lines[i].Total = -doc.Lines[i].UnitPrice, -doc.Lines[i].Total
+		}
+		for i := range doc.VAT {
+			v := &doc.VAT[i]
+			v.Net, v.VAT, v.Gross = -v.Net, -v.VAT, -v.Gross
+		}
+	}
 	data, err := escpos.Encode(doc, p.Options)
 	if err != nil {
 		return fmt.Errorf("lay out receipt %s: %w", r.Number, err)

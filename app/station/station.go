@@ -11,6 +11,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/kasse-pos/kasse/app/backoffice"
 	"github.com/kasse-pos/kasse/app/catalog"
 	"github.com/kasse-pos/kasse/app/checkout"
 	"github.com/kasse-pos/kasse/app/journal"
@@ -31,6 +32,8 @@ type Station struct {
 	API     *epayment.Client
 	// Printer is the receipt printer from the configuration, or nil.
 	Printer *ReceiptPrinter
+	// Publisher puts receipts on the relay's receipt page, or is nil.
+	Publisher checkout.ReceiptPublisher
 
 	cancel context.CancelFunc
 	wg     sync.WaitGroup
@@ -107,6 +110,7 @@ func Start(ctx context.Context, cfg Config, opts Options) (*Station, error) {
 	var publisher checkout.ReceiptPublisher
 	if cfg.Relay.URL != "" {
 		publisher = &relayPublisher{c: &relay.TillClient{BaseURL: cfg.Relay.URL, Token: cfg.Relay.Token}}
+		s.Publisher = publisher
 	}
 	printer := opts.Printer
 	if printer == nil && cfg.Printer != "" {
@@ -178,6 +182,12 @@ func Start(ctx context.Context, cfg Config, opts Options) (*Station, error) {
 		s.goRun(func() {
 			if err := till.Recover(ctx); err != nil {
 				log.Error("recovery", "err", err)
+			}
+			// Refunds journaled but not confirmed are sent again, same key.
+			rf := &backoffice.Refunder{Journal: j, API: api, Printer: printer, Publisher: publisher, Shop: cfg.Shop, Logger: log.With("part", "refund")}
+			if _, err := rf.Resume(ctx); err != nil {
+				log.Warn("refunds still pending", "err", err)
+				till.Notify("A refund could not be confirmed with Vipps MobilePay yet; Kasse tries again on the next start. " + err.Error())
 			}
 		})
 	}
