@@ -26,3 +26,9 @@ import -window root "$out/till-receipt.png"
 click 925 620   # Paper receipt (the demo's virtual printer)
 sleep 0.8
 import -window root "$out/till-paper.png"
+xdotool key Escape; click 640 707   # close it
+click 1070 37   # History
+sleep 0.8
+click 280 173   # the sale just made
+sleep 0.5
+import -window root "$out/till-history.png"

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/kasse-pos/kasse/app/journal"
+	"github.com/kasse-pos/kasse/app/money"
 	"github.com/kasse-pos/kasse/payments/epayment"
 	"github.com/kasse-pos/kasse/payments/webhook"
 )
@@ -496,7 +497,7 @@ func (t *Till) release(ctx context.Context, sale *journal.Sale, a *journal.Attem
 }
 
 func (t *Till) completed(ctx context.Context, sale *journal.Sale, a *journal.Attempt, captured int64, psp string) {
-	err := t.record(sale, a, journal.StateCaptured, "captured "+strconv.FormatInt(captured, 10), func() {
+	err := t.record(sale, a, journal.StateCaptured, "captured "+money.FormatCurrency(captured, sale.Currency), func() {
 		a.Captured = captured
 		if psp != "" {
 			a.PSPReference = psp
