@@ -58,7 +58,11 @@ type harness struct {
 func newHarness(t *testing.T, mod func(*Config)) *harness {
 	t.Helper()
 	h := &harness{t: t, path: filepath.Join(t.TempDir(), "relay.db"), h: &swap{}}
-	h.http = httptest.NewServer(h.h)
+	// Served as kasse-relay serves: long-polls park on the Listener.
+	h.http = httptest.NewUnstartedServer(h.h)
+	h.http.Listener = Listener(h.http.Listener)
+	h.http.Config.ConnContext = connContext
+	h.http.Start()
 	t.Cleanup(h.http.Close)
 	st, err := OpenStore(h.path)
 	if err != nil {
@@ -104,6 +108,19 @@ func (h *harness) stop() {
 	h.server.Close()
 	h.store.Close()
 	h.server, h.store = nil, nil
+}
+
+// unparked serves the relay from a plain httptest server instead, where
+// long-polls cannot park.
+func (h *harness) unparked() {
+	h.t.Helper()
+	h.http = httptest.NewServer(h.h)
+	h.t.Cleanup(h.http.Close)
+	for _, r := range []struct{ msn, id, secret string }{{msnA, "reg-a", secretA}, {msnB, "reg-b", secretB}} {
+		if err := h.store.AddRegistration(r.msn, r.id, r.secret, WebhookURL(h.http.URL, r.msn)); err != nil {
+			h.t.Fatal(err)
+		}
+	}
 }
 
 // restart closes and reopens the relay on the same file.
@@ -457,24 +474,84 @@ func TestLongPollEndsEmpty(t *testing.T) {
 	}
 }
 
-func TestCloseWakesLongPolls(t *testing.T) {
+func (h *harness) waitWaiting(token string, n int64) {
+	h.t.Helper()
+	deadline := time.Now().Add(15 * time.Second)
+	for {
+		req, _ := http.NewRequest(http.MethodGet, h.http.URL+PathHealth, nil)
+		req.Header.Set("Authorization", "Bearer "+token)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			h.t.Fatal(err)
+		}
+		var hl Health
+		json.NewDecoder(resp.Body).Decode(&hl)
+		resp.Body.Close()
+		if hl.Waiting >= n {
+			return
+		}
+		if time.Now().After(deadline) {
+			h.t.Fatalf("%d long-polls waiting, want %d", hl.Waiting, n)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}
+
+func TestCloseAnswersWaitingLongPolls(t *testing.T) {
+	for _, park := range []bool{true, false} {
+		t.Run(fmt.Sprintf("park=%v", park), func(t *testing.T) {
+			h := newHarness(t, func(c *Config) { c.LongPoll = time.Hour })
+			if !park {
+				h.unparked()
+			}
+			tok := h.addTill("till-1", msnA, "c-")
+			done := make(chan int, 2)
+			for range 2 {
+				go func() {
+					code, _ := h.poll(tok, 0, "")
+					done <- code
+				}()
+			}
+			h.waitWaiting(tok, 2)
+			h.server.Close()
+			for range 2 {
+				select {
+				case code := <-done:
+					if code != http.StatusOK {
+						t.Fatalf("waiting poll answered %d at Close", code)
+					}
+				case <-time.After(15 * time.Second):
+					t.Fatal("Close left a long-poll waiting")
+				}
+			}
+			// A poll that comes after Close is sent away, not held.
+			if code, _ := h.poll(tok, 0, ""); code != http.StatusServiceUnavailable {
+				t.Fatalf("poll after Close: %d", code)
+			}
+		})
+	}
+}
+
+func TestLongPollWithoutParking(t *testing.T) {
+	// Handler() behind a plain http.Server (as an embedding program may do):
+	// polls wait in their handlers and still wake at once.
 	h := newHarness(t, func(c *Config) { c.LongPoll = time.Hour })
-	tok := h.addTill("till-1", msnA, "c-")
-	done := make(chan int, 1)
+	h.unparked()
+	tok := h.addTill("till-1", msnA, "np-")
+	got := make(chan EventsPage, 1)
 	go func() {
-		code, _ := h.poll(tok, 0, "")
-		done <- code
+		_, page := h.poll(tok, 0, "")
+		got <- page
 	}()
-	// Until Close, the poll waits; a wake by Close answers it at once, even
-	// when Close came before the poll started waiting.
-	h.server.Close()
+	h.waitWaiting(tok, 1)
+	h.post(event(msnA, "np-1", epayment.EventAuthorized))
 	select {
-	case code := <-done:
-		if code != http.StatusOK {
-			t.Fatalf("status %d", code)
+	case page := <-got:
+		if r := refs(t, page); fmt.Sprint(r) != "[np-1/AUTHORIZED]" {
+			t.Fatalf("%v", r)
 		}
 	case <-time.After(15 * time.Second):
-		t.Fatal("Close left a long-poll waiting")
+		t.Fatal("long-poll did not wake")
 	}
 }
 

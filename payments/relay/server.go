@@ -9,9 +9,11 @@ import (
 	"mime"
 	"net/http"
 	"net/url"
+	"runtime/metrics"
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/kasse-pos/kasse/payments/webhook"
@@ -88,6 +90,8 @@ type Server struct {
 	now   func() time.Time
 
 	wake      *signals
+	waiting   atomic.Int64   // long-polls waiting now, for /healthz
+	parked    sync.WaitGroup // parked long-polls not yet answered
 	done      chan struct{}
 	closeOnce sync.Once
 	bg        sync.WaitGroup
@@ -164,6 +168,7 @@ func (s *Server) ReceiptHandler() http.Handler {
 
 // HTTPServer returns an http.Server for h with timeouts that suit the relay:
 // bounded reads for webhooks and uploads, and writes long enough for a long-poll.
+// Serve it on s.Listener(ln) so that waiting long-polls park.
 func (s *Server) HTTPServer(addr string, h http.Handler) *http.Server {
 	return &http.Server{
 		Addr:              addr,
@@ -174,6 +179,7 @@ func (s *Server) HTTPServer(addr string, h http.Handler) *http.Server {
 		IdleTimeout:       2 * time.Minute,
 		MaxHeaderBytes:    16 << 10,
 		ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelWarn),
+		ConnContext:       connContext, // lets long-polls park (see Listener)
 	}
 }
 
@@ -182,7 +188,13 @@ func (s *Server) HTTPServer(addr string, h http.Handler) *http.Server {
 // left to flush; call it before http.Server.Shutdown so that waiting polls do
 // not hold the shutdown up, and close the Store after both.
 func (s *Server) Close() error {
-	s.closeOnce.Do(func() { close(s.done) })
+	s.closeOnce.Do(func() {
+		close(s.done)
+		for _, wt := range s.wake.close() {
+			go wt.fire()
+		}
+	})
+	s.parked.Wait()
 	s.bg.Wait()
 	return nil
 }
@@ -420,15 +432,32 @@ func (s *Server) handleEvents(w http.ResponseWriter, r *http.Request) {
 	ch := s.wake.wait(till.Name)
 	evs, head, err := s.store.Feed(till.Name, after, feedLimit)
 	if err == nil && len(evs) == 0 && wait > 0 {
+		select {
+		case <-s.done:
+			// Closing: a new poll is told to come back, not answered empty at
+			// once, which would have the till ask again in a tight loop.
+			w.Header().Set("Connection", "close")
+			w.Header().Set("Retry-After", "1")
+			writeError(w, http.StatusServiceUnavailable, "shutting down")
+			return
+		default:
+			if s.park(w, r, till, after, wait, ch) {
+				return
+			}
+		}
 		timer := time.NewTimer(wait)
+		s.waiting.Add(1)
 		select {
 		case <-ch:
 		case <-timer.C:
 		case <-r.Context().Done():
+			s.waiting.Add(-1)
 			timer.Stop()
 			return
 		case <-s.done:
+			w.Header().Set("Connection", "close")
 		}
+		s.waiting.Add(-1)
 		timer.Stop()
 		if !s.store.active(till) {
 			s.unauthorized(w)
@@ -459,30 +488,71 @@ func (s *Server) handleEvents(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, page)
 }
 
+// Health is the answer of /healthz. Anyone gets Status; a request with a
+// till's token also gets the counts, which say something about the business.
+type Health struct {
+	Status  string        `json:"status"`
+	Head    uint64        `json:"head,omitempty"`    // last event sequence
+	Tills   int           `json:"tills,omitempty"`   // active tills
+	Waiting int64         `json:"waiting,omitempty"` // long-polls waiting for an event
+	Runtime *RuntimeStats `json:"runtime,omitempty"`
+}
+
+// RuntimeStats is the relay process's memory as the Go runtime sees it.
+type RuntimeStats struct {
+	Goroutines  int64 `json:"goroutines"`
+	HeapObjects int64 `json:"heapObjects"` // bytes
+	Stacks      int64 `json:"stacks"`      // bytes
+	Total       int64 `json:"total"`       // bytes mapped by the runtime
+}
+
+func readRuntimeStats() *RuntimeStats {
+	samples := []metrics.Sample{
+		{Name: "/sched/goroutines:goroutines"},
+		{Name: "/memory/classes/heap/objects:bytes"},
+		{Name: "/memory/classes/heap/stacks:bytes"},
+		{Name: "/memory/classes/total:bytes"},
+	}
+	metrics.Read(samples)
+	v := func(i int) int64 {
+		if samples[i].Value.Kind() == metrics.KindUint64 {
+			return int64(samples[i].Value.Uint64())
+		}
+		return 0
+	}
+	return &RuntimeStats{Goroutines: v(0), HeapObjects: v(1), Stacks: v(2), Total: v(3)}
+}
+
 func (s *Server) handleHealth(w http.ResponseWriter, r *http.Request) {
-	st, err := s.store.Stats()
+	head, err := s.store.Head() // a read transaction: proves the file answers
 	if err != nil {
+		s.log.Error("health", "err", err)
 		writeError(w, http.StatusServiceUnavailable, "store unavailable")
 		return
 	}
-	writeJSON(w, http.StatusOK, struct {
-		Status string `json:"status"`
-		Head   uint64 `json:"head"`
-		Tills  int    `json:"tills"`
-	}{"ok", st.Head, st.Tills})
+	h := Health{Status: "ok"}
+	if s.store.TillByToken(bearer(r)) != nil {
+		h.Head, h.Tills, h.Waiting = head, s.store.activeTills(), s.waiting.Load()
+		h.Runtime = readRuntimeStats()
+	}
+	writeJSON(w, http.StatusOK, h)
 }
 
 // --- wake-ups ----------------------------------------------------------------
 
-// signals wakes the long-polls of one till: waiters hold the current channel,
-// notify closes it and puts a fresh one in its place. An idle till costs one
-// map entry and one channel, whatever the number of its waiting requests.
+// signals wakes the long-polls of one till. Waiting handlers hold the
+// current channel, which notify closes and replaces; parked polls are a set
+// that notify answers. An idle till costs a map entry and a channel.
 type signals struct {
-	mu sync.Mutex
-	ch map[string]chan struct{}
+	mu     sync.Mutex
+	ch     map[string]chan struct{}
+	parked map[string]map[*waiter]struct{}
+	closed bool
 }
 
-func newSignals() *signals { return &signals{ch: map[string]chan struct{}{}} }
+func newSignals() *signals {
+	return &signals{ch: map[string]chan struct{}{}, parked: map[string]map[*waiter]struct{}{}}
+}
 
 func (g *signals) wait(name string) <-chan struct{} {
 	g.mu.Lock()
@@ -497,9 +567,60 @@ func (g *signals) wait(name string) <-chan struct{} {
 
 func (g *signals) notify(name string) {
 	g.mu.Lock()
-	defer g.mu.Unlock()
 	if c, ok := g.ch[name]; ok {
 		close(c)
 		delete(g.ch, name) // the next wait makes a fresh one
 	}
+	set := g.parked[name]
+	delete(g.parked, name)
+	g.mu.Unlock()
+	for wt := range set {
+		go wt.fire()
+	}
+}
+
+// parkWaiter adds a parked poll; false once the server is closing. A poll
+// answered already (its timer ran) is not added.
+func (g *signals) parkWaiter(name string, wt *waiter) bool {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if g.closed {
+		return false
+	}
+	if wt.fired.Load() {
+		return true
+	}
+	set := g.parked[name]
+	if set == nil {
+		set = map[*waiter]struct{}{}
+		g.parked[name] = set
+	}
+	set[wt] = struct{}{}
+	return true
+}
+
+func (g *signals) unpark(name string, wt *waiter) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if set := g.parked[name]; set != nil {
+		delete(set, wt)
+		if len(set) == 0 {
+			delete(g.parked, name)
+		}
+	}
+}
+
+// close refuses new parked polls and returns the ones waiting.
+func (g *signals) close() []*waiter {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	g.closed = true
+	var out []*waiter
+	for _, set := range g.parked {
+		for wt := range set {
+			out = append(out, wt)
+		}
+	}
+	g.parked = map[string]map[*waiter]struct{}{}
+	return out
 }

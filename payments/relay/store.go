@@ -11,6 +11,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
 	"strings"
 	"sync"
 	"time"
@@ -640,6 +641,34 @@ func (s *Store) Prune(cutoff, receiptCutoff time.Time) (events, receipts int, er
 	return events, receipts, nil
 }
 
+// WriteTransactions is the number of write transactions committed to the file
+// so far (bbolt's transaction id); the difference over a run shows how well
+// concurrent webhooks share commits.
+func (s *Store) WriteTransactions() int {
+	var id int
+	s.db.View(func(tx *bolt.Tx) error { id = tx.ID(); return nil })
+	return id
+}
+
+// Head is the last event sequence given out.
+func (s *Store) Head() (uint64, error) {
+	var head uint64
+	err := s.db.View(func(tx *bolt.Tx) error {
+		head = tx.Bucket(bucketEvents).Sequence()
+		return nil
+	})
+	if err != nil {
+		return 0, fmt.Errorf("relay: head: %w", err)
+	}
+	return head, nil
+}
+
+func (s *Store) activeTills() int {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	return len(s.byToken)
+}
+
 // Stats is a summary for /healthz and the CLI.
 type Stats struct {
 	Head     uint64 `json:"head"`     // last event sequence
@@ -648,7 +677,8 @@ type Stats struct {
 	Receipts int    `json:"receipts"` // receipts held
 }
 
-// Stats counts what the store holds.
+// Stats counts what the store holds; it walks the buckets, so it is for the
+// CLI and tests, not for every health check.
 func (s *Store) Stats() (Stats, error) {
 	var st Stats
 	err := s.db.View(func(tx *bolt.Tx) error {
@@ -679,4 +709,33 @@ func (s *Store) Backup(w io.Writer) (int64, error) {
 		return n, fmt.Errorf("relay: backup: %w", err)
 	}
 	return n, nil
+}
+
+// BackupFile writes a consistent copy of the store to path while the relay
+// runs: to a temporary file first, synced, then renamed over path, so that
+// path always holds a whole backup.
+func (s *Store) BackupFile(path string) error {
+	tmp := path + ".tmp"
+	f, err := os.OpenFile(tmp, os.O_CREATE|os.O_TRUNC|os.O_WRONLY, 0o600)
+	if err != nil {
+		return fmt.Errorf("relay: backup: %w", err)
+	}
+	if _, err := s.Backup(f); err != nil {
+		f.Close()
+		os.Remove(tmp)
+		return err
+	}
+	if err := f.Sync(); err != nil {
+		f.Close()
+		os.Remove(tmp)
+		return fmt.Errorf("relay: backup: %w", err)
+	}
+	if err := f.Close(); err != nil {
+		os.Remove(tmp)
+		return fmt.Errorf("relay: backup: %w", err)
+	}
+	if err := os.Rename(tmp, path); err != nil {
+		return fmt.Errorf("relay: backup: %w", err)
+	}
+	return nil
 }
