@@ -77,8 +77,10 @@ type Poller struct {
 }
 
 // Run follows the feed until ctx is done, then returns nil. It returns an
-// error only when the cursor cannot be loaded or saved: the till's journal is
-// then broken and acting on more events would not be remembered.
+// error only when the cursor cannot be loaded at the start. A cursor that
+// cannot be saved (a full disk) is logged and tried again after a backoff,
+// from the last saved cursor: the events since come again, and OnEvent
+// ignores what it has done.
 func (p *Poller) Run(ctx context.Context) error {
 	if p.OnEvent == nil {
 		return errors.New("relay: Poller.OnEvent is nil")
@@ -105,7 +107,8 @@ func (p *Poller) Run(ctx context.Context) error {
 	var (
 		state    = Reconnecting
 		lastErr  string
-		failures int
+		failures int // failed polls in a row
+		stuck    int // events in a row that OnEvent or SaveCursor failed on
 		told     bool
 	)
 	report := func(s PollerState, err error) {
@@ -126,9 +129,9 @@ func (p *Poller) Run(ctx context.Context) error {
 			p.OnState(s, err)
 		}
 	}
-	sleep := func() bool {
-		d := backoff(failures, minB, maxB)
-		failures++
+	sleep := func(n *int) bool {
+		d := backoff(*n, minB, maxB)
+		*n++
 		t := time.NewTimer(d)
 		defer t.Stop()
 		select {
@@ -151,17 +154,21 @@ func (p *Poller) Run(ctx context.Context) error {
 			// The relay's file was replaced: read its feed from the start.
 			// Events may repeat; OnEvent is idempotent.
 			log.Warn("relay log restarted; reading from the start", "cursor", cursor, "head", ahead.head)
-			cursor = 0
 			if err := p.Cursor.SaveCursor(0); err != nil {
-				return fmt.Errorf("relay: save cursor: %w", err)
+				log.Error("cannot save the relay cursor; will retry", "err", err)
+				if !sleep(&stuck) {
+					return nil
+				}
+				continue
 			}
+			cursor = 0
 			continue
 		case err != nil:
 			report(Reconnecting, err)
 			if errors.Is(err, ErrUnauthorized) {
 				failures = max(failures, 30) // a refused token will not heal quickly
 			}
-			if !sleep() {
+			if !sleep(&failures) {
 				return nil
 			}
 			continue
@@ -178,15 +185,20 @@ func (p *Poller) Run(ctx context.Context) error {
 					return nil
 				}
 				log.Error("acting on relay event failed; will retry", "cursor", fe.Cursor, "reference", ev.Reference, "err", err)
-				if !sleep() {
+				if !sleep(&stuck) {
 					return nil
 				}
 				break
 			}
-			cursor = fe.Cursor
-			if err := p.Cursor.SaveCursor(cursor); err != nil {
-				return fmt.Errorf("relay: save cursor: %w", err)
+			if err := p.Cursor.SaveCursor(fe.Cursor); err != nil {
+				// Not moving on: the event comes again after the backoff.
+				log.Error("cannot save the relay cursor; will retry", "cursor", fe.Cursor, "err", err)
+				if !sleep(&stuck) {
+					return nil
+				}
+				break
 			}
+			cursor, stuck = fe.Cursor, 0
 		}
 	}
 	return nil

@@ -10,6 +10,7 @@ import (
 	"net/http/httptest"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -322,5 +323,50 @@ func TestUploadReceipt(t *testing.T) {
 		if resp.StatusCode != want {
 			t.Errorf("LAN %s: %s, want %d", path, resp.Status, want)
 		}
+	}
+}
+
+// failingCursor refuses the first saves, like a full disk.
+type failingCursor struct {
+	memCursor
+	fail atomic.Int32
+}
+
+func (f *failingCursor) SaveCursor(c uint64) error {
+	if f.fail.Add(-1) >= 0 {
+		return errors.New("no space left on device")
+	}
+	return f.memCursor.SaveCursor(c)
+}
+
+func TestPollerKeepsGoingWhenTheCursorCannotBeSaved(t *testing.T) {
+	h := newHarness(t, nil)
+	tok := h.addTill("till-1", msnA, "df-")
+	cur := &failingCursor{memCursor: memCursor{saved: make(chan uint64, 10)}}
+	cur.fail.Store(2)
+	tl := runTill(t, h.http.URL, tok, cur, nil)
+	h.post(event(msnA, "df-1", epayment.EventAuthorized))
+	// Delivered, not saved, delivered again... until the disk has room.
+	for range 3 {
+		if ev := tl.next(t); ev.Reference != "df-1" {
+			t.Fatalf("got %s", ev.Reference)
+		}
+	}
+	select {
+	case c := <-cur.saved:
+		if c != 1 {
+			t.Fatalf("saved %d", c)
+		}
+	case <-time.After(15 * time.Second):
+		t.Fatal("cursor never saved")
+	}
+	h.post(event(msnA, "df-2", epayment.EventAuthorized))
+	if ev := tl.next(t); ev.Reference != "df-2" {
+		t.Fatalf("after the disk had room: %s", ev.Reference)
+	}
+	select {
+	case err := <-tl.done:
+		t.Fatalf("Run returned %v", err)
+	default:
 	}
 }

@@ -17,25 +17,12 @@ type WebhookAPI interface {
 	DeleteWebhook(ctx context.Context, id string) error
 }
 
-// TillEvents are the ePayment event types a till acts on: every end of a
-// payment request, and the captures and refunds made elsewhere (the portal).
-func TillEvents() []string {
-	var out []string
-	for _, n := range []epayment.EventName{
-		epayment.EventAuthorized, epayment.EventAborted, epayment.EventExpired, epayment.EventTerminated,
-		epayment.EventCancelled, epayment.EventCaptured, epayment.EventRefunded,
-	} {
-		out = append(out, webhook.Type(n))
-	}
-	return out
-}
-
 // ErrRegisteredElsewhere means the Webhooks API already has url registered, but
 // this relay's file lacks its secret (shown only at registration), so the
 // relay could not verify its deliveries.
 var ErrRegisteredElsewhere = errors.New("relay: URL registered at Vipps, but its secret is not in this relay's file")
 
-// Register registers url for msn's TillEvents with the Webhooks API and stores
+// Register registers url for msn's webhook.TillEvents with the Webhooks API and stores
 // the returned id and secret. A URL this relay registered before is left as it
 // is (created false, nothing changed).
 func Register(ctx context.Context, api WebhookAPI, st *Store, msn, url string) (reg Registration, created bool, err error) {
@@ -54,7 +41,7 @@ func Register(ctx context.Context, api WebhookAPI, st *Store, msn, url string) (
 		}
 		return Registration{}, false, fmt.Errorf("%w (id %s): delete it with `kasse-relay webhooks delete -msn %s -id %s`, then register again", ErrRegisteredElsewhere, h.ID, msn, h.ID)
 	}
-	got, err := api.RegisterWebhook(ctx, url, TillEvents())
+	got, err := api.RegisterWebhook(ctx, url, webhook.TillEvents())
 	if err != nil {
 		return Registration{}, false, fmt.Errorf("relay: register webhook: %w", err)
 	}
