@@ -46,9 +46,13 @@ func (t *tally) add(seed uint64, w *world, r seedRun, b books) {
 	t.dupWebhooks += dups
 	t.double += b.Double
 	t.left += b.Left
-	if len(b.Problems) > 0 {
-		t.failedSeeds = append(t.failedSeeds, seed)
-	}
+}
+
+// fail notes a seed whose run or books failed.
+func (t *tally) fail(seed uint64) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	t.failedSeeds = append(t.failedSeeds, seed)
 }
 
 func (t *tally) String() string {
@@ -56,7 +60,7 @@ func (t *tally) String() string {
 	defer t.mu.Unlock()
 	return fmt.Sprintf("%d seeds: %d till processes, %d killed with SIGKILL; %d sales, %d payments "+
 		"(%d captured once, %d ended without money); %d request faults injected, %d webhooks delivered twice; "+
-		"double charges: %d; authorizations left: %d; seeds with problems: %v",
+		"double charges: %d; authorizations left: %d; failed seeds: %v",
 		t.seeds, t.processes, t.kills, t.sales, t.payments, t.captured, t.ended,
 		t.faults, t.dupWebhooks, t.double, t.left, t.failedSeeds)
 }
@@ -82,6 +86,11 @@ func TestManySeeds(t *testing.T) {
 		for seed := first; seed < first+uint64(n); seed++ {
 			t.Run(fmt.Sprint(seed), func(t *testing.T) {
 				t.Parallel()
+				defer func() {
+					if t.Failed() {
+						sum.fail(seed)
+					}
+				}()
 				w := newWorld(t)
 				r := randomDay(t, w, seed)
 				b := w.audit()
@@ -91,8 +100,8 @@ func TestManySeeds(t *testing.T) {
 		}
 	})
 	t.Log(sum.String())
-	if sum.double > 0 || sum.left > 0 {
-		t.Errorf("double charges %d, authorizations left %d", sum.double, sum.left)
+	if sum.double > 0 || sum.left > 0 || len(sum.failedSeeds) > 0 {
+		t.Errorf("double charges %d, authorizations left %d, failed seeds %v", sum.double, sum.left, sum.failedSeeds)
 	}
 }
 
@@ -109,12 +118,14 @@ func randomDay(t *testing.T, w *world, seed uint64) seedRun {
 			return
 		}
 		// The customer with the request on the phone approves, declines or
-		// lets it be; the simulated phone may have answered already.
+		// lets it expire; the simulated phone may have answered already.
 		switch rng.IntN(3) {
 		case 0:
 			_ = w.demo.Sim.Approve(sim.DemoMSN, ev.Ref)
 		case 1:
 			_ = w.demo.Sim.Decline(sim.DemoMSN, ev.Ref)
+		default:
+			_ = w.demo.Sim.Expire(sim.DemoMSN, ev.Ref)
 		}
 	}
 	rounds := 1 + rng.IntN(3)
