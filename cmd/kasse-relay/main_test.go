@@ -21,6 +21,8 @@ import (
 	"github.com/kasse-pos/kasse/payments/webhook"
 )
 
+var interrupt = syscall.SIGTERM
+
 const (
 	testMSN    = "123456"
 	testSecret = "kill-test-secret"
@@ -75,7 +77,13 @@ type proc struct {
 // "listening" log line.
 func start(t *testing.T, bin, db string) *proc {
 	t.Helper()
-	cmd := exec.Command(bin, "serve", "-db", db, "-listen", "127.0.0.1:0", "-public-url", testPublic, "-log-format", "json")
+	return startCmd(t, exec.Command(bin, "serve", "-db", db, "-listen", "127.0.0.1:0", "-public-url", testPublic, "-log-format", "json"))
+}
+
+// startCmd runs a kasse-relay serve command (with -log-format json) and waits
+// for its "listening" log line.
+func startCmd(t *testing.T, cmd *exec.Cmd) *proc {
+	t.Helper()
 	stderr, err := cmd.StderrPipe()
 	if err != nil {
 		t.Fatal(err)
@@ -116,6 +124,10 @@ func start(t *testing.T, bin, db string) *proc {
 
 // post delivers one signed webhook; ok means the relay answered 200.
 func post(ctx context.Context, base, ref string) (ok bool, err error) {
+	return postClient(ctx, http.DefaultClient, base, ref)
+}
+
+func postClient(ctx context.Context, client *http.Client, base, ref string) (ok bool, err error) {
 	body, _ := json.Marshal(webhook.Event{
 		MSN: testMSN, Reference: ref, PSPReference: "psp-" + ref, Name: epayment.EventAuthorized,
 		Amount: epayment.Amount{Currency: epayment.NOK, Value: 100}, Timestamp: time.Now().UTC(), Success: true,
@@ -125,7 +137,7 @@ func post(ctx context.Context, base, ref string) (ok bool, err error) {
 	req, _ := http.NewRequestWithContext(ctx, http.MethodPost, relay.WebhookURL(base, testMSN), bytes.NewReader(body))
 	req.Header = signed.Header.Clone()
 	req.Header.Set("Content-Type", "application/json")
-	resp, err := http.DefaultClient.Do(req)
+	resp, err := client.Do(req)
 	if err != nil {
 		return false, err
 	}
@@ -301,11 +313,16 @@ func TestGracefulShutdownAnswersLongPollsAndExits(t *testing.T) {
 // waitWaiting waits until the relay reports n long-polls waiting.
 func waitWaiting(t *testing.T, base, token string, n int64) {
 	t.Helper()
+	waitWaitingClient(t, http.DefaultClient, base, token, n)
+}
+
+func waitWaitingClient(t *testing.T, client *http.Client, base, token string, n int64) {
+	t.Helper()
 	deadline := time.Now().Add(30 * time.Second)
 	for time.Now().Before(deadline) {
 		req, _ := http.NewRequest(http.MethodGet, base+relay.PathHealth, nil)
 		req.Header.Set("Authorization", "Bearer "+token)
-		resp, err := http.DefaultClient.Do(req)
+		resp, err := client.Do(req)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -8,6 +8,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"net/http/httptrace"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -618,5 +619,48 @@ func TestHealthz(t *testing.T) {
 	resp.Body.Close()
 	if resp.StatusCode != http.StatusOK {
 		t.Fatal(resp.Status)
+	}
+}
+
+func TestParkedPollKeepsItsConnection(t *testing.T) {
+	h := newHarness(t, func(c *Config) { c.LongPoll = time.Hour })
+	tok := h.addTill("till-1", msnA, "ka-")
+	client := &http.Client{Transport: &http.Transport{}}
+	var reused []bool
+	get := func(after uint64) EventsPage {
+		t.Helper()
+		ctx := httptrace.WithClientTrace(context.Background(), &httptrace.ClientTrace{
+			GotConn: func(i httptrace.GotConnInfo) { reused = append(reused, i.Reused) },
+		})
+		req, _ := http.NewRequestWithContext(ctx, http.MethodGet, fmt.Sprintf("%s%s?after=%d", h.http.URL, PathEvents, after), nil)
+		req.Header.Set("Authorization", "Bearer "+tok)
+		resp, err := client.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		var page EventsPage
+		if err := json.NewDecoder(resp.Body).Decode(&page); err != nil {
+			t.Fatal(err)
+		}
+		return page
+	}
+	for i := range 3 {
+		done := make(chan EventsPage, 1)
+		after := uint64(i)
+		go func() { done <- get(after) }()
+		h.waitWaiting(tok, 1) // parked
+		h.post(event(msnA, fmt.Sprintf("ka-%d", i), epayment.EventAuthorized))
+		select {
+		case page := <-done:
+			if len(page.Events) != 1 || page.Cursor != after+1 {
+				t.Fatalf("poll %d: %+v", i, page)
+			}
+		case <-time.After(15 * time.Second):
+			t.Fatal("parked poll not answered")
+		}
+	}
+	if fmt.Sprint(reused) != "[false true true]" {
+		t.Fatalf("connection reuse %v: a parked poll's connection should serve the next poll", reused)
 	}
 }
