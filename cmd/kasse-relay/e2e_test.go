@@ -74,12 +74,19 @@ func TestEndToEndWithTheSimulator(t *testing.T) {
 		t.Fatalf("till add said: %s", out)
 	}
 	list := cli(t, bin, "list", "-db", db, "-msn", sim.DemoMSN, "-api", simURL)
-	if !strings.Contains(list, relay.WebhookURL(public, sim.DemoMSN)) || !strings.Contains(list, "true") {
+	if !strings.Contains(list, relay.WebhookURL(public, sim.DemoMSN)) || !strings.Contains(list, "yes") {
 		t.Fatalf("list said: %s", list)
 	}
 
 	cmd := exec.Command(bin, "serve", "-db", db, "-listen", addr, "-public-url", public, "-log-format", "json")
 	p := startCmd(t, cmd)
+	// While it runs, listing works and changing is refused plainly.
+	if out := cli(t, bin, "list", "-db", db, "-msn", sim.DemoMSN, "-api", simURL); !strings.Contains(out, "relay running") {
+		t.Fatalf("list while running said: %s", out)
+	}
+	if out, err := exec.Command(bin, "till", "add", "till-2", "-db", db, "-msn", sim.DemoMSN, "-prefix", "e2e-2-").CombinedOutput(); err == nil || !strings.Contains(string(out), "stop it first") {
+		t.Fatalf("till add while running: %v %s", err, out)
+	}
 
 	events := make(chan webhook.Event, 10)
 	pctx, pcancel := context.WithCancel(ctx)

@@ -235,10 +235,16 @@ func webhooks(ctx context.Context, cmd string, args []string) error {
 	ctx, cancel := context.WithTimeout(ctx, time.Minute)
 	defer cancel()
 	st, err := relay.OpenStore(*dbPath)
-	if err != nil {
+	switch {
+	case cmd == "list" && errors.Is(err, relay.ErrLocked):
+		// Listing needs no change here: do it while the relay runs, without
+		// telling which secrets this file holds.
+		st = nil
+	case err != nil:
 		return err
+	default:
+		defer st.Close()
 	}
-	defer st.Close()
 	switch cmd {
 	case "register":
 		if *base == "" {
@@ -258,14 +264,23 @@ func webhooks(ctx context.Context, cmd string, args []string) error {
 		if err != nil {
 			return err
 		}
-		local := map[string]bool{}
-		for _, r := range st.Registrations() {
-			local[r.ID] = true
+		local := map[string]string{}
+		if st != nil {
+			for _, r := range st.Registrations() {
+				local[r.ID] = "yes"
+			}
 		}
 		w := tabwriter.NewWriter(os.Stdout, 0, 4, 2, ' ', 0)
 		fmt.Fprintln(w, "ID\tURL\tSECRET HERE\tEVENTS")
 		for _, h := range hooks {
-			fmt.Fprintf(w, "%s\t%s\t%v\t%d\n", h.ID, h.URL, local[h.ID], len(h.Events))
+			here := local[h.ID]
+			switch {
+			case st == nil:
+				here = "? (relay running)"
+			case here == "":
+				here = "no"
+			}
+			fmt.Fprintf(w, "%s\t%s\t%s\t%d\n", h.ID, h.URL, here, len(h.Events))
 		}
 		w.Flush()
 	case "delete":
@@ -293,6 +308,9 @@ func till(args []string) error {
 	msn := fs.String("msn", "", "add: the till's merchant serial number")
 	prefix := fs.String("prefix", "", "add: the reference prefix of the till's payments, e.g. shop1-till1-")
 	fs.Parse(args)
+	if name == "" && fs.NArg() > 0 {
+		name = fs.Arg(0)
+	}
 	st, err := relay.OpenStore(*dbPath)
 	if err != nil {
 		return err

@@ -45,7 +45,7 @@ func (s *swap) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 }
 
 type harness struct {
-	t      *testing.T
+	t      testing.TB
 	path   string
 	store  *Store
 	server *Server
@@ -56,7 +56,7 @@ type harness struct {
 
 // newHarness runs a relay over real loopback HTTP with a real bbolt file and
 // two MSNs registered.
-func newHarness(t *testing.T, mod func(*Config)) *harness {
+func newHarness(t testing.TB, mod func(*Config)) *harness {
 	t.Helper()
 	h := &harness{t: t, path: filepath.Join(t.TempDir(), "relay.db"), h: &swap{}}
 	// Served as kasse-relay serves: long-polls park on the Listener.

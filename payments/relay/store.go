@@ -43,6 +43,8 @@ var (
 	ErrCursorAhead    = errors.New("relay: cursor is ahead of the relay's log")
 	ErrNoReceipt      = errors.New("relay: no such receipt")
 	ErrNoRegistration = errors.New("relay: no such registration")
+	// ErrLocked means another process (a running relay) has the file open.
+	ErrLocked = errors.New("relay: the file is locked by another process (is kasse-relay running? stop it first)")
 )
 
 // OpenTimeout is how long OpenStore waits for the file lock; a second process
@@ -94,7 +96,7 @@ func OpenStore(path string) (*Store, error) {
 	db, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: OpenTimeout})
 	if err != nil {
 		if errors.Is(err, bolt.ErrTimeout) {
-			return nil, fmt.Errorf("relay: open %s: the file is locked by another process (is kasse-relay running? stop it first): %w", path, err)
+			return nil, fmt.Errorf("%w: %s", ErrLocked, path)
 		}
 		return nil, fmt.Errorf("relay: open %s: %w", path, err)
 	}
