@@ -36,6 +36,7 @@ const (
 	Connected
 )
 
+// String is the state as the status bar shows it: "connected" or "reconnecting".
 func (s PollerState) String() string {
 	switch s {
 	case Connected:

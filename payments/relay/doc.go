@@ -1,0 +1,14 @@
+// Package relay is Kasse's webhook relay and the till's side of it.
+//
+// The relay (Server, on a Store) receives ePayment webhooks at
+// POST /v1/webhooks/{msn}, verifies their HMAC against the registration of
+// that MSN, stores each event once in a bbolt file, and answers 200 only after
+// the commit. Each till has a token and a feed of the events of its own
+// payments (its MSN, references starting with its prefix), which it follows
+// with GET /v1/events?after=CURSOR, a long-poll. Poller is that till-side
+// client: it saves the cursor after the till has acted, so delivery is
+// at-least-once and in order across restarts of either side. The relay also
+// keeps receipts that tills upload and shows them to phones at /r/{id}.
+//
+// cmd/kasse-relay runs it; docs/relay.md is the operator's guide.
+package relay
