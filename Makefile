@@ -4,7 +4,7 @@ BIN     ?= bin
 # Fyne logs a locale error on every start without a UTF-8 locale.
 export LANG ?= en_US.UTF-8
 
-.PHONY: demo test deps build bench bench-relay screenshots windows vet fmt clean
+.PHONY: demo test deps build bench bench-go bench-relay long-test screenshots windows vet fmt clean
 
 demo: build ## install what is missing, build, and open the till in demo mode
 	$(BIN)/kasse -demo
@@ -21,8 +21,13 @@ test: deps ## every test, with the race detector
 	$(GO) vet ./...
 	$(GO) test -race -timeout 15m ./...
 
-bench: ## the benchmarks behind the README's figures (medians of 5 runs)
+bench: bench-go bench-relay ## every benchmark behind the README's figures
+
+bench-go: ## Go benchmarks, 5 runs each (compare runs with benchstat)
 	$(GO) test -run '^$$' -bench . -benchmem -count 5 ./app/... ./payments/... ./hardware/...
+
+bench-relay: build ## the relay's goals: ingest rate, event latency, memory of 10,000 idle tills (~4 min)
+	$(BIN)/kasse-relay bench
 
 screenshots: build ## the README's screenshots, from a real window under Xvfb
 	@./scripts/deps.sh --with-tools
