@@ -298,6 +298,9 @@ func (t *tcpLink) write(ctx context.Context, p []byte) error {
 	} else {
 		t.conn.SetWriteDeadline(time.Now().Add(time.Minute))
 	}
+	if err := ctx.Err(); err != nil { // as in readByte
+		return err
+	}
 	_, err := t.conn.Write(p)
 	if err != nil && ctx.Err() != nil {
 		return ctx.Err()
@@ -311,6 +314,11 @@ func (t *tcpLink) readByte(ctx context.Context, d time.Duration) (byte, error) {
 		dl = c
 	}
 	t.conn.SetReadDeadline(dl)
+	// A cancel that came before the line above had its deadline overwritten:
+	// look again, now that a later cancel can only move the deadline to now.
+	if err := ctx.Err(); err != nil {
+		return 0, err
+	}
 	var b [1]byte
 	_, err := io.ReadFull(t.conn, b[:])
 	var ne net.Error
