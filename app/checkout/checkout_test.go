@@ -376,3 +376,43 @@ func TestFullDiskSendsNothing(t *testing.T) {
 		t.Fatalf("after recovery: %+v", p)
 	}
 }
+
+func TestPersonalQRScans(t *testing.T) {
+	r := newRig(t, true)
+	// The tokenised QR only the exchange can read.
+	r.till.Scan(sim.DemoQRApproves)
+	v := r.await("customer from the QR exchange", func(v checkout.View) bool { return v.Customer != "" })
+	if !strings.HasSuffix(v.Customer, "678") {
+		t.Errorf("customer = %q, want the number behind the demo QR", v.Customer)
+	}
+	// An expired QR is refused plainly and changes nothing.
+	r.till.Scan(sim.DemoQRExpired)
+	v = r.await("exchange refusal", func(v checkout.View) bool { return strings.Contains(v.Notice, "could not read") })
+	if !strings.HasSuffix(v.Customer, "678") {
+		t.Errorf("a refused QR changed the customer to %q", v.Customer)
+	}
+	// A clear-text QR, then a product by barcode, then Pay.
+	r.till.Scan("https://qr.vipps.no/28/2/01/031/4791234567?v=1")
+	p, _ := r.till.Catalog().ByID("P004")
+	r.till.Scan(p.EAN)
+	r.till.Scan(p.EAN)
+	v = r.till.View()
+	if !strings.HasSuffix(v.Customer, "567") || len(v.Lines) != 1 || v.Lines[0].Quantity != 2 {
+		t.Fatalf("after scans: customer %q, lines %+v", v.Customer, v.Lines)
+	}
+	r.till.Pay()
+	r.await("waiting", phase(checkout.PhaseWaiting))
+	// A customer QR while a payment waits is refused; the payment is untouched.
+	r.till.Scan(sim.DemoQRDeclines)
+	v = r.till.View()
+	if v.Phase != checkout.PhaseWaiting || !strings.Contains(v.Notice, "waiting") || !strings.HasSuffix(v.Customer, "567") {
+		t.Errorf("QR while waiting: phase %s, notice %q, customer %q", v.Phase, v.Notice, v.Customer)
+	}
+	// Garbage and a misread barcode are named, never added.
+	for raw, want := range map[string]string{"\x00\x01\xffgarbage": "Not recognised", "7038010001078": "did not read correctly"} {
+		r.till.Scan(raw)
+		if n := r.till.View().Notice; !strings.Contains(n, want) {
+			t.Errorf("scan %q: notice %q, want %q", raw, n, want)
+		}
+	}
+}
