@@ -22,13 +22,6 @@ import (
 // waits for its receipt link and print, the till's last writes of the sale.
 func boSell(t *testing.T, till *checkout.Till, j *journal.Journal, phone string, ids ...string) *journal.Sale {
 	t.Helper()
-	changed := make(chan struct{}, 1)
-	till.OnChange(func() {
-		select {
-		case changed <- struct{}{}:
-		default:
-		}
-	})
 	till.NewSale()
 	for _, id := range ids {
 		if err := till.AddProduct(id); err != nil {
@@ -41,23 +34,16 @@ func boSell(t *testing.T, till *checkout.Till, j *journal.Journal, phone string,
 	if err := till.Pay(); err != nil {
 		t.Fatal(err)
 	}
-	deadline := time.After(10 * time.Second)
-	for {
-		v := till.View()
-		if rc := v.Receipt; v.Phase == checkout.PhaseDone && rc != nil && rc.URL != "" && (rc.Printed || rc.PrintError != "") {
-			till.NewSale()
-			s, err := j.ByReference(v.Reference)
-			if err != nil {
-				t.Fatal(err)
-			}
-			return s
-		}
-		select {
-		case <-changed:
-		case <-deadline:
-			t.Fatalf("sale not captured and printed; phase %s, message %q", v.Phase, v.Message)
-		}
+	v := waitView(t, till, "sale captured and printed", func(v checkout.View) bool {
+		rc := v.Receipt
+		return v.Phase == checkout.PhaseDone && rc != nil && rc.URL != "" && (rc.Printed || rc.PrintError != "")
+	})
+	till.NewSale()
+	s, err := j.ByReference(v.Reference)
+	if err != nil {
+		t.Fatal(err)
 	}
+	return s
 }
 
 // boAwait waits, with a deadline, until the back office has reported every

@@ -61,25 +61,13 @@ func waitFor(t *testing.T, till *checkout.Till, p checkout.Phase) checkout.View 
 // waitView waits with a deadline until the till's view satisfies ok.
 func waitView(t *testing.T, till *checkout.Till, what string, ok func(checkout.View) bool) checkout.View {
 	t.Helper()
-	ch := make(chan struct{}, 1)
-	till.OnChange(func() {
-		select {
-		case ch <- struct{}{}:
-		default:
-		}
-	})
-	deadline := time.After(10 * time.Second)
-	for {
-		if v := till.View(); ok(v) {
-			return v
-		}
-		select {
-		case <-ch:
-		case <-deadline:
-			v := till.View()
-			t.Fatalf("timed out waiting for %s; phase %s, message %q", what, v.Phase, v.Message)
-		}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	v, err := till.WaitFor(ctx, ok)
+	if err != nil {
+		t.Fatalf("timed out waiting for %s; phase %s, message %q", what, v.Phase, v.Message)
 	}
+	return v
 }
 
 func TestWholeSaleThroughTheWindow(t *testing.T) {

@@ -65,25 +65,13 @@ func (r *rig) start() {
 // await waits, with a deadline, until the till's view satisfies ok.
 func (r *rig) await(what string, ok func(checkout.View) bool) checkout.View {
 	r.t.Helper()
-	changed := make(chan struct{}, 1)
-	r.till.OnChange(func() {
-		select {
-		case changed <- struct{}{}:
-		default:
-		}
-	})
-	deadline := time.After(10 * time.Second)
-	for {
-		v := r.till.View()
-		if ok(v) {
-			return v
-		}
-		select {
-		case <-changed:
-		case <-deadline:
-			r.t.Fatalf("timed out waiting for %s; view: phase %s, message %q", what, v.Phase, v.Message)
-		}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	v, err := r.till.WaitFor(ctx, ok)
+	if err != nil {
+		r.t.Fatalf("timed out waiting for %s; view: phase %s, message %q", what, v.Phase, v.Message)
 	}
+	return v
 }
 
 func phase(p checkout.Phase) func(checkout.View) bool {

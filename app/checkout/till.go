@@ -173,7 +173,8 @@ type Till struct {
 	notice        string
 	status        Status
 	recovery      []string
-	listeners     []func()
+	listeners     map[int]func()
+	nextListener  int
 	// waiters route states learned from webhooks to the goroutine that drives
 	// the payment with that reference.
 	waiters  map[string]chan epayment.State
@@ -235,20 +236,58 @@ func (t *Till) Catalog() *catalog.Catalog { return t.cfg.Catalog }
 // Journal is the till's journal, for history and reports.
 func (t *Till) Journal() *journal.Journal { return t.cfg.Journal }
 
-// OnChange registers fn to be called (from any goroutine) after every change.
-func (t *Till) OnChange(fn func()) {
+// OnChange registers fn to be called (from any goroutine) after every change;
+// the returned func unregisters it.
+func (t *Till) OnChange(fn func()) (remove func()) {
 	t.mu.Lock()
-	t.listeners = append(t.listeners, fn)
-	t.mu.Unlock()
+	defer t.mu.Unlock()
+	if t.listeners == nil {
+		t.listeners = map[int]func(){}
+	}
+	id := t.nextListener
+	t.nextListener++
+	t.listeners[id] = fn
+	return func() {
+		t.mu.Lock()
+		delete(t.listeners, id)
+		t.mu.Unlock()
+	}
 }
 
 // changed must be called without t.mu held.
 func (t *Till) changed() {
 	t.mu.Lock()
-	ls := append([]func(){}, t.listeners...)
+	ls := make([]func(), 0, len(t.listeners))
+	for _, fn := range t.listeners {
+		ls = append(ls, fn)
+	}
 	t.mu.Unlock()
 	for _, fn := range ls {
 		fn()
+	}
+}
+
+// WaitFor blocks until the till's view satisfies ok or ctx ends, and returns
+// the last view it saw. Headless drivers and tests wait on events with it.
+func (t *Till) WaitFor(ctx context.Context, ok func(View) bool) (View, error) {
+	ch := make(chan struct{}, 1)
+	remove := t.OnChange(func() {
+		select {
+		case ch <- struct{}{}:
+		default:
+		}
+	})
+	defer remove()
+	for {
+		v := t.View()
+		if ok(v) {
+			return v, nil
+		}
+		select {
+		case <-ch:
+		case <-ctx.Done():
+			return v, ctx.Err()
+		}
 	}
 }
 

@@ -38,24 +38,13 @@ func TestSerialScannerFeedsTheTill(t *testing.T) {
 	till := st.Till
 	await := func(what string, ok func(checkout.View) bool) checkout.View {
 		t.Helper()
-		ch := make(chan struct{}, 1)
-		till.OnChange(func() {
-			select {
-			case ch <- struct{}{}:
-			default:
-			}
-		})
-		deadline := time.After(10 * time.Second)
-		for {
-			if v := till.View(); ok(v) {
-				return v
-			}
-			select {
-			case <-ch:
-			case <-deadline:
-				t.Fatalf("timed out waiting for %s; status %+v", what, till.View().Status)
-			}
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		v, err := till.WaitFor(ctx, ok)
+		if err != nil {
+			t.Fatalf("timed out waiting for %s; status %+v", what, v.Status)
 		}
+		return v
 	}
 	await("scanner ready", func(v checkout.View) bool { return strings.Contains(v.Status.Scanner, "ready") })
 	p, _ := till.Catalog().ByID("P007")
