@@ -509,20 +509,32 @@ func (t *Till) completed(ctx context.Context, sale *journal.Sale, a *journal.Att
 		t.SetStatus("journal", err.Error())
 	}
 	t.trace(TraceCaptured, a.Reference)
+	t.showPaid(ctx, sale, a, false)
+}
+
+// showPaid puts the captured sale's receipt on screen, if the sale is the one
+// on screen (onlyIfIdle: and no payment of it is being driven), then
+// publishes and prints the receipt.
+func (t *Till) showPaid(ctx context.Context, sale *journal.Sale, a *journal.Attempt, onlyIfIdle bool) {
 	t.rec.Lock()
 	r := t.buildReceipt(sale, a)
 	t.rec.Unlock()
 	t.mu.Lock()
-	if t.sale == sale {
+	shown := t.sale == sale && (!onlyIfIdle || t.phase == PhaseEnded || t.phase == PhaseBasket)
+	if shown {
 		t.phase = PhaseDone
 		t.outcome = journal.StateCaptured
 		t.message = "Paid. Thank you!"
+		t.canRetry = false
 		t.receipt = &r
 		// The next customer starts with an empty basket.
 		t.basket.Clear()
 		_ = t.setCustomerLocked("")
 	}
 	t.mu.Unlock()
+	if !shown && onlyIfIdle {
+		return
+	}
 	t.changed()
 	t.wg.Add(1)
 	go func() {

@@ -94,7 +94,43 @@ func (t *Till) settle(ctx context.Context, s *journal.Sale, ref string) error {
 	if err != nil && !errors.Is(err, epayment.ErrNotFound) {
 		return err
 	}
-	return t.settleWith(ctx, s, a, p)
+	if err := t.settleWith(ctx, s, a, p); err != nil {
+		return err
+	}
+	t.settledOnScreen(ctx, s, a)
+	return nil
+}
+
+// settledOnScreen brings the screen up to date when a payment settled in the
+// background is the current one of the sale on screen (an approval that came
+// after "Vipps did not answer"): a paid sale must never still offer Pay.
+func (t *Till) settledOnScreen(ctx context.Context, s *journal.Sale, a *journal.Attempt) {
+	t.mu.Lock()
+	current := t.sale == s && s.Current() == a && (t.phase == PhaseEnded || t.phase == PhaseBasket)
+	t.mu.Unlock()
+	if !current {
+		return
+	}
+	t.rec.Lock()
+	st := a.State
+	t.rec.Unlock()
+	switch st {
+	case journal.StateCaptured:
+		t.showPaid(ctx, s, a, true)
+	case journal.StateAborted, journal.StateExpired, journal.StateCancelled, journal.StateFailed:
+		msg := map[journal.State]string{
+			journal.StateAborted:   "The customer declined the payment in the app. The basket is kept.",
+			journal.StateExpired:   "The customer did not answer in time; the request expired. Send it again or use another customer.",
+			journal.StateCancelled: "The payment was cancelled. Nothing was charged. The basket is kept.",
+			journal.StateFailed:    "The payment never reached Vipps MobilePay. Nothing was charged. The basket is kept.",
+		}[st]
+		t.mu.Lock()
+		if t.sale == s && (t.phase == PhaseEnded || t.phase == PhaseBasket) {
+			t.failLocked(st, msg, false)
+		}
+		t.mu.Unlock()
+		t.changed()
+	}
 }
 
 // settleWith drives an attempt to its end from p, the API's view of it (nil:
