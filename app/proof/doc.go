@@ -8,6 +8,7 @@
 //   - TestKillMatrix and the TestResumed*/TestTwoWaiting*/TestKilledAgain* tests:
 //     one kill at each step of a sale, and the cashier's choices for a request
 //     still waiting on the customer's phone at a restart (unix).
+//
 //   - TestManySeeds: random sales, customers, faults and kill steps. The short
 //     version runs 2 seeds; the long one runs KASSE_SEEDS seeds (default 200):
 //
@@ -15,8 +16,10 @@
 //
 //   - TestFaults and TestRelayDownMidSale: a till in this process while the
 //     simulator misbehaves one way at a time, or the relay goes away mid-sale.
+//
 //   - TestDiskFull*: the journal's disk refuses writes (Linux: a file size
 //     limit on the till process, so the real bbolt writes fail with EFBIG).
+//
 //   - bugs_test.go: bugs not fixed yet, skipped unless KASSE_KNOWN_BUGS=1.
 //
 // There is no code here outside the tests.
