@@ -39,28 +39,45 @@ func ReferencePrefix(posID string) string {
 // returns once the request is on its way; View follows its progress.
 func (t *Till) Pay() error {
 	t.mu.Lock()
-	if !t.canPayLocked() {
-		t.mu.Unlock()
+	t.rec.Lock()
+	sale, ref, superseded, err := t.payLocked()
+	t.rec.Unlock()
+	t.mu.Unlock()
+	t.changed()
+	if err != nil {
+		return err
+	}
+	if superseded != "" {
+		t.goWithdraw(sale, superseded)
+	}
+	t.goDrive(sale, ref, true)
+	return nil
+}
+
+// payLocked journals a new attempt; t.mu and t.rec are held.
+func (t *Till) payLocked() (sale *journal.Sale, ref, superseded string, err error) {
+	if !t.canPayBothLocked() {
 		switch {
 		case t.basket.Empty():
-			return errors.New("the basket is empty")
+			return nil, "", "", errors.New("the basket is empty")
 		case t.customer.IsZero():
-			return errors.New("identify the customer first: scan the Vipps or MobilePay QR or type the phone number")
+			return nil, "", "", errors.New("identify the customer first: scan the Vipps or MobilePay QR or type the phone number")
 		}
-		return errBusy
+		return nil, "", "", errBusy
 	}
 	if total := t.basket.Totals().Gross; total < minAmount(t.cfg.Currency) {
-		t.mu.Unlock()
-		return fmt.Errorf("the total is below the smallest amount Vipps MobilePay accepts")
+		return nil, "", "", fmt.Errorf("the total is below the smallest amount Vipps MobilePay accepts")
 	}
 	now := t.cfg.Now()
-	sale := t.sale
-	if sale == nil || sale.State() == journal.StateCaptured {
+	sale = t.sale
+	if sale != nil && sale.State() == journal.StateCaptured {
+		// Paid in the background a moment ago (a late approval) and not yet on
+		// screen: never ring the same basket up again.
+		return nil, "", "", errors.New("this sale has just been paid; its receipt is on its way to the screen")
+	}
+	if sale == nil {
 		sale = &journal.Sale{Currency: t.cfg.Currency, POSID: t.cfg.POSID}
 	}
-	t.rec.Lock()
-	defer t.rec.Unlock()
-	var superseded string
 	if cur := sale.Current(); cur != nil && !cur.State.Final() {
 		// The last request's fate is unknown and the cashier chose a new one:
 		// withdraw the old one for good, so that it can never be charged too.
@@ -77,12 +94,11 @@ func (t *Till) Pay() error {
 	if sale.ID == 0 {
 		if err := t.cfg.Journal.NewSale(sale); err != nil {
 			t.failLocked(journal.StateFailed, err.Error(), false)
-			t.mu.Unlock()
-			t.changed()
-			return err
+			t.status.Journal = err.Error()
+			return nil, "", "", err
 		}
 	}
-	ref := fmt.Sprintf("%s%s-%s-%d", ReferencePrefix(t.cfg.POSID), t.cfg.Journal.TillID(), sale.ReceiptNumber, len(sale.Attempts)+1)
+	ref = fmt.Sprintf("%s%s-%s-%d", ReferencePrefix(t.cfg.POSID), t.cfg.Journal.TillID(), sale.ReceiptNumber, len(sale.Attempts)+1)
 	a := &journal.Attempt{
 		Reference:  ref,
 		Request:    t.createRequest(sale, ref),
@@ -93,28 +109,22 @@ func (t *Till) Pay() error {
 		ExpiresAt:  now.Add(t.cfg.PushTimeout),
 	}
 	sale.Attempts = append(sale.Attempts, a)
-	sale.Mark(sale.Current(), journal.StateCreating, "sending to "+sale.CustomerMasked, now)
+	sale.Mark(a, journal.StateCreating, "sending to "+sale.CustomerMasked, now)
 	if err := t.cfg.Journal.Save(sale); err != nil {
 		// Not journaled, so not sent: take the attempt back off the sale.
 		sale.Attempts = sale.Attempts[:len(sale.Attempts)-1]
 		sale.Steps = sale.Steps[:len(sale.Steps)-1]
 		t.failLocked(journal.StateFailed, err.Error(), false)
-		t.mu.Unlock()
-		t.changed()
-		return err
+		t.status.Journal = err.Error()
+		return nil, "", "", err
 	}
 	t.sale = sale
+	t.status.Journal = "" // it writes again
 	t.phase = PhaseSending
 	t.message = "Sending the payment request…"
 	t.outcome, t.canRetry, t.notice = "", false, ""
 	t.cancelCh = make(chan struct{}, 1)
-	t.mu.Unlock()
-	t.changed()
-	if superseded != "" {
-		t.goWithdraw(sale, superseded)
-	}
-	t.goDrive(sale, ref, true)
-	return nil
+	return sale, ref, superseded, nil
 }
 
 // goWithdraw settles an abandoned attempt in the background: cancelled if it
@@ -142,7 +152,9 @@ func (t *Till) Retry() error {
 		return errors.New("nothing to retry")
 	}
 	sale := t.sale
+	t.rec.Lock()
 	ref := sale.Current().Reference
+	t.rec.Unlock()
 	t.phase = PhaseSending
 	t.message = "Sending the payment request again…"
 	t.outcome, t.canRetry = "", false
@@ -246,7 +258,10 @@ func (t *Till) Deliver(ctx context.Context, ev webhook.Event) error {
 	t.mu.Lock()
 	sale := t.sale
 	t.mu.Unlock()
-	if sale == nil || sale.Attempt(ev.Reference) == nil {
+	t.rec.Lock()
+	onScreen := sale != nil && sale.Attempt(ev.Reference) != nil
+	t.rec.Unlock()
+	if !onScreen {
 		var err error
 		sale, err = t.cfg.Journal.ByReference(ev.Reference)
 		if errors.Is(err, journal.ErrNoSale) {
@@ -282,7 +297,9 @@ func stateOfEvent(n epayment.EventName) (epayment.State, bool) {
 // drive takes one attempt from creating to a final state.
 func (t *Till) drive(sale *journal.Sale, ref string, create bool, events <-chan epayment.State) {
 	ctx := t.ctx
+	t.rec.Lock()
 	a := sale.Attempt(ref)
+	t.rec.Unlock()
 	if create {
 		if ok := t.create(ctx, sale, a); !ok {
 			return

@@ -23,11 +23,28 @@ func (t *Till) Recover(ctx context.Context) error {
 		for _, a := range s.Open() {
 			resume := i == len(sales)-1 && a == s.Current() && !a.Abandon
 			if err := t.recoverOne(ctx, s, a, resume); err != nil {
-				t.report(fmt.Sprintf("Receipt %s: could not settle %s with Vipps MobilePay (%s); Kasse tries again on the next start.", s.ReceiptNumber, a.Reference, shortErr(err)))
+				t.report(fmt.Sprintf("Receipt %s: could not settle %s with Vipps MobilePay yet (%s); Kasse keeps trying.", s.ReceiptNumber, a.Reference, shortErr(err)))
+				t.goRecover(s, a)
 			}
 		}
 	}
 	return nil
+}
+
+// goRecover keeps trying to settle an attempt recovery could not reach Vipps
+// about, so that a request still live on a customer's phone is withdrawn as
+// soon as Vipps answers, not at the next start. It is never resumed on screen:
+// the cashier has moved on.
+func (t *Till) goRecover(s *journal.Sale, a *journal.Attempt) {
+	t.wg.Add(1)
+	go func() {
+		defer t.wg.Done()
+		for attempt := 0; t.pause(t.ctx, attempt); attempt++ {
+			if err := t.recoverOne(t.ctx, s, a, false); err == nil {
+				return
+			}
+		}
+	}()
 }
 
 func (t *Till) report(line string) {
@@ -83,8 +100,8 @@ func (t *Till) resume(s *journal.Sale, a *journal.Attempt) error {
 func (t *Till) settle(ctx context.Context, s *journal.Sale, ref string) error {
 	t.settling.Lock()
 	defer t.settling.Unlock()
-	a := s.Attempt(ref)
 	t.rec.Lock()
+	a := s.Attempt(ref)
 	final := a.State.Final()
 	t.rec.Unlock()
 	if final {
@@ -106,7 +123,9 @@ func (t *Till) settle(ctx context.Context, s *journal.Sale, ref string) error {
 // after "Vipps did not answer"): a paid sale must never still offer Pay.
 func (t *Till) settledOnScreen(ctx context.Context, s *journal.Sale, a *journal.Attempt) {
 	t.mu.Lock()
+	t.rec.Lock()
 	current := t.sale == s && s.Current() == a && (t.phase == PhaseEnded || t.phase == PhaseBasket)
+	t.rec.Unlock()
 	t.mu.Unlock()
 	if !current {
 		return

@@ -314,7 +314,10 @@ func (t *Till) View() View {
 		v.Customer = t.customer.Masked()
 	}
 	if t.sale != nil {
-		if a := t.sale.Current(); a != nil {
+		t.rec.Lock()
+		a := t.sale.Current()
+		t.rec.Unlock()
+		if a != nil {
 			v.Reference, v.Sent, v.Deadline = a.Reference, a.Sent, a.ExpiresAt
 		}
 	}
@@ -327,7 +330,20 @@ func (t *Till) View() View {
 	return v
 }
 
+// canPayLocked is called with t.mu held and t.rec not held.
 func (t *Till) canPayLocked() bool {
+	t.rec.Lock()
+	defer t.rec.Unlock()
+	return t.canPayBothLocked()
+}
+
+// canPayBothLocked is called with t.mu and t.rec held.
+func (t *Till) canPayBothLocked() bool {
+	// A sale paid in the background (a late approval) is never offered for
+	// payment again, not even in the moment before its receipt shows.
+	if t.sale != nil && t.sale.State() == journal.StateCaptured {
+		return false
+	}
 	return (t.phase == PhaseBasket || t.phase == PhaseEnded) && !t.basket.Empty() && !t.customer.IsZero()
 }
 

@@ -99,7 +99,6 @@ func TestDiskFullWhenTheCustomerApprovesPayAgain(t *testing.T) {
 // (the relay cursor among them) must not leave the relay off until the next
 // start: with room again, the till follows the relay again.
 func TestRelayReconnectsAfterTheDiskHasRoom(t *testing.T) {
-	knownBug(t, "the relay poller stops for good when the cursor cannot be saved once")
 	t.Parallel()
 	w := newWorld(t)
 	res := w.run(plan{DiskFull: checkout.TraceAuthorized, Settle: true, Sales: []saleSpec{
