@@ -41,6 +41,10 @@ func (t *Till) Pay() error {
 	t.mu.Lock()
 	t.rec.Lock()
 	sale, ref, superseded, err := t.payLocked()
+	var ch chan epayment.State
+	if err == nil {
+		ch = t.watchLocked(ref)
+	}
 	t.rec.Unlock()
 	t.mu.Unlock()
 	t.changed()
@@ -50,7 +54,7 @@ func (t *Till) Pay() error {
 	if superseded != "" {
 		t.goWithdraw(sale, superseded)
 	}
-	t.goDrive(sale, ref, true)
+	t.goDrive(sale, ref, true, ch)
 	return nil
 }
 
@@ -159,9 +163,10 @@ func (t *Till) Retry() error {
 	t.message = "Sending the payment request again…"
 	t.outcome, t.canRetry = "", false
 	t.cancelCh = make(chan struct{}, 1)
+	ch := t.watchLocked(ref)
 	t.mu.Unlock()
 	t.changed()
-	t.goDrive(sale, ref, true)
+	t.goDrive(sale, ref, true, ch)
 	return nil
 }
 
@@ -215,20 +220,32 @@ func (t *Till) createRequest(s *journal.Sale, ref string) epayment.CreatePayment
 	}
 }
 
-func (t *Till) goDrive(sale *journal.Sale, ref string, create bool) {
+// watchLocked registers the driver's event channel for ref; t.mu is held, so
+// that no one sees the attempt on screen without its driver registered.
+func (t *Till) watchLocked(ref string) chan epayment.State {
 	ch := make(chan epayment.State, 8)
-	t.mu.Lock()
 	t.waiters[ref] = ch
-	t.mu.Unlock()
+	return ch
+}
+
+// goDrive drives ref in the background, reading events from ch (watchLocked).
+func (t *Till) goDrive(sale *journal.Sale, ref string, create bool, ch chan epayment.State) {
 	t.wg.Add(1)
 	go func() {
 		defer t.wg.Done()
-		defer func() {
-			t.mu.Lock()
-			delete(t.waiters, ref)
-			t.mu.Unlock()
-		}()
 		t.drive(sale, ref, create, ch)
+		t.mu.Lock()
+		delete(t.waiters, ref)
+		t.mu.Unlock()
+		// An event that came while the driver was finishing would be lost in
+		// the channel: settle from the API instead (a no-op if already final).
+		select {
+		case <-ch:
+			if err := t.settle(t.ctx, sale, ref); err != nil {
+				t.log.Warn("settling after a late event", "reference", ref, "err", err)
+			}
+		default:
+		}
 	}()
 }
 

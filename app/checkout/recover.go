@@ -20,7 +20,23 @@ func (t *Till) Recover(ctx context.Context) error {
 		return fmt.Errorf("recover: read journal: %w", err)
 	}
 	for i, s := range sales {
-		for _, a := range s.Open() {
+		// The sale on screen is worked on in memory, never through a second
+		// copy, and an attempt being driven right now is the driver's.
+		t.mu.Lock()
+		if t.sale != nil && t.sale.ID == s.ID {
+			s = t.sale
+		}
+		t.mu.Unlock()
+		t.rec.Lock()
+		open := s.Open()
+		t.rec.Unlock()
+		for _, a := range open {
+			t.mu.Lock()
+			_, driven := t.waiters[a.Reference]
+			t.mu.Unlock()
+			if driven {
+				continue
+			}
 			resume := i == len(sales)-1 && a == s.Current() && !a.Abandon
 			if err := t.recoverOne(ctx, s, a, resume); err != nil {
 				t.report(fmt.Sprintf("Receipt %s: could not settle %s with Vipps MobilePay yet (%s); Kasse keeps trying.", s.ReceiptNumber, a.Reference, shortErr(err)))
@@ -76,7 +92,8 @@ func (t *Till) recoverOne(ctx context.Context, s *journal.Sale, a *journal.Attem
 // resume puts a payment still waiting for its customer back on screen.
 func (t *Till) resume(s *journal.Sale, a *journal.Attempt) error {
 	t.mu.Lock()
-	if t.sale != nil && t.phase != PhaseBasket {
+	if t.sale != nil || t.phase != PhaseBasket || !t.basket.Empty() {
+		// The cashier has moved on: never replace their basket.
 		t.mu.Unlock()
 		return errors.New("another sale is on screen")
 	}
@@ -86,12 +103,13 @@ func (t *Till) resume(s *journal.Sale, a *journal.Attempt) error {
 	t.phase = PhaseWaiting
 	t.message = "Resumed after a restart: waiting for the customer to approve…"
 	t.cancelCh = make(chan struct{}, 1)
+	ch := t.watchLocked(a.Reference)
 	t.mu.Unlock()
 	if a.State == journal.StateCreating {
 		_ = t.record(s, a, journal.StateRequested, "created (confirmed by lookup after restart)", nil)
 	}
 	t.report(fmt.Sprintf("Receipt %s: still waiting for the customer after a restart; resumed. Cancel it if the customer has left.", s.ReceiptNumber))
-	t.goDrive(s, a.Reference, false)
+	t.goDrive(s, a.Reference, false, ch)
 	return nil
 }
 
