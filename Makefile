@@ -29,6 +29,9 @@ bench-go: ## Go benchmarks, 5 runs each (compare runs with benchstat)
 bench-relay: build ## the relay's goals: ingest rate, event latency, memory of 10,000 idle tills (~4 min)
 	$(BIN)/kasse-relay bench
 
+long-test: ## the crash matrix over many random seeds (KASSE_SEEDS=500 for more; ~2 s a seed)
+	KASSE_LONG=1 $(GO) test -race -run TestManySeeds -timeout 120m -v ./app/proof/
+
 screenshots: build ## the README's screenshots, from a real window under Xvfb
 	@./scripts/deps.sh --with-tools
 	xvfb-run -a -s "-screen 0 1280x800x24" ./scripts/screenshots.sh $(BIN)/kasse docs
