@@ -6,7 +6,6 @@ import (
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/canvas"
 	"fyne.io/fyne/v2/container"
-	"fyne.io/fyne/v2/layout"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
@@ -184,5 +183,3 @@ func heading(s string) fyne.CanvasObject {
 	t.TextStyle.Bold = true
 	return t
 }
-
-var _ = layout.NewSpacer

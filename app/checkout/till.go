@@ -445,9 +445,8 @@ func (t *Till) backLocked() {
 	t.phase = PhaseBasket
 	t.message = ""
 	t.outcome = ""
-	if !t.canRetry {
-		// The sale stays in the journal; the next Pay is a new attempt on it.
-	}
+	// The sale stays on screen and in the journal; the next Pay is a new
+	// attempt on it (or, after no answer, withdraws the unanswered one first).
 }
 
 // NewSale clears the finished sale and starts an empty basket.
