@@ -202,8 +202,8 @@ func (t *Till) createRequest(s *journal.Sale, ref string) epayment.CreatePayment
 		})
 	}
 	desc := fmt.Sprintf("%s, kvittering %s", t.cfg.Shop.Name, s.ReceiptNumber)
-	if len(desc) > 100 {
-		desc = desc[:100]
+	if r := []rune(desc); len(r) > 100 { // the API counts characters
+		desc = string(r[:100])
 	}
 	return epayment.CreatePaymentRequest{
 		Amount:              epayment.Amount{Currency: cur, Value: s.Totals.Gross},
@@ -360,7 +360,7 @@ func (t *Till) create(ctx context.Context, sale *journal.Sale, a *journal.Attemp
 	t.mu.Lock()
 	t.phase = PhaseEnded
 	t.outcome = ""
-	t.message = "Vipps MobilePay did not answer (" + shortErr(err) + "). The sale is kept. Tap Retry to send the same request again; it cannot charge twice."
+	t.message = "Vipps MobilePay did not answer. The sale is kept. Tap Retry to send the same request again; it cannot charge twice. (If the customer approves meanwhile, the sale completes by itself.)"
 	t.canRetry = true
 	t.mu.Unlock()
 	t.changed()
