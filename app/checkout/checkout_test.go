@@ -404,3 +404,36 @@ func TestPersonalQRScans(t *testing.T) {
 		}
 	}
 }
+
+// The customer approves at the very moment the cashier cancels: the cancel
+// (cancelTransactionOnly) is refused with 6060, and the sale ends one way
+// only - cancelled with the reservation released, never both, never neither.
+func TestApprovalRacesTheCancel(t *testing.T) {
+	r := newRig(t, true)
+	r.await("relay connected", func(v checkout.View) bool { return v.Status.Relay == "connected" })
+	r.demo.StopRelay() // the till must not hear of the approval before it cancels
+	r.fill("91234567", "P002")
+	r.till.Pay()
+	v := r.await("waiting", phase(checkout.PhaseWaiting))
+	if err := r.demo.Sim.Approve(sim.DemoMSN, v.Reference); err != nil {
+		t.Fatal(err)
+	}
+	if err := r.till.Cancel(); err != nil {
+		t.Fatal(err)
+	}
+	v = r.await("ended", phase(checkout.PhaseEnded))
+	p := r.ledger(v.Reference)
+	if v.Outcome != journal.StateCancelled || p.Aggregate.CapturedAmount.Value != 0 || p.Aggregate.CancelledAmount.Value != p.Amount.Value || p.Outstanding() != 0 {
+		t.Fatalf("outcome %s (%q); ledger %+v", v.Outcome, v.Message, p.Aggregate)
+	}
+	if !strings.Contains(v.Message, "released") {
+		t.Errorf("the cashier is not told the approval was released: %q", v.Message)
+	}
+	var sawApproval bool
+	for _, e := range p.Events {
+		sawApproval = sawApproval || e.Name == "AUTHORIZED"
+	}
+	if !sawApproval {
+		t.Errorf("the customer never approved in this run; the race was not exercised: %+v", p.Events)
+	}
+}
