@@ -30,6 +30,13 @@ type BackOffice struct {
 	Now       func() time.Time          // default time.Now
 	// Shop is printed on refund receipts (optional).
 	Shop checkout.Shop
+	// ReportPrinter prints the Z report (optional).
+	ReportPrinter TextPrinter
+}
+
+// TextPrinter prints a plain text report.
+type TextPrinter interface {
+	PrintText(ctx context.Context, title, text string) error
 }
 
 // backOfficeButtons returns the header's "History" and "End of day" buttons,

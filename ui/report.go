@@ -22,6 +22,7 @@ type reportScreen struct {
 	message  *widget.Label
 	refresh  *widget.Button
 	export   *widget.Button
+	print    *widget.Button
 	closeDay *widget.Button
 	z        *backoffice.ZReport
 	dlg      *dialog.CustomDialog
@@ -38,13 +39,15 @@ func newReportScreen(bo *backOffice) *reportScreen {
 	r.refresh.ExtendBaseWidget(r.refresh)
 	r.export = &widget.Button{Text: "Export CSV…", Icon: theme.DocumentSaveIcon(), OnTapped: r.onExport}
 	r.export.ExtendBaseWidget(r.export)
+	r.print = &widget.Button{Text: "Print", Icon: theme.DocumentPrintIcon(), OnTapped: r.onPrint}
+	r.print.ExtendBaseWidget(r.print)
 	r.closeDay = &widget.Button{Text: "Close day…", Icon: theme.LogoutIcon(), Importance: widget.DangerImportance, OnTapped: r.onCloseDay}
 	r.closeDay.ExtendBaseWidget(r.closeDay)
 	return r
 }
 
 func (r *reportScreen) content() fyne.CanvasObject {
-	buttons := container.NewGridWithColumns(3, sized(r.refresh, 0, touch), sized(r.export, 0, touch), sized(r.closeDay, 0, touch))
+	buttons := container.NewGridWithColumns(4, sized(r.refresh, 0, touch), sized(r.export, 0, touch), sized(r.print, 0, touch), sized(r.closeDay, 0, touch))
 	return container.NewBorder(nil, container.NewVBox(r.message, buttons), nil, nil, container.NewScroll(r.text))
 }
 
@@ -86,8 +89,8 @@ func (r *reportScreen) build() {
 }
 
 func (r *reportScreen) setEnabled(on bool) {
-	for _, b := range []*widget.Button{r.refresh, r.export, r.closeDay} {
-		if on {
+	for _, b := range []*widget.Button{r.refresh, r.export, r.print, r.closeDay} {
+		if on && (b != r.print || r.bo.deps.ReportPrinter != nil) {
 			b.Enable()
 		} else {
 			b.Disable()
@@ -134,6 +137,28 @@ func (r *reportScreen) onExport() {
 	}, r.bo.win)
 	d.SetFileName("z-report-" + z.Day + ".csv")
 	d.Show()
+}
+
+// onPrint prints the report on the receipt printer.
+func (r *reportScreen) onPrint() {
+	if r.z == nil || r.bo.deps.ReportPrinter == nil {
+		return
+	}
+	text, p := r.z.Text(), r.bo.deps.ReportPrinter
+	title := r.bo.deps.Shop.Name
+	r.message.SetText("Printing…")
+	go func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		err := p.PrintText(ctx, title, text)
+		fyne.Do(func() {
+			if err != nil {
+				r.message.SetText("The report did not print: " + err.Error())
+				return
+			}
+			r.message.SetText("Report printed.")
+		})
+	}()
 }
 
 func (r *reportScreen) onCloseDay() {

@@ -35,6 +35,11 @@ func NewReceiptPrinter(dsn string, pc PrinterConfig) (*ReceiptPrinter, error) {
 	return &ReceiptPrinter{Device: dev, Options: opt}, nil
 }
 
+// PrintText prints a plain report (the Z report) made for the paper's width.
+func (p *ReceiptPrinter) PrintText(ctx context.Context, title, text string) error {
+	return p.Device.Print(ctx, escpos.EncodeText(title, text))
+}
+
 // PrintReceipt lays the receipt out and prints it; a second print of the same
 // receipt is marked as a copy, as the bookkeeping rules ask.
 func (p *ReceiptPrinter) PrintReceipt(ctx context.Context, r checkout.Receipt) error {

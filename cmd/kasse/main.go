@@ -93,7 +93,7 @@ func run(demoMode, kiosk bool, configPath, dataDir string, log *slog.Logger) err
 	}
 	uo := ui.Options{Title: cfg.Shop.Name, Demo: demoMode, Kiosk: kiosk, BackOffice: bo}
 	if st.Printer != nil {
-		bo.Printer = st.Printer
+		bo.Printer, bo.ReportPrinter = st.Printer, st.Printer
 		if v, ok := st.Printer.Device.(*escpos.Virtual); ok {
 			uo.Paper = v.Image
 		}
