@@ -370,7 +370,11 @@ func (t *Till) create(ctx context.Context, sale *journal.Sale, a *journal.Attemp
 // await waits for the customer's answer: from a webhook through the relay, or
 // from polling GET payment once EventGrace has passed with no event.
 func (t *Till) await(ctx context.Context, sale *journal.Sale, a *journal.Attempt, events <-chan epayment.State) (epayment.State, bool) {
-	grace := time.NewTimer(t.cfg.EventGrace)
+	wait := t.cfg.EventGrace
+	if !t.relayUp.Load() {
+		wait = t.cfg.PollInterval // no webhook will come: poll from the start
+	}
+	grace := time.NewTimer(wait)
 	defer grace.Stop()
 	var tick <-chan time.Time
 	t.mu.Lock()

@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"log/slog"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/kasse-pos/kasse/app/basket"
@@ -185,7 +186,15 @@ type Till struct {
 	// next one is driven). settling lets one settle run at a time.
 	rec      sync.Mutex
 	settling sync.Mutex
+
+	// relayUp says webhooks reach the till; without them it polls at once.
+	relayUp atomic.Bool
 }
+
+// SetRelayConnected tells the till whether the relay delivers webhooks now.
+// While it does not, a waiting payment is polled from the start instead of
+// after EventGrace.
+func (t *Till) SetRelayConnected(up bool) { t.relayUp.Store(up) }
 
 // New makes a till. Call Recover before selling, and Close when done.
 func New(cfg Config) (*Till, error) {

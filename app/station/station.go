@@ -146,6 +146,7 @@ func Start(ctx context.Context, cfg Config, opts Options) (*Station, error) {
 			BaseURL: cfg.Relay.URL, Token: cfg.Relay.Token, Cursor: j,
 			OnEvent: till.Deliver,
 			OnState: func(st relay.PollerState, err error) {
+				till.SetRelayConnected(st == relay.Connected)
 				msg := st.String()
 				if st != relay.Connected {
 					msg += " (payments are checked by polling meanwhile)"
