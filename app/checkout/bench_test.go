@@ -60,5 +60,5 @@ func benchSales(b *testing.B, withRelay bool) {
 	}
 }
 
-func BenchmarkSaleWithRelay(b *testing.B)    { benchSales(b, true) }
+func BenchmarkSaleWithRelay(b *testing.B)   { benchSales(b, true) }
 func BenchmarkSalePollingOnly(b *testing.B) { benchSales(b, false) }
