@@ -1,8 +1,6 @@
 package ui
 
 import (
-	"context"
-	"log/slog"
 	"strings"
 	"testing"
 	"time"
@@ -12,10 +10,8 @@ import (
 	"fyne.io/fyne/v2/test"
 
 	"github.com/kasse-pos/kasse/app/checkout"
-	"github.com/kasse-pos/kasse/app/demo"
+	"github.com/kasse-pos/kasse/app/demo/demotest"
 	"github.com/kasse-pos/kasse/app/journal"
-	"github.com/kasse-pos/kasse/app/station"
-	"github.com/kasse-pos/kasse/payments/sim"
 )
 
 // boSell makes a real captured sale on a till wired to the simulator, and
@@ -66,19 +62,8 @@ func boAwait(t *testing.T, events <-chan string, wants ...string) {
 }
 
 func TestHistorySearchAndRefundALine(t *testing.T) {
-	quiet := slog.New(slog.DiscardHandler)
-	d, err := demo.Start(context.Background(), demo.Options{DataDir: t.TempDir(), ApproveDelay: 50 * time.Millisecond, ExpireAfter: time.Minute, Logger: quiet})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(d.Close)
-	cfg := d.Config
-	cfg.PollInterval = station.Duration(250 * time.Millisecond)
-	st, err := station.Start(context.Background(), cfg, station.Options{Logger: quiet, ResetRelayCursor: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(st.Close)
+	r := demotest.Start(t, demotest.Options{ApproveDelay: 50 * time.Millisecond, PollInterval: 250 * time.Millisecond})
+	st := r.Station
 	sold := boSell(t, st.Till, st.Journal, "912 34 567", "P025", "P026") // 199,00 + 299,00
 	boSell(t, st.Till, st.Journal, "41234567", "P001")
 
@@ -144,7 +129,7 @@ func TestHistorySearchAndRefundALine(t *testing.T) {
 		boAwait(t, events, "refund")
 	}
 
-	p, _ := d.Sim.Payment(sim.DemoMSN, sold.Current().Reference)
+	p := r.Ledger(sold.Current().Reference)
 	if p.Aggregate.RefundedAmount.Value != 19900 {
 		t.Errorf("simulator refunded %d, want 19900", p.Aggregate.RefundedAmount.Value)
 	}

@@ -2,9 +2,7 @@ package ui
 
 import (
 	"bytes"
-	"context"
 	"image/png"
-	"log/slog"
 	"strings"
 	"testing"
 	"time"
@@ -15,32 +13,19 @@ import (
 	gqr "github.com/makiuchi-d/gozxing/qrcode"
 
 	"github.com/kasse-pos/kasse/app/checkout"
-	"github.com/kasse-pos/kasse/app/demo"
-	"github.com/kasse-pos/kasse/app/station"
+	"github.com/kasse-pos/kasse/app/demo/demotest"
 )
 
 // newTill opens a real Fyne window (headless test driver) on a till wired to
 // the simulator and relay over loopback HTTP.
 func newTill(t *testing.T) (*UI, *checkout.Till, fyne.Window) {
 	t.Helper()
-	quiet := slog.New(slog.DiscardHandler)
-	d, err := demo.Start(context.Background(), demo.Options{DataDir: t.TempDir(), ApproveDelay: 200 * time.Millisecond, ExpireAfter: time.Minute, Logger: quiet})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(d.Close)
-	cfg := d.Config
-	cfg.PollInterval = station.Duration(250 * time.Millisecond)
-	st, err := station.Start(context.Background(), cfg, station.Options{Logger: quiet, ResetRelayCursor: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(st.Close)
+	r := demotest.Start(t, demotest.Options{ApproveDelay: 200 * time.Millisecond, PollInterval: 250 * time.Millisecond})
 	a := test.NewTempApp(t)
 	w := test.NewTempWindow(t, nil)
 	w.Resize(fyne.NewSize(1280, 800))
-	u := Create(a, w, st.Till, Options{Title: "Test Kafé", Demo: true})
-	return u, st.Till, w
+	u := Create(a, w, r.Till, Options{Title: "Test Kafé", Demo: true})
+	return u, r.Till, w
 }
 
 // inspect reads the widgets while no redraw runs, then draws what arrived
@@ -61,13 +46,7 @@ func waitFor(t *testing.T, till *checkout.Till, p checkout.Phase) checkout.View 
 // waitView waits with a deadline until the till's view satisfies ok.
 func waitView(t *testing.T, till *checkout.Till, what string, ok func(checkout.View) bool) checkout.View {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	v, err := till.WaitFor(ctx, ok)
-	if err != nil {
-		t.Fatalf("timed out waiting for %s; phase %s, message %q", what, v.Phase, v.Message)
-	}
-	return v
+	return (&demotest.Till{Till: till, T: t}).Await(what, ok)
 }
 
 func TestWholeSaleThroughTheWindow(t *testing.T) {

@@ -105,7 +105,7 @@ func TestRefunds(t *testing.T) {
 				if sum != st.amount || net+vat != st.amount || rc.Totals.Net != net || rc.Totals.VAT != vat {
 					t.Errorf("refund %d: parts sum to %d (net %d + VAT %d), want %d", i+1, sum, net, vat, st.amount)
 				}
-				if p := r.ledger(ref); p.Aggregate.RefundedAmount.Value != refunded {
+				if p := r.Ledger(ref); p.Aggregate.RefundedAmount.Value != refunded {
 					t.Errorf("after refund %d the simulator refunded %d, want %d", i+1, p.Aggregate.RefundedAmount.Value, refunded)
 				}
 				got, _ := r.j.Get(s.ID)
@@ -184,7 +184,7 @@ func TestRefundOverTheLimitIsRefusedBeforeAnyCall(t *testing.T) {
 	if len(got.Refunds) != 1 {
 		t.Errorf("journal holds %d refunds, want only the first", len(got.Refunds))
 	}
-	if p := r.ledger(s.Current().Reference); p.Aggregate.RefundedAmount.Value != 10000 {
+	if p := r.Ledger(s.Current().Reference); p.Aggregate.RefundedAmount.Value != 10000 {
 		t.Errorf("simulator refunded %d", p.Aggregate.RefundedAmount.Value)
 	}
 }
@@ -194,7 +194,7 @@ func TestRefundRetrySendsTheSameKeyAndRefundsOnce(t *testing.T) {
 	s := r.sell("91234567", "P026")
 	ref := s.Current().Reference
 	// The refund is made but every answer is lost: the till cannot know.
-	r.demo.Sim.SetFaults(sim.Faults{Ops: []string{sim.OpRefund}, DropAfter: 1})
+	r.Demo.Sim.SetFaults(sim.Faults{Ops: []string{sim.OpRefund}, DropAfter: 1})
 	rf := r.refunder()
 	ctx := context.Background()
 	res, err := rf.Refund(ctx, backoffice.RefundRequest{SaleID: s.ID, Amount: 5000, Reason: "scratched"})
@@ -208,7 +208,7 @@ func TestRefundRetrySendsTheSameKeyAndRefundsOnce(t *testing.T) {
 	if _, err := rf.Refund(ctx, backoffice.RefundRequest{SaleID: s.ID, Amount: 25000, Reason: "more"}); !errors.Is(err, backoffice.ErrTooMuch) {
 		t.Errorf("refund over the pending one: %v", err)
 	}
-	r.demo.Sim.SetFaults(sim.Faults{})
+	r.Demo.Sim.SetFaults(sim.Faults{})
 	done, err := rf.Retry(ctx, s.ID)
 	if err != nil || len(done) != 1 || !done[0].Receipt.Done {
 		t.Fatalf("retry: %v, %d done", err, len(done))
@@ -217,7 +217,7 @@ func TestRefundRetrySendsTheSameKeyAndRefundsOnce(t *testing.T) {
 	if len(keys) < 2 || len(slices.Compact(slices.Clone(keys))) != 1 {
 		t.Errorf("keys sent = %v, want one key every time", keys)
 	}
-	if p := r.ledger(ref); p.Aggregate.RefundedAmount.Value != 5000 || r.refundEvents(ref) != 1 {
+	if p := r.Ledger(ref); p.Aggregate.RefundedAmount.Value != 5000 || r.refundEvents(ref) != 1 {
 		t.Errorf("simulator refunded %d in %d refunds, want 5000 once", p.Aggregate.RefundedAmount.Value, r.refundEvents(ref))
 	}
 	got, _ := r.j.Get(s.ID)
@@ -231,21 +231,21 @@ func TestUnfinishedRefundIsFinishedOnRestart(t *testing.T) {
 	s := r.sell("91234567", "P027", "P001") // 149,00 + 32,00
 	ref := s.Current().Reference
 	// Vipps is unreachable for refunds: journaled, not made.
-	r.demo.Sim.SetFaults(sim.Faults{Ops: []string{sim.OpRefund}, DropBefore: 1})
+	r.Demo.Sim.SetFaults(sim.Faults{Ops: []string{sim.OpRefund}, DropBefore: 1})
 	ctx := context.Background()
 	if _, err := r.refunder().Refund(ctx, backoffice.RefundRequest{SaleID: s.ID, Full: true, Reason: "closed"}); !errors.Is(err, backoffice.ErrPending) {
 		t.Fatalf("refund while Vipps is down: %v", err)
 	}
-	if p := r.ledger(ref); p.Aggregate.RefundedAmount.Value != 0 {
+	if p := r.Ledger(ref); p.Aggregate.RefundedAmount.Value != 0 {
 		t.Fatalf("simulator refunded %d through a dropped connection", p.Aggregate.RefundedAmount.Value)
 	}
 	r.restart()
-	r.demo.Sim.SetFaults(sim.Faults{})
+	r.Demo.Sim.SetFaults(sim.Faults{})
 	done, err := r.refunder().Resume(ctx)
 	if err != nil || len(done) != 1 || done[0].Receipt.Totals.Gross != 18100 || len(done[0].Receipt.Lines) != 2 {
 		t.Fatalf("resume: %v, %+v", err, done)
 	}
-	if p := r.ledger(ref); p.Aggregate.RefundedAmount.Value != 18100 || r.refundEvents(ref) != 1 {
+	if p := r.Ledger(ref); p.Aggregate.RefundedAmount.Value != 18100 || r.refundEvents(ref) != 1 {
 		t.Errorf("simulator refunded %d in %d refunds", p.Aggregate.RefundedAmount.Value, r.refundEvents(ref))
 	}
 	if done, err := r.refunder().Resume(ctx); err != nil || len(done) != 0 {

@@ -11,9 +11,8 @@ import (
 
 	"github.com/kasse-pos/kasse/app/backoffice"
 	"github.com/kasse-pos/kasse/app/checkout"
-	"github.com/kasse-pos/kasse/app/demo"
+	"github.com/kasse-pos/kasse/app/demo/demotest"
 	"github.com/kasse-pos/kasse/app/journal"
-	"github.com/kasse-pos/kasse/app/station"
 	"github.com/kasse-pos/kasse/payments/contract"
 	"github.com/kasse-pos/kasse/payments/epayment"
 	"github.com/kasse-pos/kasse/payments/sim"
@@ -24,30 +23,19 @@ var quiet = slog.New(slog.DiscardHandler)
 // rig is a till wired to the simulator and relay over loopback HTTP, to make
 // real sales, and an API client for the back office with instant retries.
 type rig struct {
-	t    *testing.T
-	demo *demo.Demo
-	st   *station.Station
-	till *checkout.Till
-	j    *journal.Journal
-	api  *recordingAPI
-	cfg  station.Config
+	*demotest.Till
+	t   *testing.T
+	j   *journal.Journal
+	api *recordingAPI
 }
 
 func newRig(t *testing.T) *rig {
 	t.Helper()
-	dir := t.TempDir()
-	d, err := demo.Start(context.Background(), demo.Options{DataDir: dir, ApproveDelay: 50 * time.Millisecond, ExpireAfter: time.Minute, Logger: quiet})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(d.Close)
-	r := &rig{t: t, demo: d, cfg: d.Config}
-	r.cfg.EventGrace = station.Duration(2 * time.Second)
-	r.cfg.PollInterval = station.Duration(200 * time.Millisecond)
-	r.start()
+	r := &rig{Till: demotest.Start(t, demotest.Options{ApproveDelay: 50 * time.Millisecond, Contract: true}), t: t}
+	r.j = r.Station.Journal
 	m := sim.DemoMerchant()
 	hc := &http.Client{Transport: contract.Transport(nil, t.Errorf), Timeout: 5 * time.Second}
-	api, err := epayment.New(epayment.Config{BaseURL: d.SimURL, ClientID: m.ClientID, ClientSecret: m.ClientSecret,
+	api, err := epayment.New(epayment.Config{BaseURL: r.Demo.SimURL, ClientID: m.ClientID, ClientSecret: m.ClientSecret,
 		SubscriptionKey: m.SubscriptionKey, MSN: m.MSN, HTTPClient: hc, Logger: quiet, Retry: epayment.RetryPolicy{NoSleep: true}})
 	if err != nil {
 		t.Fatal(err)
@@ -56,22 +44,11 @@ func newRig(t *testing.T) *rig {
 	return r
 }
 
-func (r *rig) start() {
-	r.t.Helper()
-	hc := &http.Client{Transport: contract.Transport(nil, r.t.Errorf), Timeout: 5 * time.Second}
-	st, err := station.Start(context.Background(), r.cfg, station.Options{HTTPClient: hc, ResetRelayCursor: true, Logger: quiet})
-	if err != nil {
-		r.t.Fatal(err)
-	}
-	r.st, r.till, r.j = st, st.Till, st.Journal
-	r.t.Cleanup(st.Close)
-}
-
 // restart closes the till and opens its journal again, as a new start does.
 func (r *rig) restart() {
 	r.t.Helper()
-	r.st.Close()
-	j, err := journal.Open(filepath.Join(r.cfg.DataDir, "kasse.db"), time.Second)
+	r.Station.Close()
+	j, err := journal.Open(filepath.Join(r.Config.DataDir, "kasse.db"), time.Second)
 	if err != nil {
 		r.t.Fatal(err)
 	}
@@ -83,30 +60,18 @@ func (r *rig) refunder() *backoffice.Refunder {
 	return &backoffice.Refunder{Journal: r.j, API: r.api, Logger: quiet, Shop: checkout.Shop{Name: "Test Kafé"}}
 }
 
-// await waits, with a deadline, until the till's view satisfies ok.
-func (r *rig) await(what string, ok func(checkout.View) bool) checkout.View {
-	r.t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	v, err := r.till.WaitFor(ctx, ok)
-	if err != nil {
-		r.t.Fatalf("timed out waiting for %s; view: phase %s, message %q", what, v.Phase, v.Message)
-	}
-	return v
-}
-
 func (r *rig) fill(phone string, ids ...string) {
 	r.t.Helper()
-	r.till.NewSale()
+	r.Till.NewSale()
 	for _, id := range ids {
-		if err := r.till.AddProduct(id); err != nil {
+		if err := r.Till.AddProduct(id); err != nil {
 			r.t.Fatal(err)
 		}
 	}
-	if err := r.till.SetCustomer(phone); err != nil {
+	if err := r.Till.SetCustomer(phone); err != nil {
 		r.t.Fatal(err)
 	}
-	if err := r.till.Pay(); err != nil {
+	if err := r.Till.Pay(); err != nil {
 		r.t.Fatal(err)
 	}
 }
@@ -114,7 +79,7 @@ func (r *rig) fill(phone string, ids ...string) {
 // sale reads a finished sale back from the journal and clears the till.
 func (r *rig) sale(ref string) *journal.Sale {
 	r.t.Helper()
-	r.till.NewSale()
+	r.Till.NewSale()
 	s, err := r.j.ByReference(ref)
 	if err != nil {
 		r.t.Fatal(err)
@@ -123,13 +88,11 @@ func (r *rig) sale(ref string) *journal.Sale {
 }
 
 // sell makes a captured sale. It waits for the receipt link and the print too,
-// the till's last writes of the sale, so the back office is its only writer
-// after: the till saves its own copy of the sale then, which would overwrite a
-// refund journaled meanwhile.
+// so that each test starts from a sale the till has finished with.
 func (r *rig) sell(phone string, ids ...string) *journal.Sale {
 	r.t.Helper()
 	r.fill(phone, ids...)
-	v := r.await("captured, linked and printed", func(v checkout.View) bool {
+	v := r.Await("captured, linked and printed", func(v checkout.View) bool {
 		if v.Phase == checkout.PhaseEnded {
 			return true
 		}
@@ -146,7 +109,7 @@ func (r *rig) sell(phone string, ids ...string) *journal.Sale {
 func (r *rig) decline(ids ...string) *journal.Sale {
 	r.t.Helper()
 	r.fill("912 34 560", ids...)
-	v := r.await("declined", func(v checkout.View) bool { return v.Phase == checkout.PhaseEnded })
+	v := r.Await("declined", func(v checkout.View) bool { return v.Phase == checkout.PhaseEnded })
 	return r.sale(v.Reference)
 }
 
@@ -155,15 +118,15 @@ func (r *rig) decline(ids ...string) *journal.Sale {
 func (r *rig) unanswered(end func(ref string), ids ...string) *journal.Sale {
 	r.t.Helper()
 	r.fill("912 34 569", ids...)
-	v := r.await("waiting", func(v checkout.View) bool { return v.Phase == checkout.PhaseWaiting })
+	v := r.Await("waiting", func(v checkout.View) bool { return v.Phase == checkout.PhaseWaiting })
 	end(v.Reference)
-	v = r.await("ended", func(v checkout.View) bool { return v.Phase == checkout.PhaseEnded })
+	v = r.Await("ended", func(v checkout.View) bool { return v.Phase == checkout.PhaseEnded })
 	return r.sale(v.Reference)
 }
 
 func (r *rig) cancelled(ids ...string) *journal.Sale {
 	return r.unanswered(func(string) {
-		if err := r.till.Cancel(); err != nil {
+		if err := r.Till.Cancel(); err != nil {
 			r.t.Fatal(err)
 		}
 	}, ids...)
@@ -171,25 +134,16 @@ func (r *rig) cancelled(ids ...string) *journal.Sale {
 
 func (r *rig) expired(ids ...string) *journal.Sale {
 	return r.unanswered(func(ref string) {
-		if err := r.demo.Sim.Expire(sim.DemoMSN, ref); err != nil {
+		if err := r.Demo.Sim.Expire(sim.DemoMSN, ref); err != nil {
 			r.t.Fatal(err)
 		}
 	}, ids...)
 }
 
-func (r *rig) ledger(ref string) sim.LedgerEntry {
-	r.t.Helper()
-	p, ok := r.demo.Sim.Payment(sim.DemoMSN, ref)
-	if !ok {
-		r.t.Fatalf("simulator has no payment %s", ref)
-	}
-	return p
-}
-
 // refundEvents counts the REFUNDED events the simulator holds for ref.
 func (r *rig) refundEvents(ref string) int {
 	n := 0
-	for _, e := range r.ledger(ref).Events {
+	for _, e := range r.Ledger(ref).Events {
 		if e.Name == epayment.EventRefunded && e.Success {
 			n++
 		}

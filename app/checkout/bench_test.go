@@ -2,13 +2,11 @@ package checkout_test
 
 import (
 	"context"
-	"log/slog"
-	"net/http"
 	"testing"
 	"time"
 
 	"github.com/kasse-pos/kasse/app/checkout"
-	"github.com/kasse-pos/kasse/app/demo"
+	"github.com/kasse-pos/kasse/app/demo/demotest"
 	"github.com/kasse-pos/kasse/app/station"
 )
 
@@ -17,41 +15,26 @@ import (
 // of a sale's wait. With the relay, the approval arrives as a webhook; without
 // it, the till learns it by polling GET payment every PollInterval.
 func benchSales(b *testing.B, withRelay bool) {
-	quiet := slog.New(slog.DiscardHandler)
-	d, err := demo.Start(context.Background(), demo.Options{DataDir: b.TempDir(), ApproveDelay: time.Millisecond, ExpireAfter: time.Minute, Logger: quiet})
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer d.Close()
-	cfg := d.Config
-	cfg.Printer = ""
-	cfg.PollInterval = station.Duration(2 * time.Second)
-	if !withRelay {
-		cfg.Relay = station.RelayConfig{}
-	}
-	st, err := station.Start(context.Background(), cfg, station.Options{Logger: quiet, ResetRelayCursor: true, HTTPClient: &http.Client{Timeout: 10 * time.Second}})
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer st.Close()
-	till := st.Till
+	r := demotest.Start(b, demotest.Options{ApproveDelay: time.Millisecond, PollInterval: 2 * time.Second,
+		Configure: func(c *station.Config) {
+			c.Printer = ""
+			if !withRelay {
+				c.Relay = station.RelayConfig{}
+			}
+		}})
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
 	defer cancel()
 	if withRelay {
-		if _, err := till.WaitFor(ctx, func(v checkout.View) bool { return v.Status.Relay == "connected" }); err != nil {
-			b.Fatal(err)
-		}
+		r.Await("relay connected", func(v checkout.View) bool { return v.Status.Relay == "connected" })
 	}
 	b.ResetTimer()
 	for b.Loop() {
-		till.NewSale()
-		till.AddProduct("P001")
-		till.AddProduct("P025")
-		till.SetCustomer("91234567")
-		if err := till.Pay(); err != nil {
+		r.NewSale()
+		r.Fill("91234567", "P001", "P025")
+		if err := r.Pay(); err != nil {
 			b.Fatal(err)
 		}
-		v, err := till.WaitFor(ctx, func(v checkout.View) bool {
+		v, err := r.WaitFor(ctx, func(v checkout.View) bool {
 			return v.Phase == checkout.PhaseDone || v.Phase == checkout.PhaseEnded
 		})
 		if err != nil || v.Phase != checkout.PhaseDone {

@@ -1,51 +1,28 @@
 package station_test
 
 import (
-	"context"
-	"log/slog"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/creack/pty"
 
 	"github.com/kasse-pos/kasse/app/checkout"
-	"github.com/kasse-pos/kasse/app/demo"
+	"github.com/kasse-pos/kasse/app/demo/demotest"
 	"github.com/kasse-pos/kasse/app/station"
 )
 
 // A serial scanner played by a real pseudo-terminal: its codes reach the
 // basket, and unplugging it mid-sale keeps the sale and says so.
 func TestSerialScannerFeedsTheTill(t *testing.T) {
-	quiet := slog.New(slog.DiscardHandler)
-	d, err := demo.Start(context.Background(), demo.Options{DataDir: t.TempDir(), ManualCustomer: true, Logger: quiet})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer d.Close()
 	master, slave, err := pty.Open()
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer master.Close()
-	cfg := d.Config
-	cfg.Scanner = station.ScannerConfig{Port: slave.Name(), Baud: 9600}
-	st, err := station.Start(context.Background(), cfg, station.Options{Logger: quiet, ResetRelayCursor: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
-	till := st.Till
-	await := func(what string, ok func(checkout.View) bool) checkout.View {
-		t.Helper()
-		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		defer cancel()
-		v, err := till.WaitFor(ctx, ok)
-		if err != nil {
-			t.Fatalf("timed out waiting for %s; status %+v", what, v.Status)
-		}
-		return v
-	}
+	r := demotest.Start(t, demotest.Options{ManualCustomer: true, Configure: func(c *station.Config) {
+		c.Scanner = station.ScannerConfig{Port: slave.Name(), Baud: 9600}
+	}})
+	till, await := r.Till, r.Await
 	await("scanner ready", func(v checkout.View) bool { return strings.Contains(v.Status.Scanner, "ready") })
 	p, _ := till.Catalog().ByID("P007")
 	if _, err := master.Write([]byte(p.EAN + "\r\n" + "https://qr.vipps.no/28/2/01/031/4791234567?v=1\r\n")); err != nil {
