@@ -152,8 +152,10 @@ func (s *basketScreen) row(id, name string, qty int, unit, total int64, cur stri
 	each := canvas.NewText(fmt.Sprintf("%d × %s", qty, money.Format(unit)), theme.Color(theme.ColorNamePlaceHolder))
 	each.TextSize = 15
 	sum := widget.NewLabelWithStyle(money.FormatCurrency(total, cur), fyne.TextAlignTrailing, fyne.TextStyle{Bold: true})
-	controls := container.NewHBox(sized(r.minus, touch, touch), sized(r.qty, 40, touch), sized(r.plus, touch, touch), sum, sized(r.remove, touch, touch))
-	return container.NewBorder(nil, nil, nil, controls, container.NewVBox(title, container.NewPadded(each)))
+	controls := container.NewHBox(sized(r.minus, touch, touch), sized(r.qty, 40, touch), sized(r.plus, touch, touch), sized(r.remove, touch, touch))
+	// The name gets the whole width; the controls sit below it.
+	top := container.NewBorder(nil, nil, nil, sum, title)
+	return container.NewVBox(top, container.NewBorder(nil, nil, container.NewPadded(each), controls))
 }
 
 // sized gives o at least w×h, for touch targets; hidden, o takes no room.
