@@ -96,9 +96,9 @@ func (s *Sim) forceApprove(c call) *answer {
 			return a
 		}
 	}
-	p := s.payments[paymentKey(c.msn, c.r.PathValue("reference"))]
-	if p == nil {
-		return notFound(c.r)
+	p, a := s.pathPayment(c)
+	if a != nil {
+		return a
 	}
 	if err := s.approve(p, req.Customer, req.Token); err != nil {
 		return problem(c.r, err.status, err.code, "Approve failed", err.msg)

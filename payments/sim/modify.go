@@ -30,9 +30,9 @@ func modificationAmount(c call, p *payment) (int64, *answer) {
 
 // capture answers POST …/capture: it moves money from authorized to captured.
 func (s *Sim) capture(c call) *answer {
-	p := s.payments[paymentKey(c.msn, c.r.PathValue("reference"))]
-	if p == nil {
-		return notFound(c.r)
+	p, a := s.pathPayment(c)
+	if a != nil {
+		return a
 	}
 	v, a := modificationAmount(c, p)
 	if a != nil {
@@ -58,9 +58,9 @@ func (s *Sim) capture(c call) *answer {
 
 // refund answers POST …/refund: it returns captured money to the customer.
 func (s *Sim) refund(c call) *answer {
-	p := s.payments[paymentKey(c.msn, c.r.PathValue("reference"))]
-	if p == nil {
-		return notFound(c.r)
+	p, a := s.pathPayment(c)
+	if a != nil {
+		return a
 	}
 	v, a := modificationAmount(c, p)
 	if a != nil {
@@ -88,9 +88,9 @@ func (s *Sim) refund(c call) *answer {
 // approval. Cancelling what is already cancelled or terminated changes nothing
 // and answers 200, so a till that lost an answer can simply ask again.
 func (s *Sim) cancelPayment(c call) *answer {
-	p := s.payments[paymentKey(c.msn, c.r.PathValue("reference"))]
-	if p == nil {
-		return notFound(c.r)
+	p, a := s.pathPayment(c)
+	if a != nil {
+		return a
 	}
 	var req epayment.CancelRequest
 	if len(c.body) > 0 {

@@ -123,33 +123,40 @@ func (s *Sim) after(p *payment, d time.Duration, f func()) {
 // The state changes of the customer's side. Each is a no-op unless the payment
 // is still CREATED, so a late timer can never undo a cancel or an approval.
 
-func (s *Sim) authorizePayment(p *payment) bool {
+// answerPayment is the customer's answer to a waiting payment (or its
+// expiry): it moves a CREATED payment to state, records the event, and
+// reports whether anything changed.
+func (s *Sim) answerPayment(p *payment, state epayment.State, ev epayment.EventName) bool {
 	if p.state != epayment.StateCreated {
 		return false
 	}
 	p.stopTimers()
-	p.state = epayment.StateAuthorized
-	p.agg.AuthorizedAmount = p.req.Amount
-	s.record(p, epayment.EventAuthorized, p.req.Amount.Value, "")
+	p.state = state
+	if state == epayment.StateAuthorized {
+		p.agg.AuthorizedAmount = p.req.Amount
+	}
+	s.record(p, ev, p.req.Amount.Value, "")
 	return true
+}
+
+func (s *Sim) authorizePayment(p *payment) bool {
+	return s.answerPayment(p, epayment.StateAuthorized, epayment.EventAuthorized)
 }
 
 func (s *Sim) abortPayment(p *payment) bool {
-	if p.state != epayment.StateCreated {
-		return false
-	}
-	p.stopTimers()
-	p.state = epayment.StateAborted
-	s.record(p, epayment.EventAborted, p.req.Amount.Value, "")
-	return true
+	return s.answerPayment(p, epayment.StateAborted, epayment.EventAborted)
 }
 
 func (s *Sim) expirePayment(p *payment) bool {
-	if p.state != epayment.StateCreated {
-		return false
+	return s.answerPayment(p, epayment.StateExpired, epayment.EventExpired)
+}
+
+// pathPayment finds the payment a request's {reference} names for its MSN,
+// or the 404 answer.
+func (s *Sim) pathPayment(c call) (*payment, *answer) {
+	p := s.payments[paymentKey(c.msn, c.r.PathValue("reference"))]
+	if p == nil {
+		return nil, notFound(c.r)
 	}
-	p.stopTimers()
-	p.state = epayment.StateExpired
-	s.record(p, epayment.EventExpired, p.req.Amount.Value, "")
-	return true
+	return p, nil
 }
