@@ -184,7 +184,9 @@ func TestTCPFailures(t *testing.T) {
 		ln.Close()
 		return "tcp:" + addr
 	}()
-	hangUp := func() string {
+	// accepting serves every connection with handle, as a printer that
+	// takes the connection but does not speak ESC/POS would.
+	accepting := func(handle func(net.Conn)) string {
 		ln, err := net.Listen("tcp", "127.0.0.1:0")
 		if err != nil {
 			t.Fatal(err)
@@ -196,28 +198,13 @@ func TestTCPFailures(t *testing.T) {
 				if err != nil {
 					return
 				}
-				c.Close()
+				go handle(c)
 			}
 		}()
 		return "tcp:" + ln.Addr().String()
-	}()
-	silent := func() string {
-		ln, err := net.Listen("tcp", "127.0.0.1:0")
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { ln.Close() })
-		go func() {
-			for {
-				c, err := ln.Accept()
-				if err != nil {
-					return
-				}
-				go func() { io.Copy(io.Discard, c); c.Close() }()
-			}
-		}()
-		return "tcp:" + ln.Addr().String() + "?answer=100ms"
-	}()
+	}
+	hangUp := accepting(func(c net.Conn) { c.Close() })
+	silent := accepting(func(c net.Conn) { io.Copy(io.Discard, c); c.Close() }) + "?answer=100ms"
 	status := func(s1, s2, s4 byte) *fakePrinter {
 		f := newFake()
 		f.s1, f.s2, f.s4 = s1, s2, s4
