@@ -19,7 +19,8 @@ const (
 	StateAuthorized State = "authorized" // approved; not yet captured
 	StateCapturing  State = "capturing"  // capture about to be sent
 	StateCaptured   State = "captured"
-	StateCancelling State = "cancelling" // cancel about to be sent
+	StateCancelling State = "cancelling" // cancelTransactionOnly about to be sent (withdraw)
+	StateReleasing  State = "releasing"  // an approval is being released (cancel in full)
 	StateCancelled  State = "cancelled"  // the till cancelled it
 	StateAborted    State = "aborted"    // the customer declined
 	StateExpired    State = "expired"    // the customer did not answer in time
@@ -35,6 +36,13 @@ func (s State) Final() bool {
 	}
 	return false
 }
+
+// Steps of a refund in a sale's history.
+const (
+	StepRefunding     State = "refunding"      // journaled; refund about to be sent
+	StepRefunded      State = "refunded"       // the API confirmed it
+	StepRefundRefused State = "refund refused" // the API refused it; no money moved
+)
 
 // Step is one line of a sale's history: what changed, when, and why.
 type Step struct {
@@ -58,20 +66,26 @@ type Attempt struct {
 	PSPReference string                        `json:"pspReference,omitempty"`
 	Captured     int64                         `json:"captured,omitempty"`
 	Refunded     int64                         `json:"refunded,omitempty"`
-	// Abandon is set when the cashier gave the attempt up: recovery cancels an
-	// authorization it finds instead of capturing it.
+	// Abandon is set when the cashier gave the attempt up: an authorization
+	// found later is released instead of captured.
 	Abandon bool `json:"abandon,omitempty"`
+	// Hold says why an approved payment is not captured yet, in plain words.
+	Hold string `json:"hold,omitempty"`
+	// Basket and Totals are what the customer was asked to approve.
+	Basket basket.Basket `json:"basket"`
+	Totals basket.Totals `json:"totals"`
 }
 
 // Refund is money returned on a captured sale.
 type Refund struct {
-	Key    string    `json:"key"`
-	Amount int64     `json:"amount"`
-	Reason string    `json:"reason"`
-	Lines  []string  `json:"lines,omitempty"`
-	At     time.Time `json:"at"`
-	Done   bool      `json:"done"`
-	Error  string    `json:"error,omitempty"`
+	Key       string    `json:"key"`
+	Reference string    `json:"reference,omitempty"`
+	Amount    int64     `json:"amount"`
+	Reason    string    `json:"reason"`
+	Lines     []string  `json:"lines,omitempty"`
+	At        time.Time `json:"at"`
+	Done      bool      `json:"done"`
+	Error     string    `json:"error,omitempty"`
 }
 
 // Sale is one customer's purchase and everything that happened to its payment.
@@ -91,6 +105,21 @@ type Sale struct {
 	Refunds        []Refund      `json:"refunds,omitempty"`
 	ReceiptURL     string        `json:"receiptUrl,omitempty"`
 	Printed        bool          `json:"printed,omitempty"`
+	Copies         int           `json:"copies,omitempty"`
+	Cashier        string        `json:"cashier,omitempty"`
+	// Corrections counts line changes and removals and cleared baskets.
+	Corrections int         `json:"corrections,omitempty"`
+	Events      []EventSeen `json:"events,omitempty"`
+	// LastSeq is the sequence number of the sale's newest record.
+	LastSeq uint64 `json:"lastSeq"`
+}
+
+// EventSeen is a payment event the till received for one of the sale's
+// payments, in the order it came.
+type EventSeen struct {
+	At        time.Time `json:"at"`
+	Reference string    `json:"reference"`
+	EventData
 }
 
 // Current is the latest payment attempt, or nil before the first.
@@ -131,13 +160,6 @@ func (s *Sale) State() State {
 	return StateNew
 }
 
-// Mark sets an attempt's state and appends the step to the history. It does not
-// write; the caller saves before acting.
-func (s *Sale) Mark(a *Attempt, st State, note string, at time.Time) {
-	a.State = st
-	s.Steps = append(s.Steps, Step{At: at, Reference: a.Reference, State: st, Note: note})
-}
-
 // RefundedTotal is the money returned so far.
 func (s *Sale) RefundedTotal() int64 {
 	var n int64
@@ -147,4 +169,11 @@ func (s *Sale) RefundedTotal() int64 {
 		}
 	}
 	return n
+}
+
+// Mark sets an attempt's state and appends the step to the history. It does not
+// write; the caller saves before acting.
+func (s *Sale) Mark(a *Attempt, st State, note string, at time.Time) {
+	a.State = st
+	s.Steps = append(s.Steps, Step{At: at, Reference: a.Reference, State: st, Note: note})
 }

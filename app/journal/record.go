@@ -1,0 +1,374 @@
+package journal
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/kasse-pos/kasse/app/basket"
+	"github.com/kasse-pos/kasse/payments/epayment"
+)
+
+// Kind names what a record says happened. The set is closed: a record of an
+// unknown kind is damage, never skipped silently.
+type Kind string
+
+// Record kinds. Each is one change, written once and never rewritten; the state
+// of a sale is the fold (Apply) of its records in sequence order. The names are
+// chosen to map onto the Norwegian electronic-journal events (see docs).
+const (
+	KindJournalCreated Kind = "journal.created"     // the first record of every file
+	KindMigrated       Kind = "journal.migrated"    // a schema-1 file was converted; Note says from what
+	KindSaleOpened     Kind = "sale.opened"         // Opened
+	KindLineAdded      Kind = "line.added"          // Line (Quantity is the line's new quantity)
+	KindLineChanged    Kind = "line.changed"        // Line (Before is the old quantity)
+	KindLineRemoved    Kind = "line.removed"        // Line (Before is the old quantity)
+	KindBasketCleared  Kind = "basket.cleared"      // no payload; Note says how many lines
+	KindCustomer       Kind = "customer.identified" // Customer (empty: the customer was removed)
+	KindSaleNumbered   Kind = "sale.numbered"       // Numbered: the journal assigns the receipt number
+	KindIntent         Kind = "payment.intent"      // Intent: journaled before the API call it names
+	KindAnswer         Kind = "payment.answer"      // Answer: what the API said to an Intent
+	KindState          Kind = "payment.state"       // State: the engine moved an attempt
+	KindEvent          Kind = "payment.event"       // Event: a webhook (or event-log entry) as received
+	KindReceipt        Kind = "receipt.published"   // Print: the receipt's URL for phones
+	KindPrinted        Kind = "receipt.printed"     // Print
+	KindCopy           Kind = "receipt.copy"        // Print: a copy, marked as such
+	KindDayClosed      Kind = "day.closed"          // Day
+)
+
+// Record is one entry of the journal. Seq, Prev, Till and (when zero) At are
+// filled in by Append; exactly one payload pointer is set, per Kind.
+type Record struct {
+	Seq     uint64    `json:"seq"`
+	At      time.Time `json:"at"`
+	Till    string    `json:"till"`
+	Cashier string    `json:"cashier,omitempty"`
+	// Prev is the hex SHA-256 of the previous record's stored bytes; the
+	// first record's Prev is GenesisHash. Changing or removing any record
+	// breaks the chain at the record after it.
+	Prev string `json:"prev"`
+	Kind Kind   `json:"kind"`
+	Sale uint64 `json:"sale,omitempty"`
+	// Ref is the payment reference the record is about, if any.
+	Ref  string `json:"ref,omitempty"`
+	Note string `json:"note,omitempty"`
+
+	Opened   *Opened       `json:"opened,omitempty"`
+	Line     *LineEdit     `json:"line,omitempty"`
+	Customer *CustomerData `json:"customer,omitempty"`
+	Numbered *Numbered     `json:"numbered,omitempty"`
+	Intent   *Intent       `json:"intent,omitempty"`
+	Answer   *Answer       `json:"answer,omitempty"`
+	State    *StateChange  `json:"state,omitempty"`
+	Event    *EventData    `json:"event,omitempty"`
+	Print    *PrintData    `json:"print,omitempty"`
+	Day      *DayData      `json:"day,omitempty"`
+}
+
+// GenesisHash is the Prev of a journal's first record.
+const GenesisHash = "0000000000000000000000000000000000000000000000000000000000000000"
+
+// Opened starts a sale. Append assigns the sale id when Record.Sale is 0.
+type Opened struct {
+	POSID    string `json:"posId"`
+	Currency string `json:"currency"`
+}
+
+// LineEdit is a basket line as it is after the change; Before is the quantity
+// it had (0 for a new line).
+type LineEdit struct {
+	Line   basket.Line `json:"line"`
+	Before int         `json:"before,omitempty"`
+}
+
+// CustomerData is who is asked to pay.
+type CustomerData struct {
+	MSISDN string `json:"msisdn,omitempty"`
+	Masked string `json:"masked,omitempty"`
+}
+
+// Numbered gives a sale its receipt number. Append fills Number (the next in
+// the till's never-repeating sequence) and Day (the open business day) when
+// they are empty.
+type Numbered struct {
+	Number string `json:"number"`
+	Day    string `json:"day"`
+}
+
+// Action is an API call the engine makes.
+type Action string
+
+// Actions. Each has its own idempotency key, kept in the Intent, so a resend
+// after a crash or a timeout is the same call to the API.
+const (
+	ActCreate  Action = "create"
+	ActCapture Action = "capture"
+	ActCancel  Action = "cancel"  // cancelTransactionOnly: withdraw a request not yet approved
+	ActRelease Action = "release" // cancel an approval in full
+	ActRefund  Action = "refund"
+	ActLookup  Action = "lookup" // GET payment; journaled only as an Answer
+)
+
+// Intent is journaled before the call it names. An Intent without an Answer
+// after it is a call whose outcome recovery must find out.
+type Intent struct {
+	Action Action `json:"action"`
+	Key    string `json:"key,omitempty"`
+	Amount int64  `json:"amount,omitempty"`
+	// Request is the whole createPayment body (ActCreate): a resend is
+	// byte-for-byte the same request.
+	Request   *epayment.CreatePaymentRequest `json:"request,omitempty"`
+	ExpiresAt time.Time                      `json:"expiresAt,omitempty"`
+	// Refund describes an ActRefund.
+	Refund *RefundData `json:"refund,omitempty"`
+}
+
+// RefundData is what a refund returns and why.
+type RefundData struct {
+	Reason string   `json:"reason,omitempty"`
+	Lines  []string `json:"lines,omitempty"`
+}
+
+// Answer is what the API said to a call (or that it said nothing).
+type Answer struct {
+	Action Action `json:"action"`
+	Key    string `json:"key,omitempty"`
+	OK     bool   `json:"ok"`
+	// Unknown: no answer came (network, timeout, 5xx): the call may or may not
+	// have happened.
+	Unknown bool   `json:"unknown,omitempty"`
+	Status  int    `json:"status,omitempty"`
+	Code    string `json:"code,omitempty"`
+	Error   string `json:"error,omitempty"`
+	// What the API reports of the payment after the call, when it says.
+	PaymentState string `json:"paymentState,omitempty"`
+	Captured     int64  `json:"captured,omitempty"`
+	Refunded     int64  `json:"refunded,omitempty"`
+	Cancelled    int64  `json:"cancelled,omitempty"`
+	PSPReference string `json:"pspReference,omitempty"`
+}
+
+// StateChange moves an attempt to State. Only the payment engine writes it.
+type StateChange struct {
+	State State `json:"state"`
+	// Abandon marks an attempt the till will not capture (the cashier
+	// cancelled or superseded it): an approval found later is released.
+	Abandon bool `json:"abandon,omitempty"`
+	// Hold says, in plain words, why an approved payment is not captured yet
+	// (the API refused the capture for a reason that may pass, such as keys).
+	Hold string `json:"hold,omitempty"`
+	// Message is the sentence the cashier was shown for this state.
+	Message string `json:"message,omitempty"`
+}
+
+// EventData is a payment event as the till received it.
+type EventData struct {
+	Name         epayment.EventName `json:"name"`
+	Success      bool               `json:"success"`
+	Amount       int64              `json:"amount,omitempty"`
+	PSPReference string             `json:"pspReference,omitempty"`
+	Timestamp    time.Time          `json:"timestamp,omitempty"`
+	// Source is "webhook" or "event-log".
+	Source string `json:"source,omitempty"`
+}
+
+// PrintData is a receipt that went to paper or a phone.
+type PrintData struct {
+	URL    string `json:"url,omitempty"`
+	Copy   bool   `json:"copy,omitempty"`
+	Device string `json:"device,omitempty"`
+	Error  string `json:"error,omitempty"`
+}
+
+// DayData closes a business day and opens the next.
+type DayData struct {
+	Closed string `json:"closed"`
+	Next   string `json:"next"`
+	// Report is the Z report as it was printed, kept whole.
+	Report string `json:"report,omitempty"`
+}
+
+// Apply folds one record into the sale it belongs to. It is the only code that
+// derives a sale from its records; the journal's index caches its result and
+// can always be rebuilt by folding the records again.
+func Apply(s *Sale, r Record) error {
+	if r.Sale != 0 && s.ID != 0 && r.Sale != s.ID {
+		return fmt.Errorf("record %d belongs to sale %d, not %d", r.Seq, r.Sale, s.ID)
+	}
+	s.LastSeq = r.Seq
+	switch r.Kind {
+	case KindSaleOpened:
+		if r.Opened == nil {
+			return errPayload(r)
+		}
+		s.ID, s.Created, s.POSID, s.Currency, s.Cashier = r.Sale, r.At, r.Opened.POSID, r.Opened.Currency, r.Cashier
+	case KindLineAdded, KindLineChanged, KindLineRemoved:
+		if r.Line == nil {
+			return errPayload(r)
+		}
+		l := r.Line.Line
+		q := l.Quantity
+		if r.Kind == KindLineRemoved {
+			q = 0
+		}
+		s.Corrections += boolInt(r.Kind != KindLineAdded)
+		setLine(&s.Basket, l, q)
+	case KindBasketCleared:
+		s.Basket.Lines = nil
+		s.Corrections++
+	case KindCustomer:
+		if r.Customer == nil {
+			return errPayload(r)
+		}
+		s.Customer, s.CustomerMasked = r.Customer.MSISDN, r.Customer.Masked
+	case KindSaleNumbered:
+		if r.Numbered == nil {
+			return errPayload(r)
+		}
+		s.ReceiptNumber, s.Day = r.Numbered.Number, r.Numbered.Day
+	case KindIntent:
+		if r.Intent == nil {
+			return errPayload(r)
+		}
+		applyIntent(s, r)
+	case KindAnswer:
+		if r.Answer == nil {
+			return errPayload(r)
+		}
+		applyAnswer(s, r)
+	case KindState:
+		if r.State == nil {
+			return errPayload(r)
+		}
+		a := s.Attempt(r.Ref)
+		if a == nil {
+			return fmt.Errorf("record %d: sale %d has no payment %s", r.Seq, s.ID, r.Ref)
+		}
+		a.State = r.State.State
+		a.Abandon = a.Abandon || r.State.Abandon
+		a.Hold = r.State.Hold
+		s.Steps = append(s.Steps, Step{At: r.At, Reference: r.Ref, State: r.State.State, Note: r.Note})
+	case KindEvent:
+		if r.Event == nil {
+			return errPayload(r)
+		}
+		s.Events = append(s.Events, EventSeen{At: r.At, Reference: r.Ref, EventData: *r.Event})
+	case KindReceipt:
+		if r.Print == nil {
+			return errPayload(r)
+		}
+		s.ReceiptURL = r.Print.URL
+	case KindPrinted:
+		if r.Print == nil {
+			return errPayload(r)
+		}
+		s.Printed = s.Printed || r.Print.Error == ""
+	case KindCopy:
+		if r.Print == nil {
+			return errPayload(r)
+		}
+		if r.Print.Error == "" {
+			s.Copies++
+		}
+	case KindJournalCreated, KindMigrated, KindDayClosed:
+		// Not about a sale.
+	default:
+		return fmt.Errorf("record %d: unknown kind %q", r.Seq, r.Kind)
+	}
+	return nil
+}
+
+func applyIntent(s *Sale, r Record) {
+	in := r.Intent
+	switch in.Action {
+	case ActCreate:
+		if in.Request == nil {
+			return
+		}
+		// The attempt freezes the basket the customer is asked to approve.
+		s.Totals = s.Basket.Totals()
+		a := &Attempt{
+			Reference: r.Ref, Request: *in.Request, CreateKey: in.Key,
+			CaptureKey: r.Ref + "-capture", CancelKey: r.Ref + "-cancel",
+			State: StateCreating, Sent: r.At, ExpiresAt: in.ExpiresAt,
+			Basket: s.Basket.Clone(), Totals: s.Totals,
+		}
+		s.Attempts = append(s.Attempts, a)
+		s.Steps = append(s.Steps, Step{At: r.At, Reference: r.Ref, State: StateCreating, Note: r.Note})
+	case ActRefund:
+		rf := Refund{Key: in.Key, Amount: in.Amount, At: r.At, Reference: r.Ref}
+		if in.Refund != nil {
+			rf.Reason, rf.Lines = in.Refund.Reason, in.Refund.Lines
+		}
+		s.Refunds = append(s.Refunds, rf)
+		s.Steps = append(s.Steps, Step{At: r.At, Reference: r.Ref, State: StepRefunding, Note: r.Note})
+	}
+}
+
+func applyAnswer(s *Sale, r Record) {
+	an := r.Answer
+	a := s.Attempt(r.Ref)
+	if a != nil {
+		if an.PSPReference != "" {
+			a.PSPReference = an.PSPReference
+		}
+		if an.OK || an.PaymentState != "" {
+			if an.Captured > a.Captured {
+				a.Captured = an.Captured
+			}
+			if an.Refunded > a.Refunded {
+				a.Refunded = an.Refunded
+			}
+		}
+	}
+	if an.Action != ActRefund {
+		return
+	}
+	for i := range s.Refunds {
+		rf := &s.Refunds[i]
+		if rf.Key != an.Key || rf.Done {
+			continue
+		}
+		switch {
+		case an.OK:
+			rf.Done, rf.Error = true, ""
+			s.Steps = append(s.Steps, Step{At: r.At, Reference: r.Ref, State: StepRefunded, Note: r.Note})
+		case !an.Unknown:
+			rf.Error = an.Error
+			if rf.Error == "" {
+				rf.Error = "refused"
+			}
+			s.Steps = append(s.Steps, Step{At: r.At, Reference: r.Ref, State: StepRefundRefused, Note: r.Note})
+		}
+	}
+}
+
+// setLine puts l in b with quantity q (0 removes it), keeping the line order.
+func setLine(b *basket.Basket, l basket.Line, q int) {
+	for i := range b.Lines {
+		if b.Lines[i].ProductID != l.ProductID {
+			continue
+		}
+		if q <= 0 {
+			b.Lines = append(b.Lines[:i:i], b.Lines[i+1:]...)
+			return
+		}
+		b.Lines[i] = l
+		b.Lines[i].Quantity = q
+		return
+	}
+	if q > 0 {
+		l.Quantity = q
+		b.Lines = append(b.Lines, l)
+	}
+}
+
+func boolInt(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+func errPayload(r Record) error {
+	return fmt.Errorf("record %d (%s) has no payload", r.Seq, r.Kind)
+}
