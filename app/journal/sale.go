@@ -170,10 +170,3 @@ func (s *Sale) RefundedTotal() int64 {
 	}
 	return n
 }
-
-// Mark sets an attempt's state and appends the step to the history. It does not
-// write; the caller saves before acting.
-func (s *Sale) Mark(a *Attempt, st State, note string, at time.Time) {
-	a.State = st
-	s.Steps = append(s.Steps, Step{At: at, Reference: a.Reference, State: st, Note: note})
-}
