@@ -70,10 +70,7 @@ func TestHistorySearchAndRefundALine(t *testing.T) {
 	test.NewTempApp(t)
 	w := test.NewTempWindow(t, nil)
 	w.Resize(fyne.NewSize(1280, 800))
-	deps := BackOffice{Journal: st.Journal, API: st.API, Shop: checkout.Shop{Name: "Test Kafé"}}
-	if st.Printer != nil {
-		deps.Printer = st.Printer
-	}
+	deps := BackOffice{Journal: st.Journal, API: st.API, Refunder: st.Refunder, Shop: checkout.Shop{Name: "Test Kafé"}}
 	bo := newBackOffice(w, deps)
 	events := make(chan string, 16)
 	bo.notify = func(e string) {
@@ -123,7 +120,7 @@ func TestHistorySearchAndRefundALine(t *testing.T) {
 		t.Fatalf("confirm button %q (disabled %v); summary %q", rd.confirm.Text, rd.confirm.Disabled(), rd.summary.Text)
 	}
 	test.Tap(rd.confirm)
-	if deps.Printer != nil {
+	if st.Refunder.Printer != nil || st.Refunder.Publisher != nil {
 		boAwait(t, events, "refund", "delivered")
 	} else {
 		boAwait(t, events, "refund")

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"log/slog"
 	"strings"
 	"time"
 
@@ -23,11 +22,11 @@ import (
 // BackOffice is what the back-office screens (history, refunds, end of day)
 // need from the till.
 type BackOffice struct {
-	Journal   *journal.Journal
-	API       checkout.PaymentAPI
-	Printer   checkout.ReceiptPrinter   // optional: refund receipts on paper
-	Publisher checkout.ReceiptPublisher // optional: refund receipts behind a link
-	Now       func() time.Time          // default time.Now
+	Journal *journal.Journal
+	API     checkout.PaymentAPI
+	// Refunder is the till's one refunder (the station's).
+	Refunder *backoffice.Refunder
+	Now      func() time.Time // default time.Now
 	// Shop is printed on refund receipts (optional).
 	Shop checkout.Shop
 	// ReportPrinter prints the Z report (optional).
@@ -68,8 +67,7 @@ func newBackOffice(w fyne.Window, deps BackOffice) *backOffice {
 		deps.Now = time.Now
 	}
 	b := &backOffice{deps: deps, win: w}
-	b.refunder = &backoffice.Refunder{Journal: deps.Journal, API: deps.API, Printer: deps.Printer, Publisher: deps.Publisher,
-		Shop: deps.Shop, Now: deps.Now, Logger: slog.Default().With("part", "refund")}
+	b.refunder = deps.Refunder
 	b.historyBtn = &widget.Button{Text: "History", Icon: theme.HistoryIcon(), OnTapped: b.onHistory}
 	b.reportBtn = &widget.Button{Text: "End of day", Icon: theme.DocumentIcon(), OnTapped: b.onEndOfDay}
 	return b
@@ -326,7 +324,7 @@ func (h *historyScreen) onRetry() {
 // deliver prints and publishes a confirmed refund's receipt in the background
 // and says how it went in the history's message line.
 func (b *backOffice) deliver(rc backoffice.RefundReceipt) {
-	if b.deps.Printer == nil && b.deps.Publisher == nil {
+	if b.refunder.Printer == nil && b.refunder.Publisher == nil {
 		return
 	}
 	go func() {

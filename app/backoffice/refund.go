@@ -14,16 +14,21 @@ import (
 	"github.com/kasse-pos/kasse/app/checkout"
 	"github.com/kasse-pos/kasse/app/journal"
 	"github.com/kasse-pos/kasse/app/money"
+	"github.com/kasse-pos/kasse/app/payment"
 	"github.com/kasse-pos/kasse/payments/epayment"
 )
 
-// Steps a refund adds to a sale's history (Sale.Steps). They sit beside the
-// payment states; recovery of payments ignores them.
+// Steps a refund adds to a sale's history (Sale.Steps), as the journal folds
+// them.
 const (
-	StepRefunding     journal.State = "refunding"      // journaled; refund about to be sent
-	StepRefunded      journal.State = "refunded"       // the API confirmed it
-	StepRefundRefused journal.State = "refund refused" // the API refused it; no money moved
+	StepRefunding     = journal.StepRefunding
+	StepRefunded      = journal.StepRefunded
+	StepRefundRefused = journal.StepRefundRefused
 )
+
+// confirmWait bounds how long a refund the cashier is waiting for is tried
+// before it is left pending (it is then finished on the next start or Retry).
+const confirmWait = 20 * time.Second
 
 // Errors a refund can end with. Each wraps into a message for the cashier.
 var (
@@ -50,28 +55,26 @@ type RefundRequest struct {
 	Reason string
 }
 
-// Refunder makes refunds. It is safe for concurrent use; refunds of one journal
-// are made one at a time, whichever Refunder makes them.
+// Refunder makes refunds. The station owns one per till; it is safe for
+// concurrent use, and makes refunds one at a time so that two cannot both pass
+// the limit check. Refunds are sent by the payment engine, under the same
+// journal-first executor, retry policy and rate budget as every payment call.
 type Refunder struct {
 	Journal   *journal.Journal
-	API       checkout.PaymentAPI
+	Engine    *payment.Engine
+	API       checkout.PaymentAPI       // to confirm a refused resend from the payment's events
 	Printer   checkout.ReceiptPrinter   // optional
 	Publisher checkout.ReceiptPublisher // optional
 	Shop      checkout.Shop             // for the refund receipt
 	Now       func() time.Time          // default time.Now
 	Logger    *slog.Logger              // default: discard
+
+	mu sync.Mutex
 }
 
-// locks serialise the read-modify-write of sales by refunds, per journal and
-// across Refunders (the start-up Resume and the cashier's screen), so that two
-// refunds cannot both pass the limit check or overwrite each other's record.
-var locks sync.Map // *journal.Journal → *sync.Mutex
-
 func (r *Refunder) lock() func() {
-	m, _ := locks.LoadOrStore(r.Journal, new(sync.Mutex))
-	mu := m.(*sync.Mutex)
-	mu.Lock()
-	return mu.Unlock
+	r.mu.Lock()
+	return r.mu.Unlock
 }
 
 func (r *Refunder) now() time.Time {
@@ -183,46 +186,41 @@ func (r *Refunder) Refund(ctx context.Context, req RefundRequest) (*RefundResult
 		return nil, err
 	}
 	a := capturedAttempt(s)
-	now := r.now()
 	idx := len(s.Refunds)
-	ref := journal.Refund{
-		Key:    refundKey(a.Reference, idx+1, r.Journal.BusinessDay()),
-		Amount: bd.Totals.Gross,
-		Reason: reason,
-		Lines:  encodeLines(lines),
-		At:     now,
-	}
-	step := journal.Step{At: now, Reference: a.Reference, State: StepRefunding,
-		Note: fmt.Sprintf("refund %d: %s (%s)", idx+1, money.Format(ref.Amount), reason)}
-	err = r.write(s, func(x *journal.Sale) error {
-		if len(x.Refunds) != idx {
-			return fmt.Errorf("%w: another refund of this sale was journaled meanwhile", ErrPending)
-		}
-		x.Refunds = append(x.Refunds, ref)
-		x.Steps = append(x.Steps, step)
-		return nil
-	})
+	key := refundKey(a.Reference, idx+1, r.Journal.BusinessDay())
+	amount := bd.Totals.Gross
+	_, err = r.Journal.Append(journal.Record{Kind: journal.KindIntent, Sale: s.ID, Ref: a.Reference,
+		Note: fmt.Sprintf("refund %d: %s (%s)", idx+1, money.Format(amount), reason),
+		Intent: &journal.Intent{Action: journal.ActRefund, Key: key, Amount: amount,
+			Refund: &journal.RefundData{Reason: reason, Lines: encodeLines(lines)}}})
 	if err != nil {
 		// Not journaled, so not sent.
 		return nil, fmt.Errorf("refund not made: %w", err)
 	}
-	r.log().Info("refund journaled", "receipt", s.ReceiptNumber, "reference", a.Reference, "key", ref.Key, "amount", ref.Amount)
-	err = r.send(ctx, s, idx)
-	return r.result(s, idx), err
+	r.log().Info("refund journaled", "receipt", s.ReceiptNumber, "reference", a.Reference, "key", key, "amount", amount)
+	err = r.send(ctx, s.ID, idx)
+	return r.result(s.ID, idx), err
 }
 
-// send asks the API for journaled refund idx of s and journals the outcome.
-// Call with the journal's lock held.
-func (r *Refunder) send(ctx context.Context, s *journal.Sale, idx int) error {
+// send has the engine send journaled refund idx of sale id; the engine journals
+// the answer. Call with the lock held.
+func (r *Refunder) send(ctx context.Context, id uint64, idx int) error {
+	s, err := r.Journal.Get(id)
+	if err != nil {
+		return fmt.Errorf("%w (%v)", ErrPending, err)
+	}
 	a := capturedAttempt(s)
-	rf := &s.Refunds[idx]
+	rf := s.Refunds[idx]
 	amount := epayment.Amount{Currency: epayment.Currency(s.Currency), Value: rf.Amount}
-	resp, err := r.API.Refund(ctx, a.Reference, rf.Key, amount)
+	cctx, cancel := context.WithTimeout(ctx, confirmWait)
+	defer cancel()
+	err = r.Engine.Refund(cctx, s.ID, a.Reference, rf.Key, amount)
 	if err == nil {
-		return r.done(s, idx, resp.Aggregate.RefundedAmount.Value, "refunded")
+		r.log().Info("refund done", "receipt", s.ReceiptNumber, "key", rf.Key, "amount", rf.Amount)
+		return nil
 	}
 	var apiErr *epayment.APIError
-	if errors.Is(err, epayment.ErrOutcomeUnknown) || !errors.As(err, &apiErr) || apiErr.Retryable() || ctx.Err() != nil {
+	if !errors.As(err, &apiErr) || apiErr.Retryable() || errors.Is(err, epayment.ErrOutcomeUnknown) {
 		r.log().Warn("refund not confirmed", "key", rf.Key, "err", err)
 		return fmt.Errorf("%w (%v)", ErrPending, err)
 	}
@@ -232,15 +230,18 @@ func (r *Refunder) send(ctx context.Context, s *journal.Sale, idx int) error {
 	if evs, gerr := r.API.GetEvents(ctx, a.Reference); gerr == nil {
 		for _, ev := range evs {
 			if ev.Name == epayment.EventRefunded && ev.Success && ev.IdempotencyKey != nil && *ev.IdempotencyKey == rf.Key {
-				agg := a.Refunded + rf.Amount
+				an := journal.Answer{Action: journal.ActRefund, Key: rf.Key, OK: true}
 				if p, perr := r.API.GetPayment(ctx, a.Reference); perr == nil {
-					agg = p.Aggregate.RefundedAmount.Value
+					an.Refunded = p.Aggregate.RefundedAmount.Value
 				}
-				return r.done(s, idx, agg, "refunded (confirmed by the payment's events)")
+				if _, jerr := r.Journal.Append(journal.Record{Kind: journal.KindAnswer, Sale: s.ID, Ref: a.Reference, Answer: &an,
+					Note: fmt.Sprintf("refund %d: %s refunded (confirmed by the payment's events)", idx+1, money.Format(rf.Amount))}); jerr != nil {
+					return fmt.Errorf("%w (the refund was made, but %v)", ErrPending, jerr)
+				}
+				return nil
 			}
 		}
 	}
-	r.log().Warn("refund refused", "key", rf.Key, "status", apiErr.Status, "code", apiErr.Code, "traceId", apiErr.TraceID)
 	msg := apiErr.Detail
 	if msg == "" {
 		msg = apiErr.Title
@@ -248,42 +249,15 @@ func (r *Refunder) send(ctx context.Context, s *journal.Sale, idx int) error {
 	if apiErr.Code != "" {
 		msg += " (error " + apiErr.Code + ")"
 	}
-	step := journal.Step{At: r.now(), Reference: a.Reference, State: StepRefundRefused,
-		Note: fmt.Sprintf("refund %d: %s", idx+1, msg)}
-	serr := r.write(s, func(x *journal.Sale) error {
-		x.Refunds[idx].Error = msg
-		x.Steps = append(x.Steps, step)
-		return nil
-	})
-	if serr != nil {
-		// Still pending in the journal: a resend is refused again, harmlessly.
-		return fmt.Errorf("%w: %s (and the journal could not note it: %v)", ErrRefused, msg, serr)
-	}
 	return fmt.Errorf("%w: %s", ErrRefused, msg)
 }
 
-// done journals a confirmed refund. If the write fails the refund stays pending
-// in the journal, and the next resend under its key is answered as done.
-func (r *Refunder) done(s *journal.Sale, idx int, aggRefunded int64, note string) error {
-	a := capturedAttempt(s)
-	rf := s.Refunds[idx]
-	step := journal.Step{At: r.now(), Reference: a.Reference, State: StepRefunded,
-		Note: fmt.Sprintf("refund %d: %s %s", idx+1, money.Format(rf.Amount), note)}
-	err := r.write(s, func(x *journal.Sale) error {
-		x.Refunds[idx].Done, x.Refunds[idx].Error = true, ""
-		capturedAttempt(x).Refunded = aggRefunded
-		x.Steps = append(x.Steps, step)
-		return nil
-	})
+func (r *Refunder) result(id uint64, idx int) *RefundResult {
+	s, err := r.Journal.Get(id)
 	if err != nil {
-		r.log().Error("refund made but not journaled", "key", rf.Key, "err", err)
-		return fmt.Errorf("%w (the refund was made, but %v)", ErrPending, err)
+		r.log().Error("refund: read sale", "sale", id, "err", err)
+		return nil
 	}
-	r.log().Info("refund done", "receipt", s.ReceiptNumber, "key", rf.Key, "amount", rf.Amount)
-	return nil
-}
-
-func (r *Refunder) result(s *journal.Sale, idx int) *RefundResult {
 	rc, err := NewRefundReceipt(s, idx)
 	if err != nil {
 		r.log().Error("refund receipt", "receipt", s.ReceiptNumber, "err", err)
@@ -312,11 +286,11 @@ func (r *Refunder) Retry(ctx context.Context, saleID uint64) ([]*RefundResult, e
 	var out []*RefundResult
 	var errs []error
 	for _, i := range pendingIdx(s) {
-		if err := r.send(ctx, s, i); err != nil {
+		if err := r.send(ctx, s.ID, i); err != nil {
 			errs = append(errs, fmt.Errorf("receipt %s refund %d: %w", s.ReceiptNumber, i+1, err))
 			continue
 		}
-		out = append(out, r.result(s, i))
+		out = append(out, r.result(s.ID, i))
 	}
 	return out, errors.Join(errs...)
 }
@@ -376,22 +350,4 @@ func RefundDay(rf journal.Refund) string {
 		}
 	}
 	return rf.At.Format("2006-01-02")
-}
-
-// write changes the stored sale in one journal transaction (the till may be
-// writing its receipt link or print flag meanwhile) and refreshes s from it.
-func (r *Refunder) write(s *journal.Sale, change func(*journal.Sale) error) error {
-	var fresh journal.Sale
-	err := r.Journal.Update(s.ID, func(x *journal.Sale) error {
-		if err := change(x); err != nil {
-			return err
-		}
-		fresh = *x
-		return nil
-	})
-	if err != nil {
-		return err
-	}
-	*s = fresh
-	return nil
 }

@@ -329,7 +329,8 @@ func CloseDay(j *journal.Journal, z *ZReport, next string) error {
 	if err == nil && !nt.After(dt) {
 		return fmt.Errorf("the next business day must come after %s", z.Day)
 	}
-	if err := j.CloseDay(next); err != nil {
+	if _, err := j.Append(journal.Record{Kind: journal.KindDayClosed, Note: "Z report printed",
+		Day: &journal.DayData{Closed: z.Day, Next: next, Report: z.Text()}}); err != nil {
 		return fmt.Errorf("close day: %w", err)
 	}
 	return nil

@@ -13,6 +13,7 @@ import (
 	"github.com/kasse-pos/kasse/app/checkout"
 	"github.com/kasse-pos/kasse/app/demo/demotest"
 	"github.com/kasse-pos/kasse/app/journal"
+	"github.com/kasse-pos/kasse/app/payment"
 	"github.com/kasse-pos/kasse/payments/contract"
 	"github.com/kasse-pos/kasse/payments/epayment"
 	"github.com/kasse-pos/kasse/payments/sim"
@@ -48,7 +49,7 @@ func newRig(t *testing.T) *rig {
 func (r *rig) restart() {
 	r.t.Helper()
 	r.Station.Close()
-	j, err := journal.Open(filepath.Join(r.Config.DataDir, "kasse.db"), time.Second)
+	j, err := journal.Open(filepath.Join(r.Config.DataDir, "kasse.db"), journal.Options{Timeout: time.Second})
 	if err != nil {
 		r.t.Fatal(err)
 	}
@@ -57,7 +58,13 @@ func (r *rig) restart() {
 }
 
 func (r *rig) refunder() *backoffice.Refunder {
-	return &backoffice.Refunder{Journal: r.j, API: r.api, Logger: quiet, Shop: checkout.Shop{Name: "Test Kafé"}}
+	eng, err := payment.New(r.t.Context(), payment.Config{Journal: r.j, API: r.api, Logger: quiet,
+		Policy: payment.Policy{Base: 20 * time.Millisecond, Max: 200 * time.Millisecond}})
+	if err != nil {
+		r.t.Fatal(err)
+	}
+	r.t.Cleanup(eng.Close)
+	return &backoffice.Refunder{Journal: r.j, Engine: eng, API: r.api, Logger: quiet, Shop: checkout.Shop{Name: "Test Kafé"}}
 }
 
 func (r *rig) fill(phone string, ids ...string) {

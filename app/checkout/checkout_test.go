@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -222,15 +221,24 @@ func TestUnreachableAPIKeepsTheSaleAndRetryWorks(t *testing.T) {
 	if err != nil {
 		t.Fatalf("sale not in the journal: %v", err)
 	}
-	t.Logf("unfinished: %d, state %s, retry %v", len(un), s.State(), v.CanRetry)
-	// The API comes back; Pay (or Retry) completes the same sale.
+	if len(un) != 1 || s.State() != journal.StateCreating || !v.CanRetry {
+		t.Fatalf("unfinished %d, state %s, retry %v: want the request kept, unknown, with Retry", len(un), s.State(), v.CanRetry)
+	}
+	// The API comes back after a restart: the sale is back on screen, the
+	// request still unknown to Vipps, and Retry sends the very same request.
 	r.Config.Vipps.BaseURL = good
 	r.Restart()
-	r.Fill("91234567", "P001")
-	r.Till.Pay()
-	r.Await("captured", phase(checkout.PhaseDone))
-	_ = fmt.Sprint
-	_ = filepath.Join
+	v = r.Await("resumed with Retry", func(v checkout.View) bool { return v.Phase == checkout.PhaseEnded && v.CanRetry })
+	if v.Reference != s.Current().Reference || len(v.Lines) != 1 {
+		t.Fatalf("resumed %s with %d lines; want %s with its line", v.Reference, len(v.Lines), s.Current().Reference)
+	}
+	if err := r.Till.Retry(); err != nil {
+		t.Fatal(err)
+	}
+	v = r.Await("captured", phase(checkout.PhaseDone))
+	if p := r.Ledger(v.Reference); v.Reference != s.Current().Reference || p.Captures != 1 || p.Outstanding() != 0 {
+		t.Fatalf("captured %s %+v; want the same request captured once", v.Reference, p)
+	}
 }
 
 func TestSaleWhileTheRelayIsDownAndAfterItReturns(t *testing.T) {
@@ -266,8 +274,8 @@ func TestFullDiskSendsNothing(t *testing.T) {
 		t.Fatal("Pay succeeded with a journal that cannot be written")
 	}
 	v := r.Till.View()
-	if !strings.Contains(v.Message, "disk") || len(v.Lines) != 1 {
-		t.Errorf("message %q, lines %d", v.Message, len(v.Lines))
+	if !strings.Contains(v.Notice, "disk") || len(v.Lines) != 1 || !v.CanPay {
+		t.Errorf("notice %q, lines %d, can pay %v: want the disk named, the basket kept and Pay on", v.Notice, len(v.Lines), v.CanPay)
 	}
 	if n := len(r.Demo.Sim.Ledger()); n != before {
 		t.Fatalf("the simulator saw %d new payments; a till that cannot journal must send none", n-before)
@@ -278,21 +286,23 @@ func TestFullDiskSendsNothing(t *testing.T) {
 		t.Fatal(err)
 	}
 	v = r.Await("waiting", phase(checkout.PhaseWaiting))
-	// The journal fails while the customer decides: the approval is still
-	// captured (the money is the API's truth) or, if the capture cannot be
-	// journaled first, nothing is sent and recovery finishes it.
+	// The journal fails while the customer decides: the capture cannot be
+	// journaled first, so nothing is sent; the cashier is told, and the
+	// payment waits for the disk.
 	r.Station.Journal.InjectWriteFault(errors.New("no space left on device"))
 	r.Demo.Sim.Approve(sim.DemoMSN, v.Reference)
-	v = r.Await("stopped before capture", func(v checkout.View) bool { return v.Phase == checkout.PhaseEnded })
+	v = r.Await("the journal named", func(v checkout.View) bool { return strings.Contains(v.Message, "journal") })
 	if p := r.Ledger(v.Reference); p.Captures != 0 {
 		t.Fatalf("captured %d times without a journal entry first", p.Captures)
 	}
-	r.Station.Journal.InjectWriteFault(nil)
-	if err := r.Till.Recover(context.Background()); err != nil {
-		t.Fatal(err)
+	if v.Phase == checkout.PhaseDone || v.Phase == checkout.PhaseEnded {
+		t.Fatalf("phase %s while the approved payment waits for the disk", v.Phase)
 	}
+	// The disk has room again: the same owner captures, once, with no restart.
+	r.Station.Journal.InjectWriteFault(nil)
+	v = r.Await("captured once the disk has room", phase(checkout.PhaseDone))
 	if p := r.Ledger(v.Reference); p.Captures != 1 || p.Outstanding() != 0 {
-		t.Fatalf("after recovery: %+v", p)
+		t.Fatalf("after the disk came back: %+v", p)
 	}
 }
 

@@ -3,10 +3,12 @@ package checkout
 import (
 	"context"
 	"errors"
+	"fmt"
 	"time"
 
 	"github.com/kasse-pos/kasse/app/basket"
 	"github.com/kasse-pos/kasse/app/journal"
+	"github.com/kasse-pos/kasse/app/money"
 )
 
 // Receipt is a finished sale as the customer gets it: on screen, on paper and
@@ -43,81 +45,115 @@ func (t *Till) buildReceipt(s *journal.Sale, a *journal.Attempt) Receipt {
 	}
 	return Receipt{
 		Shop: t.cfg.Shop, Number: s.ReceiptNumber, Time: at, POSID: s.POSID,
-		Lines: append([]basket.Line(nil), s.Basket.Lines...), Totals: s.Totals,
+		Lines: append([]basket.Line(nil), a.Basket.Lines...), Totals: a.Totals,
 		Currency: s.Currency, Customer: s.CustomerMasked, Reference: a.Reference,
 		Method: "Vipps MobilePay", URL: s.ReceiptURL, Printed: s.Printed,
 	}
 }
 
-// deliverReceipt publishes the receipt for the customer's phone, then prints it.
-// Neither can undo the sale: a failure is shown and can be tried again.
-func (t *Till) deliverReceipt(ctx context.Context, s *journal.Sale, r Receipt) {
+// receiptOf builds the receipt of a captured attempt from the journal.
+func (t *Till) receiptOf(saleID uint64, ref string) *Receipt {
+	s, err := t.cfg.Journal.Get(saleID)
+	if err != nil {
+		t.log.Error("read the paid sale", "sale", saleID, "err", err)
+		return nil
+	}
+	a := s.Attempt(ref)
+	if a == nil {
+		return nil
+	}
+	r := t.buildReceipt(s, a)
+	return &r
+}
+
+// paid publishes and prints a captured sale's receipt. A sale paid in the
+// background (a late approval, a restart) gets its receipt too, and the
+// cashier is told.
+func (t *Till) paid(saleID uint64, r Receipt, onScreen bool) {
+	if !onScreen {
+		t.update(func(s *screen) {
+			if !s.paidNoted[r.Reference] {
+				s.paidNoted[r.Reference] = true
+				s.notice = fmt.Sprintf("Receipt %s was paid after all (%s); its receipt is in the history.", r.Number, money.FormatCurrency(r.Totals.Gross, r.Currency))
+			}
+		})
+	}
+	t.wg.Add(1)
+	go func() {
+		defer t.wg.Done()
+		t.deliverReceipt(t.ctx, saleID, r)
+	}()
+}
+
+// deliverReceipt publishes the receipt for the customer's phone, then prints it,
+// journaling each. Neither can undo the sale: a failure is shown and can be
+// tried again.
+func (t *Till) deliverReceipt(ctx context.Context, saleID uint64, r Receipt) {
 	if t.cfg.Publisher != nil && r.URL == "" {
 		url, err := t.cfg.Publisher.PublishReceipt(ctx, r)
 		if err != nil {
 			t.log.Warn("publish receipt", "receipt", r.Number, "err", err)
-			r.PublishError = "The receipt link could not be made: " + shortErr(err)
+			r.PublishError = "The receipt link could not be made; the paper receipt has it all."
 		} else {
 			r.URL = url
-			t.rec.Lock()
-			s.ReceiptURL = url
-			t.rec.Unlock()
-			err := t.cfg.Journal.Update(s.ID, func(x *journal.Sale) error { x.ReceiptURL = url; return nil })
-			if err != nil {
+			if _, err := t.cfg.Journal.Append(journal.Record{Kind: journal.KindReceipt, Sale: saleID, Ref: r.Reference, Print: &journal.PrintData{URL: url}}); err != nil {
 				t.log.Error("journal receipt url", "err", err)
 			}
 		}
-		t.showReceipt(s, r)
+		t.showReceipt(r)
 	}
-	t.print(ctx, s, r)
+	if !r.Printed {
+		t.print(ctx, saleID, r, false)
+	}
 }
 
-func (t *Till) print(ctx context.Context, s *journal.Sale, r Receipt) {
+func (t *Till) print(ctx context.Context, saleID uint64, r Receipt, copy bool) {
 	if t.cfg.Printer == nil {
 		return
 	}
 	err := t.cfg.Printer.PrintReceipt(ctx, r)
+	rec := journal.Record{Kind: journal.KindPrinted, Sale: saleID, Ref: r.Reference, Print: &journal.PrintData{Copy: copy}}
+	if copy {
+		rec.Kind = journal.KindCopy
+	}
 	if err != nil {
 		t.log.Warn("print receipt", "receipt", r.Number, "err", err)
-		r.Printed, r.PrintError = false, "The receipt did not print: "+shortErr(err)+". The sale is complete."
-		t.SetStatus("printer", "not printing: "+shortErr(err))
+		r.Printed, r.PrintError = false, "The receipt did not print. The sale is complete; check the printer and tap Print again."
+		rec.Print.Error = err.Error()
+		t.SetStatus("printer", "not printing: check the paper and the cable")
 	} else {
 		r.Printed, r.PrintError = true, ""
-		t.rec.Lock()
-		s.Printed = true
-		t.rec.Unlock()
-		err := t.cfg.Journal.Update(s.ID, func(x *journal.Sale) error { x.Printed = true; return nil })
-		if err != nil {
-			t.log.Error("journal printed flag", "err", err)
-		}
 		t.SetStatus("printer", "ready")
 	}
-	t.showReceipt(s, r)
-}
-
-func (t *Till) showReceipt(s *journal.Sale, r Receipt) {
-	t.mu.Lock()
-	if t.sale == s && t.phase == PhaseDone {
-		rr := r
-		t.receipt = &rr
+	if _, jerr := t.cfg.Journal.Append(rec); jerr != nil {
+		t.log.Error("journal the print", "err", jerr)
 	}
-	t.mu.Unlock()
-	t.changed()
+	t.showReceipt(r)
 }
 
-// Reprint prints the receipt on screen again (after the printer was fixed).
+func (t *Till) showReceipt(r Receipt) {
+	t.update(func(s *screen) {
+		if s.shown != nil && s.shown.Reference == r.Reference {
+			rr := r
+			s.shown = &rr
+		}
+	})
+}
+
+// Reprint prints the receipt on screen again (after the printer was fixed). A
+// receipt that printed before prints as a copy, and the journal says so.
 func (t *Till) Reprint(ctx context.Context) error {
 	t.mu.Lock()
-	s, r := t.sale, t.receipt
+	sale, r := t.sale, t.shown
 	t.mu.Unlock()
-	if s == nil || r == nil {
+	if sale == 0 || r == nil {
 		return errors.New("no receipt to print")
 	}
-	t.print(ctx, s, *r)
+	t.print(ctx, sale, *r, r.Printed)
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	if t.receipt != nil && t.receipt.PrintError != "" {
-		return errors.New(t.receipt.PrintError)
+	if t.shown != nil && t.shown.PrintError != "" {
+		return errors.New(t.shown.PrintError)
 	}
 	return nil
 }

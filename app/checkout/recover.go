@@ -2,237 +2,107 @@ package checkout
 
 import (
 	"context"
-	"errors"
 	"fmt"
+	"time"
 
 	"github.com/kasse-pos/kasse/app/journal"
-	"github.com/kasse-pos/kasse/payments/epayment"
+	"github.com/kasse-pos/kasse/app/payment"
+	"github.com/kasse-pos/kasse/payments/msisdn"
 )
 
-// Recover finishes, on start, every payment the journal shows unfinished: it asks
-// the API where each stands and drives it to exactly one end (captured once, or
-// cancelled). The newest request still waiting for its customer is resumed on
-// screen with its countdown, so the cashier can keep waiting or cancel; older
-// ones are withdrawn. The cashier sees a line per payment it touched.
+// Recover finishes, on start, every payment the journal shows unfinished: each
+// gets an owner in the payment engine, the same code that drives a live
+// payment, which asks the API where it stands and drives it to exactly one end
+// (captured once, or cancelled). The newest request still waiting for its
+// customer is resumed on screen with its countdown, so the cashier can keep
+// waiting or cancel; older ones are withdrawn. A captured sale whose receipt
+// never went out gets it now. Damage in the journal is named to the cashier,
+// and every readable payment is still finished.
 func (t *Till) Recover(ctx context.Context) error {
 	sales, err := t.cfg.Journal.Unfinished()
+	for _, d := range t.cfg.Journal.Damage() {
+		t.report("The journal has a damaged entry: " + d.String() + ". Every other sale is kept; restore the file from a backup when you can, and check that sale in the history.")
+		t.SetStatus("journal", "damaged entries found; see the messages")
+	}
 	if err != nil {
 		return fmt.Errorf("recover: read journal: %w", err)
 	}
-	for i, s := range sales {
-		// The sale on screen is worked on in memory, never through a second
-		// copy, and an attempt being driven right now is the driver's.
-		t.mu.Lock()
-		if t.sale != nil && t.sale.ID == s.ID {
-			s = t.sale
+	resume := ""
+	if n := len(sales); n > 0 {
+		s := sales[n-1]
+		if a := s.Current(); a != nil && !a.Abandon && (a.State == journal.StateRequested || a.State == journal.StateCreating) && t.resume(s, a) {
+			resume = a.Reference
 		}
-		t.mu.Unlock()
-		t.rec.Lock()
-		open := s.Open()
-		t.rec.Unlock()
-		for _, a := range open {
+	}
+	for _, s := range sales {
+		for _, a := range s.Open() {
+			if t.engine.Owned(a.Reference) {
+				continue // being driven now (a payment of this session)
+			}
 			t.mu.Lock()
-			_, driven := t.waiters[a.Reference]
+			t.recovering[a.Reference] = s.ReceiptNumber
 			t.mu.Unlock()
-			if driven {
-				continue
-			}
-			resume := i == len(sales)-1 && a == s.Current() && !a.Abandon
-			if err := t.recoverOne(ctx, s, a, resume); err != nil {
-				t.report(fmt.Sprintf("Receipt %s: could not settle %s with Vipps MobilePay yet (%s); Kasse keeps trying.", s.ReceiptNumber, a.Reference, shortErr(err)))
-				t.goRecover(s, a)
+			if a.Reference == resume {
+				t.report(fmt.Sprintf("Receipt %s: still waiting for the customer after a restart; resumed. Cancel it if the customer has left.", s.ReceiptNumber))
+			} else {
+				t.report(fmt.Sprintf("Receipt %s: found %s after a restart; Kasse is finishing it.", s.ReceiptNumber, a.State))
 			}
 		}
 	}
+	t.engine.Recover(sales, resume)
+	if resume != "" {
+		// Return once Vipps has said where the resumed request stands, so the
+		// cashier sees "waiting" or "did not answer", not a request in the air.
+		wctx, cancel := context.WithTimeout(ctx, 15*time.Second)
+		_, _ = t.WaitFor(wctx, func(v View) bool { return v.Reference != resume || v.Phase != PhaseSending })
+		cancel()
+	}
+	t.receiptsOwed(ctx)
 	return nil
 }
 
-// goRecover keeps trying to settle an attempt recovery could not reach Vipps
-// about, so that a request still live on a customer's phone is withdrawn as
-// soon as Vipps answers, not at the next start. It is never resumed on screen:
-// the cashier has moved on.
-func (t *Till) goRecover(s *journal.Sale, a *journal.Attempt) {
-	t.wg.Add(1)
-	go func() {
-		defer t.wg.Done()
-		for attempt := 0; t.pause(t.ctx, attempt); attempt++ {
-			if err := t.recoverOne(t.ctx, s, a, false); err == nil {
-				return
-			}
-		}
-	}()
-}
-
-func (t *Till) report(line string) {
-	t.log.Info("recovery", "what", line)
+// resume puts a payment still waiting for its customer back on screen, unless
+// the cashier has moved on: a basket on screen is never replaced.
+func (t *Till) resume(s *journal.Sale, a *journal.Attempt) bool {
+	n, _ := msisdn.FromMSISDN(s.Customer)
 	t.mu.Lock()
-	t.recovery = append(t.recovery, line)
-	t.mu.Unlock()
-	t.changed()
+	defer t.mu.Unlock()
+	if t.sale != 0 || t.pay.Reference != "" || !t.basket.Empty() {
+		return false
+	}
+	t.sale, t.receipt = s.ID, s.ReceiptNumber
+	t.basket = a.Basket.Clone()
+	t.customer, t.customerInput = n, n.String()
+	t.pay = payment.Snapshot{Reference: a.Reference, State: a.State, Amount: a.Request.Amount.Value, OnScreen: true}
+	t.sent, t.deadline = a.Sent, a.ExpiresAt
+	return true
 }
 
-func (t *Till) recoverOne(ctx context.Context, s *journal.Sale, a *journal.Attempt, resume bool) error {
-	t.settling.Lock()
-	defer t.settling.Unlock()
-	before := a.State
-	p, err := t.cfg.API.GetPayment(ctx, a.Reference)
-	if err != nil && !errors.Is(err, epayment.ErrNotFound) {
-		return err
-	}
-	if err == nil && p.State == epayment.StateCreated && resume && before != journal.StateCancelling {
-		return t.resume(s, a)
-	}
-	if err := t.settleWith(ctx, s, a, p); err != nil {
-		return err
-	}
-	t.report(fmt.Sprintf("Receipt %s: found %s after a restart; now %s.", s.ReceiptNumber, before, a.State))
-	return nil
-}
-
-// resume puts a payment still waiting for its customer back on screen.
-func (t *Till) resume(s *journal.Sale, a *journal.Attempt) error {
-	t.mu.Lock()
-	if t.sale != nil || t.phase != PhaseBasket || !t.basket.Empty() {
-		// The cashier has moved on: never replace their basket.
-		t.mu.Unlock()
-		return errors.New("another sale is on screen")
-	}
-	t.sale = s
-	t.basket = s.Basket.Clone()
-	_ = t.setCustomerLocked(s.Customer)
-	t.phase = PhaseWaiting
-	t.message = "Resumed after a restart: waiting for the customer to approve…"
-	t.cancelCh = make(chan struct{}, 1)
-	ch := t.watchLocked(a.Reference)
-	t.mu.Unlock()
-	if a.State == journal.StateCreating {
-		_ = t.record(s, a, journal.StateRequested, "created (confirmed by lookup after restart)", nil)
-	}
-	t.report(fmt.Sprintf("Receipt %s: still waiting for the customer after a restart; resumed. Cancel it if the customer has left.", s.ReceiptNumber))
-	t.goDrive(s, a.Reference, false, ch)
-	return nil
-}
-
-// settle finishes an attempt nobody is driving (a superseded request, or a
-// late webhook), from what the API says now.
-func (t *Till) settle(ctx context.Context, s *journal.Sale, ref string) error {
-	t.settling.Lock()
-	defer t.settling.Unlock()
-	t.rec.Lock()
-	a := s.Attempt(ref)
-	final := a.State.Final()
-	t.rec.Unlock()
-	if final {
-		return nil
-	}
-	p, err := t.cfg.API.GetPayment(ctx, ref)
-	if err != nil && !errors.Is(err, epayment.ErrNotFound) {
-		return err
-	}
-	if err := t.settleWith(ctx, s, a, p); err != nil {
-		return err
-	}
-	t.settledOnScreen(ctx, s, a)
-	return nil
-}
-
-// settledOnScreen brings the screen up to date when a payment settled in the
-// background is the current one of the sale on screen (an approval that came
-// after "Vipps did not answer"): a paid sale must never still offer Pay.
-func (t *Till) settledOnScreen(ctx context.Context, s *journal.Sale, a *journal.Attempt) {
-	t.mu.Lock()
-	t.rec.Lock()
-	current := t.sale == s && s.Current() == a && (t.phase == PhaseEnded || t.phase == PhaseBasket)
-	t.rec.Unlock()
-	t.mu.Unlock()
-	if !current {
+// receiptsOwed publishes and prints the receipts of captured sales that never
+// got theirs (a crash between the capture and the receipt).
+func (t *Till) receiptsOwed(ctx context.Context) {
+	if t.cfg.Publisher == nil && t.cfg.Printer == nil {
 		return
 	}
-	t.rec.Lock()
-	st := a.State
-	t.rec.Unlock()
-	switch st {
-	case journal.StateCaptured:
-		t.showPaid(ctx, s, a, true)
-	case journal.StateAborted, journal.StateExpired, journal.StateCancelled, journal.StateFailed:
-		msg := map[journal.State]string{
-			journal.StateAborted:   "The customer declined the payment in the app. The basket is kept.",
-			journal.StateExpired:   "The customer did not answer in time; the request expired. Send it again or use another customer.",
-			journal.StateCancelled: "The payment was cancelled. Nothing was charged. The basket is kept.",
-			journal.StateFailed:    "The payment never reached Vipps MobilePay. Nothing was charged. The basket is kept.",
-		}[st]
-		t.mu.Lock()
-		if t.sale == s && (t.phase == PhaseEnded || t.phase == PhaseBasket) {
-			t.failLocked(st, msg, false)
+	var owed []*journal.Sale
+	_ = t.cfg.Journal.Each(func(s *journal.Sale) bool {
+		if a := capturedAttempt(s); a != nil && s.ReceiptURL == "" && !s.Printed {
+			owed = append(owed, s)
 		}
-		t.mu.Unlock()
-		t.changed()
+		return true
+	})
+	for _, s := range owed {
+		a := capturedAttempt(s)
+		t.report(fmt.Sprintf("Receipt %s was paid but its receipt never went out; it goes out now.", s.ReceiptNumber))
+		t.deliverReceipt(ctx, s.ID, t.buildReceipt(s, a))
 	}
 }
 
-// settleWith drives an attempt to its end from p, the API's view of it (nil:
-// the API has no such payment). It journals each step before its API call.
-func (t *Till) settleWith(ctx context.Context, s *journal.Sale, a *journal.Attempt, p *epayment.Payment) error {
-	if p == nil {
-		if a.State == journal.StateCreating || a.Abandon {
-			return t.record(s, a, journal.StateFailed, "never reached Vipps MobilePay; nothing was charged", nil)
+func capturedAttempt(s *journal.Sale) *journal.Attempt {
+	for _, a := range s.Attempts {
+		if a.State == journal.StateCaptured {
+			return a
 		}
-		return fmt.Errorf("payment %s: %w", a.Reference, epayment.ErrNotFound)
 	}
-	agg := p.Aggregate
-	switch p.State {
-	case epayment.StateCreated:
-		// Nobody waits for this customer any more: withdraw the request, but
-		// only if they have not approved it meanwhile (then release it below).
-		if err := t.record(s, a, journal.StateCancelling, "withdrawn: nobody is waiting for it", func() { a.Abandon = true }); err != nil {
-			return err
-		}
-		t.trace(TraceCancelBefore, a.Reference)
-		if _, err := t.cfg.API.Cancel(ctx, a.Reference, a.CancelKey, true); err != nil {
-			var apiErr *epayment.APIError
-			if errors.As(err, &apiErr) && apiErr.Code == "6060" {
-				p2, gerr := t.cfg.API.GetPayment(ctx, a.Reference)
-				if gerr != nil {
-					return gerr
-				}
-				return t.settleWith(ctx, s, a, p2)
-			}
-			return err
-		}
-		return t.record(s, a, journal.StateCancelled, "request withdrawn; nothing was charged", nil)
-	case epayment.StateAuthorized:
-		switch {
-		case agg.CapturedAmount.Value >= p.Amount.Value:
-			return t.record(s, a, journal.StateCaptured, "captured (confirmed with Vipps MobilePay)", func() { a.Captured = agg.CapturedAmount.Value })
-		case agg.CancelledAmount.Value > 0 && agg.CapturedAmount.Value == 0:
-			return t.record(s, a, journal.StateCancelled, "reservation released (confirmed with Vipps MobilePay)", nil)
-		case a.Abandon:
-			if err := t.record(s, a, journal.StateCancelling, "releasing the reservation", nil); err != nil {
-				return err
-			}
-			t.trace(TraceCancelBefore, a.Reference)
-			if _, err := t.cfg.API.Cancel(ctx, a.Reference, a.CancelKey+"-all", false); err != nil {
-				return err
-			}
-			return t.record(s, a, journal.StateCancelled, "reservation released; nothing was charged", nil)
-		default:
-			if err := t.record(s, a, journal.StateCapturing, "capturing the approved payment", nil); err != nil {
-				return err
-			}
-			t.trace(TraceCaptureBefore, a.Reference)
-			resp, err := t.cfg.API.Capture(ctx, a.Reference, a.CaptureKey, p.Amount)
-			t.trace(TraceCaptureAfter, a.Reference)
-			if err != nil {
-				return err
-			}
-			return t.record(s, a, journal.StateCaptured, "captured", func() { a.Captured = resp.Aggregate.CapturedAmount.Value })
-		}
-	case epayment.StateAborted:
-		return t.record(s, a, journal.StateAborted, "declined by the customer", nil)
-	case epayment.StateExpired:
-		return t.record(s, a, journal.StateExpired, "expired", nil)
-	case epayment.StateTerminated:
-		return t.record(s, a, journal.StateCancelled, "cancelled; nothing was charged", nil)
-	}
-	return fmt.Errorf("payment %s: unknown state %q", a.Reference, p.State)
+	return nil
 }

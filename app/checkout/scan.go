@@ -25,14 +25,14 @@ func (t *Till) Scan(raw string) {
 		}
 	case scan.CustomerPhone, scan.CustomerToken:
 		t.mu.Lock()
-		busy := !t.editableLocked() && t.phase != PhaseDone
+		busy := !t.editable() && t.phase() != PhaseDone
 		t.mu.Unlock()
 		if busy {
 			t.Notify(scan.MsgBusyPaying)
 			return
 		}
 		if r.Kind == scan.CustomerPhone {
-			t.identify(r.Phone)
+			t.identify(r.Phone, scan.CustomerFound(r.Phone))
 			return
 		}
 		t.Notify(scan.MsgNeedsExchange)
@@ -60,24 +60,5 @@ func (t *Till) exchange(qr string) {
 		t.Notify(scan.MsgExchangeError)
 		return
 	}
-	t.identify(n)
-}
-
-// identify makes n the sale's customer, as if the cashier had typed it.
-func (t *Till) identify(n msisdn.Number) {
-	t.mu.Lock()
-	if t.phase == PhaseDone {
-		t.startNewSaleLocked()
-	}
-	if !t.editableLocked() {
-		t.mu.Unlock()
-		t.Notify(scan.MsgBusyPaying)
-		return
-	}
-	t.customer = n
-	t.customerInput = n.String()
-	t.customerErr = ""
-	t.notice = scan.CustomerFound(n)
-	t.mu.Unlock()
-	t.changed()
+	t.identify(n, scan.CustomerFound(n))
 }

@@ -1,13 +1,13 @@
-// Package checkout is the till's brain: the basket being sold, the customer, and
-// the payment state machine that drives one sale from Pay to a captured receipt
-// (or to a plain, recoverable failure). It imports no UI: ui/ draws View and calls
-// the commands; everything here is tested without a window.
+// Package checkout is the till: the basket being sold, the customer, and the
+// screen model the UI draws. It journals every change of a sale before it
+// shows it, and follows the payment engine (app/payment) for everything about
+// money: the engine owns each payment, the till only asks and listens. It
+// imports no UI; everything here is tested without a window.
 package checkout
 
 import (
 	"context"
 	"errors"
-	"fmt"
 	"log/slog"
 	"sync"
 	"sync/atomic"
@@ -16,6 +16,7 @@ import (
 	"github.com/kasse-pos/kasse/app/basket"
 	"github.com/kasse-pos/kasse/app/catalog"
 	"github.com/kasse-pos/kasse/app/journal"
+	"github.com/kasse-pos/kasse/app/payment"
 	"github.com/kasse-pos/kasse/payments/epayment"
 	"github.com/kasse-pos/kasse/payments/msisdn"
 )
@@ -23,12 +24,8 @@ import (
 // PaymentAPI is the part of the ePayment API the till calls; *epayment.Client
 // implements it.
 type PaymentAPI interface {
-	CreatePayment(ctx context.Context, idemKey string, req epayment.CreatePaymentRequest) (*epayment.CreatePaymentResponse, error)
-	GetPayment(ctx context.Context, reference string) (*epayment.Payment, error)
+	payment.API
 	GetEvents(ctx context.Context, reference string) ([]epayment.PaymentEvent, error)
-	Capture(ctx context.Context, reference, idemKey string, amount epayment.Amount) (*epayment.ModificationResponse, error)
-	Cancel(ctx context.Context, reference, idemKey string, transactionOnly bool) (*epayment.ModificationResponse, error)
-	Refund(ctx context.Context, reference, idemKey string, amount epayment.Amount) (*epayment.ModificationResponse, error)
 	ExchangeQR(ctx context.Context, qr string) (*epayment.QRExchangeResponse, error)
 }
 
@@ -72,8 +69,8 @@ type Config struct {
 	// PollInterval is the pace of GET payment polling. Default 2 s (the API
 	// allows 120 per minute per payment).
 	PollInterval time.Duration
-	// RetryDelay is the first pause between attempts to finish a capture or
-	// cancel the API did not confirm. Default 2 s.
+	// RetryDelay is the first pause between tries of a call the API did not
+	// answer (doubling, at most 30 s). Default 0.5 s.
 	RetryDelay time.Duration
 	Now        func() time.Time
 	// Trace, if set, is told of each step of a payment just before and after
@@ -82,24 +79,21 @@ type Config struct {
 	Trace func(step, reference string)
 }
 
-// Steps reported to Config.Trace.
+// Steps reported to Config.Trace: the payment engine's.
 const (
-	TraceCreateBefore  = "create:before"  // journaled "creating"; createPayment not sent yet
-	TraceCreateAfter   = "create:after"   // createPayment answered; not journaled yet
-	TraceAuthorized    = "authorized"     // approval learned; capture not journaled yet
-	TraceCaptureBefore = "capture:before" // journaled "capturing"; capture not sent yet
-	TraceCaptureAfter  = "capture:after"  // capture answered; "captured" not journaled yet
-	TraceCaptured      = "captured"       // journaled "captured"
-	TraceCancelBefore  = "cancel:before"  // journaled "cancelling"; cancel not sent yet
+	TraceCreateBefore  = payment.TraceCreateBefore
+	TraceCreateAfter   = payment.TraceCreateAfter
+	TraceAuthorized    = payment.TraceAuthorized
+	TraceCaptureBefore = payment.TraceCaptureBefore
+	TraceCaptureAfter  = payment.TraceCaptureAfter
+	TraceCaptured      = payment.TraceCaptured
+	TraceCancelBefore  = payment.TraceCancelBefore
+	TraceRefundBefore  = payment.TraceRefundBefore
+	TraceRefundAfter   = payment.TraceRefundAfter
 )
 
-func (t *Till) trace(step, ref string) {
-	if t.cfg.Trace != nil {
-		t.cfg.Trace(step, ref)
-	}
-}
-
-// Phase is what the checkout screen shows.
+// Phase is what the checkout screen shows. It is derived from the state of the
+// payment on screen (journal.State), never kept beside it.
 type Phase int
 
 // Phases of the checkout screen.
@@ -110,12 +104,32 @@ const (
 	PhaseCancelling              // the cashier cancelled; waiting for the API
 	PhaseCapturing               // approved; capturing
 	PhaseDone                    // captured: receipt
-	PhaseEnded                   // declined, expired, cancelled or failed: message, back to basket
+	PhaseEnded                   // declined, expired, cancelled, failed or unanswered: message, back to basket
 )
 
 var phaseNames = [...]string{"basket", "sending", "waiting", "cancelling", "capturing", "done", "ended"}
 
 func (p Phase) String() string { return phaseNames[p] }
+
+// phaseOf maps the payment on screen to the screen's phase.
+func phaseOf(s payment.Snapshot) Phase {
+	switch s.State {
+	case journal.StateNew, journal.StateCreating:
+		if s.Unknown {
+			return PhaseEnded
+		}
+		return PhaseSending
+	case journal.StateRequested:
+		return PhaseWaiting
+	case journal.StateAuthorized, journal.StateCapturing:
+		return PhaseCapturing
+	case journal.StateCancelling, journal.StateReleasing:
+		return PhaseCancelling
+	case journal.StateCaptured:
+		return PhaseDone
+	}
+	return PhaseEnded
+}
 
 // Status is the state of the till's connections, for the status bar.
 type Status struct {
@@ -152,43 +166,55 @@ type View struct {
 }
 
 // Till is one checkout. All methods are safe for concurrent use.
+//
+// Commands that change a sale run one at a time on the till's own goroutine,
+// which journals each change before the screen model shows it; the screen
+// model has one lock, never held across the disk or the network.
 type Till struct {
-	cfg Config
-	log *slog.Logger
+	cfg    Config
+	log    *slog.Logger
+	engine *payment.Engine
 
 	ctx  context.Context
 	stop context.CancelFunc
 	wg   sync.WaitGroup
+	cmds chan func()
 
-	mu            sync.Mutex
+	mu sync.Mutex // the screen model below
+	screen
+	listeners    map[int]func()
+	nextListener int
+
+	// relayUp says webhooks reach the till; without them it polls at once.
+	relayUp atomic.Bool
+}
+
+// screen is the model the UI draws.
+type screen struct {
 	basket        basket.Basket
 	customer      msisdn.Number
 	customerInput string
 	customerErr   string
-	phase         Phase
-	sale          *journal.Sale
-	outcome       journal.State
-	message       string
-	canRetry      bool
-	receipt       *Receipt
-	notice        string
-	status        Status
-	recovery      []string
-	listeners     map[int]func()
-	nextListener  int
-	// waiters route states learned from webhooks to the goroutine that drives
-	// the payment with that reference.
-	waiters  map[string]chan epayment.State
-	cancelCh chan struct{}
-
-	// rec serialises changes to sales and their journal writes: more than one
-	// goroutine may work on one sale (an attempt being withdrawn while the
-	// next one is driven). settling lets one settle run at a time.
-	rec      sync.Mutex
-	settling sync.Mutex
-
-	// relayUp says webhooks reach the till; without them it polls at once.
-	relayUp atomic.Bool
+	// sale is the journaled sale on screen (0: nothing journaled yet).
+	sale    uint64
+	receipt string // its receipt number, once it has one
+	// pay is the payment on screen; dismissed: the cashier has read how it
+	// ended and is back at the basket.
+	pay       payment.Snapshot
+	sent      time.Time
+	deadline  time.Time
+	dismissed bool
+	shown     *Receipt
+	notice    string
+	status    Status
+	recovery  []string
+	// recovering names the payments recovery took up, with their receipt
+	// numbers, so the cashier hears how each ended.
+	recovering map[string]string
+	// paidNoted remembers the background payments already told.
+	paidNoted map[string]bool
+	// payJournalErr is set while the payment on screen waits for the journal.
+	payJournalErr bool
 }
 
 // SetRelayConnected tells the till whether the relay delivers webhooks now.
@@ -196,8 +222,9 @@ type Till struct {
 // after EventGrace.
 func (t *Till) SetRelayConnected(up bool) { t.relayUp.Store(up) }
 
-// New makes a till. Call Recover before selling, and Close when done.
-func New(cfg Config) (*Till, error) {
+// New makes a till that lives until Close or until ctx ends. Call Recover
+// before selling.
+func New(ctx context.Context, cfg Config) (*Till, error) {
 	if cfg.Journal == nil || cfg.API == nil || cfg.Catalog == nil {
 		return nil, errors.New("checkout: journal, API and catalog are required")
 	}
@@ -213,14 +240,8 @@ func New(cfg Config) (*Till, error) {
 	if cfg.PushTimeout <= 0 {
 		cfg.PushTimeout = 5 * time.Minute
 	}
-	if cfg.EventGrace <= 0 {
-		cfg.EventGrace = 3 * time.Second
-	}
-	if cfg.PollInterval <= 0 {
-		cfg.PollInterval = 2 * time.Second
-	}
 	if cfg.RetryDelay <= 0 {
-		cfg.RetryDelay = 2 * time.Second
+		cfg.RetryDelay = 500 * time.Millisecond
 	}
 	if cfg.Now == nil {
 		cfg.Now = time.Now
@@ -228,14 +249,62 @@ func New(cfg Config) (*Till, error) {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
 	}
-	ctx, stop := context.WithCancel(context.Background())
-	return &Till{cfg: cfg, log: cfg.Logger, ctx: ctx, stop: stop, waiters: map[string]chan epayment.State{}}, nil
+	ctx, stop := context.WithCancel(ctx)
+	t := &Till{cfg: cfg, log: cfg.Logger, ctx: ctx, stop: stop, cmds: make(chan func())}
+	t.recovering, t.paidNoted = map[string]string{}, map[string]bool{}
+	eng, err := payment.New(ctx, payment.Config{
+		Journal: cfg.Journal, API: cfg.API, Currency: cfg.Currency,
+		Policy:       payment.Policy{Base: cfg.RetryDelay, Max: 30 * time.Second},
+		PollInterval: cfg.PollInterval, EventGrace: cfg.EventGrace,
+		RelayUp: t.relayUp.Load, Logger: cfg.Logger.With("part", "payment"),
+		Trace: cfg.Trace, OnUpdate: t.followPayment,
+	})
+	if err != nil {
+		stop()
+		return nil, err
+	}
+	t.engine = eng
+	t.wg.Add(1)
+	go t.loop()
+	return t, nil
 }
 
-// Close stops the payment goroutines. A payment in flight stays in the journal
-// and recovery finishes it on the next start.
+// loop runs the till's commands, one at a time.
+func (t *Till) loop() {
+	defer t.wg.Done()
+	for {
+		select {
+		case fn := <-t.cmds:
+			fn()
+		case <-t.ctx.Done():
+			return
+		}
+	}
+}
+
+var errClosed = errors.New("the till is closing")
+
+// do runs fn on the till's goroutine and returns its error.
+func (t *Till) do(fn func() error) error {
+	done := make(chan error, 1)
+	select {
+	case t.cmds <- func() { done <- fn() }:
+	case <-t.ctx.Done():
+		return errClosed
+	}
+	select {
+	case err := <-done:
+		return err
+	case <-t.ctx.Done():
+		return errClosed
+	}
+}
+
+// Close stops the till and its payments' owners. A payment in flight stays in
+// the journal and recovery finishes it on the next start.
 func (t *Till) Close() {
 	t.stop()
+	t.engine.Close()
 	t.wg.Wait()
 }
 
@@ -244,6 +313,9 @@ func (t *Till) Catalog() *catalog.Catalog { return t.cfg.Catalog }
 
 // Journal is the till's journal, for history and reports.
 func (t *Till) Journal() *journal.Journal { return t.cfg.Journal }
+
+// Engine is the till's payment engine, which the back office's refunds share.
+func (t *Till) Engine() *payment.Engine { return t.engine }
 
 // OnChange registers fn to be called (from any goroutine) after every change;
 // the returned func unregisters it.
@@ -276,6 +348,14 @@ func (t *Till) changed() {
 	}
 }
 
+// update changes the screen model under its lock and tells the listeners.
+func (t *Till) update(fn func(*screen)) {
+	t.mu.Lock()
+	fn(&t.screen)
+	t.mu.Unlock()
+	t.changed()
+}
+
 // WaitFor blocks until the till's view satisfies ok or ctx ends, and returns
 // the last view it saw. Headless drivers and tests wait on events with it.
 func (t *Till) WaitFor(ctx context.Context, ok func(View) bool) (View, error) {
@@ -304,201 +384,96 @@ func (t *Till) WaitFor(ctx context.Context, ok func(View) bool) (View, error) {
 func (t *Till) View() View {
 	t.mu.Lock()
 	defer t.mu.Unlock()
+	s := &t.screen
 	v := View{
-		Phase:         t.phase,
-		Lines:         append([]basket.Line(nil), t.basket.Lines...),
-		Totals:        t.basket.Totals(),
+		Phase:         s.phase(),
+		Lines:         append([]basket.Line(nil), s.basket.Lines...),
+		Totals:        s.basket.Totals(),
 		Currency:      t.cfg.Currency,
-		CustomerInput: t.customerInput,
-		CustomerError: t.customerErr,
-		Outcome:       t.outcome,
-		Message:       t.message,
-		CanRetry:      t.canRetry,
-		Receipt:       t.receipt,
-		Notice:        t.notice,
-		Status:        t.status,
-		Recovery:      append([]string(nil), t.recovery...),
+		CustomerInput: s.customerInput,
+		CustomerError: s.customerErr,
+		Receipt:       s.shown,
+		Notice:        s.notice,
+		Status:        s.status,
+		Recovery:      append([]string(nil), s.recovery...),
+		Reference:     s.pay.Reference,
+		Sent:          s.sent,
+		Deadline:      s.deadline,
 	}
-	if !t.customer.IsZero() {
-		v.Customer = t.customer.Masked()
+	if !s.customer.IsZero() {
+		v.Customer = s.customer.Masked()
 	}
-	if t.sale != nil {
-		t.rec.Lock()
-		a := t.sale.Current()
-		t.rec.Unlock()
-		if a != nil {
-			v.Reference, v.Sent, v.Deadline = a.Reference, a.Sent, a.ExpiresAt
+	switch v.Phase {
+	case PhaseBasket:
+	case PhaseEnded, PhaseDone:
+		v.Outcome = s.pay.State
+		if s.pay.Unknown {
+			v.Outcome = ""
+		}
+		v.Message = payment.Message(s.pay)
+		v.CanRetry = s.pay.Unknown
+	default:
+		v.Message = payment.Message(s.pay)
+		if s.payJournalErr {
+			v.Message = "The journal cannot be written (is the disk full?). The payment waits: nothing more is sent to Vipps MobilePay until the journal can be written again."
 		}
 	}
-	if t.phase == PhaseDone && t.sale != nil {
+	if v.Phase == PhaseDone && s.shown != nil {
 		// The done screen shows the sold basket, not the empty next one.
-		v.Lines = append([]basket.Line(nil), t.sale.Basket.Lines...)
-		v.Totals = t.sale.Totals
+		v.Lines = append([]basket.Line(nil), s.shown.Lines...)
+		v.Totals = s.shown.Totals
 	}
-	v.CanPay = t.canPayLocked()
+	v.CanPay = s.canPay()
 	return v
 }
 
-// canPayLocked is called with t.mu held and t.rec not held.
-func (t *Till) canPayLocked() bool {
-	t.rec.Lock()
-	defer t.rec.Unlock()
-	return t.canPayBothLocked()
+// phase is the screen's phase, from the payment on screen.
+func (s *screen) phase() Phase {
+	if s.pay.Reference == "" {
+		return PhaseBasket
+	}
+	p := phaseOf(s.pay)
+	if p == PhaseEnded && s.dismissed {
+		return PhaseBasket
+	}
+	return p
 }
 
-// canPayBothLocked is called with t.mu and t.rec held.
-func (t *Till) canPayBothLocked() bool {
-	// A sale paid in the background (a late approval) is never offered for
-	// payment again, not even in the moment before its receipt shows.
-	if t.sale != nil && t.sale.State() == journal.StateCaptured {
-		return false
-	}
-	return (t.phase == PhaseBasket || t.phase == PhaseEnded) && !t.basket.Empty() && !t.customer.IsZero()
+func (s *screen) canPay() bool {
+	p := s.phase()
+	return (p == PhaseBasket || p == PhaseEnded) && !s.basket.Empty() && !s.customer.IsZero()
 }
 
 // editable reports whether the basket may change now: not while a payment for
 // it is in flight, so the customer approves exactly what is on the receipt.
-func (t *Till) editableLocked() bool { return t.phase == PhaseBasket || t.phase == PhaseEnded }
-
-var errBusy = errors.New("a payment is in progress; cancel it or wait for it to finish")
-
-// AddProduct puts one of the product with id in the basket.
-func (t *Till) AddProduct(id string) error {
-	p, ok := t.cfg.Catalog.ByID(id)
-	if !ok {
-		return fmt.Errorf("unknown product %s", id)
-	}
-	return t.edit(func(b *basket.Basket) error { return b.Add(p) })
+func (s *screen) editable() bool {
+	p := s.phase()
+	return p == PhaseBasket || p == PhaseEnded
 }
 
-// SetQuantity sets a line's quantity; 0 removes it.
-func (t *Till) SetQuantity(id string, q int) error {
-	return t.edit(func(b *basket.Basket) error { return b.SetQuantity(id, q) })
-}
-
-// Remove drops a line.
-func (t *Till) Remove(id string) error {
-	return t.edit(func(b *basket.Basket) error { b.Remove(id); return nil })
-}
-
-// Clear empties the basket.
-func (t *Till) Clear() error {
-	return t.edit(func(b *basket.Basket) error { b.Clear(); return nil })
-}
-
-func (t *Till) edit(fn func(*basket.Basket) error) error {
-	t.mu.Lock()
-	if t.phase == PhaseDone {
-		t.startNewSaleLocked()
-	}
-	if !t.editableLocked() {
-		t.mu.Unlock()
-		return errBusy
-	}
-	err := fn(&t.basket)
-	if err != nil {
-		t.notice = err.Error()
-	} else {
-		t.notice = ""
-		if t.phase == PhaseEnded {
-			t.backLocked()
-		}
-	}
-	t.mu.Unlock()
-	t.changed()
-	return err
-}
-
-// SetCustomer takes the phone number the cashier typed. An invalid number is
-// kept as typed with a plain message, and Pay stays off.
-func (t *Till) SetCustomer(input string) error {
-	t.mu.Lock()
-	if !t.editableLocked() && t.phase != PhaseDone {
-		t.mu.Unlock()
-		return errBusy
-	}
-	err := t.setCustomerLocked(input)
-	t.mu.Unlock()
-	t.changed()
-	return err
-}
-
-func (t *Till) setCustomerLocked(input string) error {
-	t.customerInput = input
-	t.customer = msisdn.Number{}
-	t.customerErr = ""
-	if input == "" {
-		return nil
-	}
-	n, err := msisdn.Parse(input, t.cfg.Market)
-	if err != nil {
-		t.customerErr = err.Error()
-		return err
-	}
-	t.customer = n
-	return nil
-}
-
-// Back leaves the message of a declined, expired, cancelled or failed payment
-// and returns to the basket, which is kept as it was.
-func (t *Till) Back() {
-	t.mu.Lock()
-	if t.phase == PhaseEnded {
-		t.backLocked()
-	}
-	t.mu.Unlock()
-	t.changed()
-}
-
-func (t *Till) backLocked() {
-	t.phase = PhaseBasket
-	t.message = ""
-	t.outcome = ""
-	// The sale stays on screen and in the journal; the next Pay is a new
-	// attempt on it (or, after no answer, withdraws the unanswered one first).
-}
-
-// NewSale clears the finished sale and starts an empty basket.
-func (t *Till) NewSale() {
-	t.mu.Lock()
-	if t.phase == PhaseDone || t.phase == PhaseEnded || t.phase == PhaseBasket {
-		t.startNewSaleLocked()
-	}
-	t.mu.Unlock()
-	t.changed()
-}
-
-func (t *Till) startNewSaleLocked() {
-	t.phase = PhaseBasket
-	t.basket.Clear()
-	t.sale = nil
-	t.receipt = nil
-	t.message, t.notice, t.outcome = "", "", ""
-	t.canRetry = false
-	_ = t.setCustomerLocked("")
-}
-
-// SetStatus updates one field of the status bar: "relay", "scanner", "printer".
+// SetStatus updates one field of the status bar: "relay", "scanner",
+// "printer" or "journal".
 func (t *Till) SetStatus(which, text string) {
-	t.mu.Lock()
-	switch which {
-	case "relay":
-		t.status.Relay = text
-	case "scanner":
-		t.status.Scanner = text
-	case "printer":
-		t.status.Printer = text
-	case "journal":
-		t.status.Journal = text
-	}
-	t.mu.Unlock()
-	t.changed()
+	t.update(func(s *screen) {
+		switch which {
+		case "relay":
+			s.status.Relay = text
+		case "scanner":
+			s.status.Scanner = text
+		case "printer":
+			s.status.Printer = text
+		case "journal":
+			s.status.Journal = text
+		}
+	})
 }
 
 // Notify shows a short message to the cashier (a scan that was not understood).
 func (t *Till) Notify(msg string) {
-	t.mu.Lock()
-	t.notice = msg
-	t.mu.Unlock()
-	t.changed()
+	t.update(func(s *screen) { s.notice = msg })
+}
+
+func (t *Till) report(line string) {
+	t.log.Info("recovery", "what", line)
+	t.update(func(s *screen) { s.recovery = append(s.recovery, line) })
 }

@@ -1,6 +1,7 @@
 package proof
 
 import (
+	"strings"
 	"fmt"
 	"testing"
 	"time"
@@ -16,6 +17,8 @@ type cashier struct {
 	st       *station.Station
 	wake     chan struct{}
 	deadline time.Time
+	// beforePay, if set, runs just before each tap on Pay.
+	beforePay func()
 }
 
 func (c *cashier) poke() {
@@ -68,6 +71,8 @@ func (c *cashier) until(what string, ok func() (bool, string)) {
 func (c *cashier) sell(s saleSpec) checkout.View {
 	c.t.Helper()
 	if !s.Again {
+		// The cashier finishes the last sale on screen before the next.
+		c.await("the last sale to finish", settledPhase)
 		c.till.NewSale()
 		for _, id := range s.Products {
 			if err := c.till.AddProduct(id); err != nil {
@@ -78,6 +83,9 @@ func (c *cashier) sell(s saleSpec) checkout.View {
 			c.t.Fatalf("customer %s: %v", s.Phone, err)
 		}
 	}
+	if c.beforePay != nil {
+		c.beforePay()
+	}
 	if err := c.till.Pay(); err != nil {
 		// A journal that cannot be written stops the sale here; say so.
 		return c.till.View()
@@ -86,9 +94,11 @@ func (c *cashier) sell(s saleSpec) checkout.View {
 	cancelled := false
 	for {
 		v := c.await("the payment to end or wait", func(v checkout.View) bool {
-			return settledPhase(v) || (s.CancelWhenWaiting && !cancelled && v.Phase == checkout.PhaseWaiting)
+			return settledPhase(v) || journalStuck(v) || (s.CancelWhenWaiting && !cancelled && v.Phase == checkout.PhaseWaiting)
 		})
 		switch {
+		case journalStuck(v):
+			return v
 		case v.Phase == checkout.PhaseWaiting:
 			cancelled = true
 			_ = c.till.Cancel() // the customer may have answered meanwhile
@@ -107,6 +117,11 @@ func (c *cashier) sell(s saleSpec) checkout.View {
 			return v
 		}
 	}
+}
+
+// journalStuck: a payment in progress waits for the journal (a full disk).
+func journalStuck(v checkout.View) bool {
+	return !settledPhase(v) && strings.Contains(v.Status.Journal, "could not write to the journal")
 }
 
 // awaitJournal waits until the journal has no unfinished payment.

@@ -75,6 +75,7 @@ type childEvent struct {
 	Phase   string   `json:"phase,omitempty"`
 	Outcome string   `json:"outcome,omitempty"`
 	Message string   `json:"message,omitempty"`
+	Notice  string   `json:"notice,omitempty"`
 	Lines   []string `json:"lines,omitempty"`
 	// Journal and Relay are the status bar's fields.
 	Journal string `json:"journal,omitempty"`
@@ -127,6 +128,14 @@ func TestChildTill(t *testing.T) {
 	}
 	defer st.Close()
 	c := &cashier{t: t, till: st.Till, st: st, wake: make(chan struct{}, 1), deadline: time.Now().Add(p.Deadline)}
+	if p.DiskFull == "pay" {
+		// The disk fills up after the basket is rung up, as the cashier taps Pay.
+		c.beforePay = func() {
+			if !disk.used.Swap(true) {
+				disk.fill(t)
+			}
+		}
+	}
 	c.till.OnChange(c.poke)
 
 	if err := st.Till.Recover(ctx); err != nil {
@@ -143,12 +152,10 @@ func TestChildTill(t *testing.T) {
 		v := c.await("the resumed payment to end", settledPhase)
 		emit(childEvent{Ev: "sale", Ref: v.Reference, Phase: v.Phase.String(), Outcome: string(v.Outcome), Message: v.Message})
 	}
-	for i, s := range p.Sales {
-		if i == 0 && p.DiskFull == "pay" && !disk.used.Swap(true) {
-			disk.fill(t)
-		}
+	for _, s := range p.Sales {
 		v := c.sell(s)
-		ev := childEvent{Ev: "sale", Ref: v.Reference, Phase: v.Phase.String(), Outcome: string(v.Outcome), Message: v.Message, Journal: v.Status.Journal, Relay: v.Status.Relay}
+		ev := childEvent{Ev: "sale", Ref: v.Reference, Phase: v.Phase.String(), Outcome: string(v.Outcome), Message: v.Message,
+			Notice: v.Notice, Journal: v.Status.Journal, Relay: v.Status.Relay}
 		ev.Calls = disk.free(t)
 		emit(ev)
 	}

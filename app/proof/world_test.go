@@ -96,7 +96,7 @@ func (w *world) audit() books {
 			b.problem("%s refunded %d", e.Reference, agg.RefundedAmount.Value)
 		}
 	}
-	j, err := journal.Open(filepath.Join(w.dir, "kasse.db"), 2*time.Second)
+	j, err := journal.Open(filepath.Join(w.dir, "kasse.db"), journal.Options{Timeout: 2 * time.Second})
 	if err != nil {
 		w.t.Fatalf("open journal: %v", err)
 	}
@@ -218,7 +218,7 @@ func (w *world) captures(ref string) int {
 // state reads ref's state from the journal (no till process may be running).
 func (w *world) state(ref string) journal.State {
 	w.t.Helper()
-	j, err := journal.Open(filepath.Join(w.dir, "kasse.db"), 2*time.Second)
+	j, err := journal.Open(filepath.Join(w.dir, "kasse.db"), journal.Options{Timeout: 2 * time.Second})
 	if err != nil {
 		w.t.Fatal(err)
 	}

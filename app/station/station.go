@@ -34,6 +34,8 @@ type Station struct {
 	Printer *ReceiptPrinter
 	// Publisher puts receipts on the relay's receipt page, or is nil.
 	Publisher checkout.ReceiptPublisher
+	// Refunder makes this till's refunds, through the till's payment engine.
+	Refunder *backoffice.Refunder
 
 	cancel context.CancelFunc
 	wg     sync.WaitGroup
@@ -76,7 +78,7 @@ func Start(ctx context.Context, cfg Config, opts Options) (*Station, error) {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return nil, fmt.Errorf("data folder %s: %w", dir, err)
 	}
-	j, err := journal.Open(filepath.Join(dir, "kasse.db"), 2*time.Second)
+	j, err := journal.Open(filepath.Join(dir, "kasse.db"), journal.Options{Timeout: 2 * time.Second, Logger: log.With("part", "journal")})
 	if err != nil {
 		return nil, err
 	}
@@ -97,7 +99,10 @@ func Start(ctx context.Context, cfg Config, opts Options) (*Station, error) {
 		PluginName:      "kasse-pos",
 		PluginVersion:   Version,
 		HTTPClient:      opts.HTTPClient,
-		Logger:          log.With("part", "epayment"),
+		// One try per call: the payment engine's policy is the one that
+		// decides when and how often a call is tried again.
+		Retry:  epayment.RetryPolicy{MaxAttempts: 1},
+		Logger: log.With("part", "epayment"),
 	})
 	if err != nil {
 		return fail(fmt.Errorf("vipps configuration: %w", err))
@@ -120,7 +125,8 @@ func Start(ctx context.Context, cfg Config, opts Options) (*Station, error) {
 		}
 		s.Printer, printer = rp, rp
 	}
-	till, err := checkout.New(checkout.Config{
+	ctx, s.cancel = context.WithCancel(ctx)
+	till, err := checkout.New(ctx, checkout.Config{
 		Journal: j, API: api, Catalog: cat, Shop: cfg.Shop, POSID: cfg.POSID,
 		Currency: cfg.Currency, Market: market, Publisher: publisher, Printer: printer,
 		Logger:       log.With("part", "checkout"),
@@ -133,7 +139,8 @@ func Start(ctx context.Context, cfg Config, opts Options) (*Station, error) {
 		return fail(err)
 	}
 	s.Till = till
-	ctx, s.cancel = context.WithCancel(ctx)
+	s.Refunder = &backoffice.Refunder{Journal: j, Engine: till.Engine(), API: api, Printer: printer, Publisher: publisher,
+		Shop: cfg.Shop, Logger: log.With("part", "refund")}
 
 	if opts.ResetRelayCursor {
 		if err := j.SaveCursor(0); err != nil {
@@ -185,8 +192,7 @@ func Start(ctx context.Context, cfg Config, opts Options) (*Station, error) {
 				log.Error("recovery", "err", err)
 			}
 			// Refunds journaled but not confirmed are sent again, same key.
-			rf := &backoffice.Refunder{Journal: j, API: api, Printer: printer, Publisher: publisher, Shop: cfg.Shop, Logger: log.With("part", "refund")}
-			if _, err := rf.Resume(ctx); err != nil {
+			if _, err := s.Refunder.Resume(ctx); err != nil {
 				log.Warn("refunds still pending", "err", err)
 				till.Notify("A refund could not be confirmed with Vipps MobilePay yet; Kasse tries again on the next start. " + err.Error())
 			}

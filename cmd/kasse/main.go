@@ -87,13 +87,10 @@ func run(demoMode, kiosk bool, configPath, dataDir string, log *slog.Logger) err
 	}
 	w := a.NewWindow(title)
 	w.Resize(fyne.NewSize(1280, 800))
-	bo := &ui.BackOffice{Journal: st.Journal, API: st.API, Shop: cfg.Shop}
-	if st.Publisher != nil {
-		bo.Publisher = st.Publisher
-	}
+	bo := &ui.BackOffice{Journal: st.Journal, API: st.API, Refunder: st.Refunder, Shop: cfg.Shop}
 	uo := ui.Options{Title: cfg.Shop.Name, Demo: demoMode, Kiosk: kiosk, BackOffice: bo}
 	if st.Printer != nil {
-		bo.Printer, bo.ReportPrinter = st.Printer, st.Printer
+		bo.ReportPrinter = st.Printer
 		if v, ok := st.Printer.Device.(*escpos.Virtual); ok {
 			uo.Paper = v.Image
 		}

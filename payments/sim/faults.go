@@ -46,6 +46,11 @@ type Faults struct {
 	// request normally.
 	Slow      float64
 	SlowDelay time.Duration
+	// Refuse answers RefuseStatus (default 403) as problem+json without
+	// doing the work: keys rotated in the portal, a feature switched off.
+	// Unlike the faults above it is a final answer, never worth a resend.
+	Refuse       float64
+	RefuseStatus int
 
 	// DuplicateWebhook delivers an event twice.
 	DuplicateWebhook float64
@@ -66,6 +71,7 @@ const (
 	faultDropBefore
 	faultDropAfter
 	faultSlow
+	faultRefuse
 )
 
 // faultState holds the current Faults and their random source.
@@ -92,6 +98,9 @@ func (fs *faultState) set(f Faults) {
 	}
 	if f.ReorderHold <= 0 {
 		f.ReorderHold = 2 * time.Second
+	}
+	if f.RefuseStatus == 0 {
+		f.RefuseStatus = http.StatusForbidden
 	}
 	f.Ops = slices.Clone(f.Ops)
 	fs.mu.Lock()
@@ -120,6 +129,7 @@ func (fs *faultState) pick(op string) (faultKind, Faults) {
 		{f.DropBefore, faultDropBefore},
 		{f.DropAfter, faultDropAfter},
 		{f.Slow, faultSlow},
+		{f.Refuse, faultRefuse},
 	} {
 		if roll < c.rate {
 			fs.injected++
@@ -179,6 +189,8 @@ func (s *Sim) withFaults(op string, h http.HandlerFunc) http.Handler {
 		case faultDropAfter:
 			h(&sinkWriter{header: http.Header{}}, r)
 			drop(w)
+		case faultRefuse:
+			problem(r, f.RefuseStatus, "", http.StatusText(f.RefuseStatus), "Injected fault: refused.").write(w)
 		case faultSlow:
 			t := time.NewTimer(f.SlowDelay)
 			defer t.Stop()
@@ -193,7 +205,7 @@ func (s *Sim) withFaults(op string, h http.HandlerFunc) http.Handler {
 }
 
 func (k faultKind) String() string {
-	return [...]string{"none", "server-error", "rate-limit", "hang", "drop-before", "drop-after", "slow"}[k]
+	return [...]string{"none", "server-error", "rate-limit", "hang", "drop-before", "drop-after", "slow", "refuse"}[k]
 }
 
 // drop closes the connection without answering.
