@@ -257,6 +257,7 @@ func TestDamagedFilesChild(t *testing.T) {
 		fmt.Printf("case %s\n", c.name)
 		os.Remove(path)
 		os.WriteFile(path, c.data, 0o600)
+		os.WriteFile(path+".before", c.data, 0o600)
 		j, err := Open(path, Options{Timeout: time.Second, Logger: quiet})
 		if err != nil {
 			refused++
@@ -286,6 +287,13 @@ func TestDamagedFilesChild(t *testing.T) {
 		}
 		dmg := j.Damage()
 		j.Close()
+		// Open may rebuild the index of a file it accepts, but the
+		// records are never written again.
+		if before, err := storedRecords(path + ".before"); err == nil {
+			if after, err := storedRecords(path); err != nil || fmt.Sprint(after) != fmt.Sprint(before) {
+				t.Errorf("%s: the records changed: %v", c.name, err)
+			}
+		}
 		rep, err := Verify(path)
 		if err != nil {
 			t.Errorf("%s: Open succeeded but Verify cannot open: %v", c.name, err)
@@ -311,4 +319,39 @@ func TestDamagedFilesChild(t *testing.T) {
 		}
 	}
 	fmt.Printf("cases done: %d refused, %d opened with damage reported, %d opened with the same sales\n", refused, damaged, clean)
+}
+
+// storedRecords reads the stored bytes of every record, read-only and
+// guarded as the journal reads.
+func storedRecords(path string) (map[uint64]string, error) {
+	db, err := openBolt(path, time.Second, true)
+	if err != nil {
+		return nil, err
+	}
+	defer db.Close()
+	out := map[uint64]string{}
+	err = withFaultsAsPanics(func() error {
+		return db.View(func(tx *bolt.Tx) error {
+			b := tx.Bucket(bucketRecords)
+			if b == nil {
+				return errors.New("no records")
+			}
+			return b.ForEach(func(k, v []byte) error { out[u64(k)] = string(v); return nil })
+		})
+	})
+	return out, err
+}
+
+func TestAppendReadsPastADamagedIndexEntry(t *testing.T) {
+	j, _ := openTemp(t)
+	id := openSale(t, j, "A")
+	j.db.Update(func(tx *bolt.Tx) error { return tx.Bucket(bucketSales).Put(itob(id), []byte("{not json")) })
+	mustAppend(t, j, Record{Kind: KindLineAdded, Sale: id, Line: line("B", "B", 100, 2)})
+	s, err := j.Get(id)
+	if err != nil || len(s.Basket.Lines) != 2 || s.ReceiptNumber != "000001" {
+		t.Errorf("sale after an append over its damaged index entry = %+v, %v", s, err)
+	}
+	if d := j.Damage(); len(d) != 1 || d[0].Seq != 0 || d[0].Sale != id || !strings.Contains(d[0].String(), "index entry of sale 1") {
+		t.Errorf("damage = %v", d)
+	}
 }

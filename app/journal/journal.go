@@ -385,7 +385,9 @@ func (j *Journal) appendTx(tx *bolt.Tx, recs []Record) ([]Record, error) {
 			return nil, refused{fmt.Errorf("sale %d: %w", id, ErrNoSale)}
 		case v != nil:
 			if err := json.Unmarshal(v, s); err != nil {
-				return nil, refused{fmt.Errorf("sale %d: index entry: %w (the journal needs a rebuild)", id, ErrCorrupt)}
+				// Read past a damaged cache entry: fold what the records say.
+				j.addDamage(Damage{Sale: id, What: "index entry: " + err.Error()})
+				s = j.foldTx(tx, id)
 			}
 		}
 		touched[id] = s

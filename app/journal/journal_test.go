@@ -25,7 +25,7 @@ func clock() func() time.Time {
 
 func openAt(t *testing.T, path string) *Journal {
 	t.Helper()
-	j, err := Open(path, Options{Timeout: time.Second, Now: clock()})
+	j, err := Open(path, Options{Timeout: time.Second, Now: clock(), Logger: quiet})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -112,6 +112,7 @@ func verifyTx(tx *bolt.Tx, rep *VerifyReport) error {
 	}
 
 	folded := map[uint64]*Sale{}
+	refs := map[string]uint64{} // payment reference → sale, from the records
 	broken := map[uint64]bool{} // sales with a record that cannot be read or folded
 	prevHash := GenesisHash
 	var want uint64 = 1
@@ -153,6 +154,9 @@ func verifyTx(tx *bolt.Tx, rep *VerifyReport) error {
 		rep.LastAt = r.At
 		if r.Sale == 0 {
 			continue
+		}
+		if r.Kind == KindIntent && r.Intent != nil && r.Intent.Action == ActCreate && r.Ref != "" {
+			refs[r.Ref] = r.Sale
 		}
 		s := folded[r.Sale]
 		if s == nil {
@@ -209,6 +213,15 @@ func verifyTx(tx *bolt.Tx, rep *VerifyReport) error {
 		b, _ := json.Marshal(&got)
 		if !bytes.Equal(a, b) {
 			problem("the index entry of sale %d differs from the fold of its records", id)
+		}
+	}
+	if ri := tx.Bucket(bucketRefs); ri == nil {
+		problem("the refs index is missing (Kasse rebuilds it on open)")
+	} else {
+		for ref, id := range refs {
+			if got := u64(ri.Get([]byte(ref))); got != id {
+				problem("the refs index gives payment %s to sale %d, its records to sale %d", ref, got, id)
+			}
 		}
 	}
 	_ = index.ForEach(func(k, _ []byte) error {
