@@ -447,6 +447,10 @@ func (j *Journal) appendTx(tx *bolt.Tx, recs []Record) ([]Record, error) {
 			if err != nil {
 				return nil, err
 			}
+			if r.Kind == KindSaleNumbered && s.ReceiptNumber != "" {
+				// A second number would leave a hole in the receipt sequence.
+				return nil, refused{fmt.Errorf("sale %d already has receipt number %s", r.Sale, s.ReceiptNumber)}
+			}
 			if err := Apply(s, r); err != nil {
 				return nil, refused{err}
 			}

@@ -210,6 +210,7 @@ func TestRefusedAppendWritesNothing(t *testing.T) {
 		"unknown payment":  {{Kind: KindLineAdded, Sale: id, Line: line("Y", "Y", 1, 1)}, {Kind: KindState, Sale: id, Ref: "nope", State: &StateChange{State: StateCaptured}}},
 		"opened twice":     {{Kind: KindSaleOpened, Sale: id, Opened: &Opened{}}},
 		"day without next": {{Kind: KindDayClosed, Day: &DayData{}}},
+		"numbered twice":   {{Kind: KindSaleNumbered, Sale: id}},
 		"half a new sale":  {{Kind: KindSaleOpened, Opened: &Opened{}}, {Kind: KindState, Ref: "nope", State: &StateChange{State: StateCaptured}}},
 	}
 	for name, recs := range cases {
