@@ -210,9 +210,13 @@ func (j *Journal) create(timeout time.Duration) error {
 		os.Remove(tmp)
 		return fmt.Errorf("create journal: %w", err)
 	}
-	if err := os.Rename(tmp, j.path); err != nil {
+	// Link, unlike rename, fails if a file appeared at path meanwhile: a
+	// journal is never replaced.
+	if err := os.Link(tmp, j.path); err != nil {
+		os.Remove(tmp)
 		return fmt.Errorf("create journal: %w", err)
 	}
+	os.Remove(tmp)
 	syncDir(filepath.Dir(j.path))
 	j.log.Info("journal created", "path", j.path, "till", j.tillID)
 	return nil

@@ -366,3 +366,18 @@ func TestCorruptFileIsNeverReplaced(t *testing.T) {
 		}
 	}
 }
+
+func TestCreateIgnoresAHalfMadeJournal(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "kasse.db")
+	os.WriteFile(path+".new", []byte("left by a create that crashed"), 0o600)
+	j := openAt(t, path)
+	defer j.Close()
+	if _, err := os.Stat(path + ".new"); err == nil {
+		t.Error("the temporary file is still there")
+	}
+	var n int
+	j.EachRecord(1, func(r Record) bool { n++; return r.Kind == KindJournalCreated })
+	if n != 1 {
+		t.Errorf("a new journal has %d records, want the one that created it", n)
+	}
+}
