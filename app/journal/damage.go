@@ -192,5 +192,151 @@ func checkFile(path string) error {
 			return bad("meta page %d: freelist page %d out of range", i, m.free)
 		}
 	}
+	m := m0
+	if m1.txid > m0.txid {
+		m = m1 // bbolt uses the newer meta
+	}
+	w := pageWalker{f: f, ps: ps, hwm: m.pgid, seen: map[uint64]bool{}}
+	if m.free != ^uint64(0) {
+		if err := w.freelist(m.free); err != nil {
+			return bad("%v", err)
+		}
+	}
+	if err := w.tree(m.root, 0); err != nil {
+		return bad("%v", err)
+	}
+	return nil
+}
+
+// pageWalker checks, reading the file rather than bbolt's memory map, that
+// every page reachable from the root is a branch or leaf page whose elements,
+// keys, values and child page ids lie within the file. bbolt's own Check reads
+// through the map on a goroutine of its own, where a wild offset is a fault
+// that nothing can recover.
+type pageWalker struct {
+	f    *os.File
+	ps   int64
+	hwm  uint64
+	seen map[uint64]bool
+}
+
+const (
+	branchFlag     = 0x01
+	leafFlag       = 0x02
+	freelistFlag   = 0x10
+	bucketLeafFlag = 0x01
+	elemSize       = 16
+	maxDepth       = 64
+)
+
+// read returns page id with its overflow pages.
+func (w *pageWalker) read(id uint64) ([]byte, error) {
+	if id < 2 || id >= w.hwm {
+		return nil, fmt.Errorf("page %d is out of range (%d pages)", id, w.hwm)
+	}
+	head := make([]byte, pageHeaderSize)
+	if _, err := w.f.ReadAt(head, int64(id)*w.ps); err != nil {
+		return nil, fmt.Errorf("page %d: %v", id, err)
+	}
+	over := uint64(binary.NativeEndian.Uint32(head[12:]))
+	if id+over >= w.hwm {
+		return nil, fmt.Errorf("page %d runs %d pages past the end", id, over)
+	}
+	p := make([]byte, int64(over+1)*w.ps)
+	if _, err := w.f.ReadAt(p, int64(id)*w.ps); err != nil {
+		return nil, fmt.Errorf("page %d: %v", id, err)
+	}
+	if binary.NativeEndian.Uint64(p) != id {
+		return nil, fmt.Errorf("page %d says it is page %d", id, binary.NativeEndian.Uint64(p))
+	}
+	return p, nil
+}
+
+func (w *pageWalker) freelist(id uint64) error {
+	p, err := w.read(id)
+	if err != nil {
+		return err
+	}
+	if binary.NativeEndian.Uint16(p[8:])&freelistFlag == 0 {
+		return fmt.Errorf("page %d is not a freelist page", id)
+	}
+	idx, count := 0, uint64(binary.NativeEndian.Uint16(p[10:]))
+	if count == 0xFFFF {
+		idx, count = 1, binary.NativeEndian.Uint64(p[pageHeaderSize:])
+	}
+	if count > uint64(len(p)-pageHeaderSize)/8-uint64(idx) {
+		return fmt.Errorf("freelist page %d claims %d ids", id, count)
+	}
+	for i := range count {
+		if free := binary.NativeEndian.Uint64(p[pageHeaderSize+8*(uint64(idx)+i):]); free < 2 || free >= w.hwm {
+			return fmt.Errorf("freelist page %d lists page %d, out of range", id, free)
+		}
+	}
+	return nil
+}
+
+func (w *pageWalker) tree(id uint64, depth int) error {
+	if depth > maxDepth {
+		return fmt.Errorf("page %d: the tree is too deep (a cycle?)", id)
+	}
+	if w.seen[id] {
+		return fmt.Errorf("page %d is reached twice", id)
+	}
+	w.seen[id] = true
+	p, err := w.read(id)
+	if err != nil {
+		return err
+	}
+	return w.page(p, id, depth)
+}
+
+// page checks one page's elements; p may also be an inline bucket's page.
+func (w *pageWalker) page(p []byte, id uint64, depth int) error {
+	e := binary.NativeEndian
+	flags, count := e.Uint16(p[8:]), int(e.Uint16(p[10:]))
+	if pageHeaderSize+count*elemSize > len(p) {
+		return fmt.Errorf("page %d: %d elements do not fit", id, count)
+	}
+	for i := range count {
+		at := pageHeaderSize + i*elemSize
+		el := p[at : at+elemSize]
+		switch {
+		case flags&branchFlag != 0:
+			pos, ksize, child := int(e.Uint32(el[0:])), int(e.Uint32(el[4:])), e.Uint64(el[8:])
+			if at+pos+ksize > len(p) {
+				return fmt.Errorf("page %d: element %d's key lies outside the page", id, i)
+			}
+			if err := w.tree(child, depth+1); err != nil {
+				return err
+			}
+		case flags&leafFlag != 0:
+			fl, pos, ksize, vsize := e.Uint32(el[0:]), int(e.Uint32(el[4:])), int(e.Uint32(el[8:])), int(e.Uint32(el[12:]))
+			end := at + pos + ksize + vsize
+			if end > len(p) || end < at {
+				return fmt.Errorf("page %d: element %d lies outside the page", id, i)
+			}
+			if fl&bucketLeafFlag == 0 {
+				continue
+			}
+			v := p[at+pos+ksize : end]
+			if len(v) < 16 {
+				return fmt.Errorf("page %d: element %d is a bucket too short to be one", id, i)
+			}
+			if root := e.Uint64(v); root != 0 {
+				if err := w.tree(root, depth+1); err != nil {
+					return err
+				}
+			} else if len(v) < 16+pageHeaderSize {
+				return fmt.Errorf("page %d: element %d's inline bucket is cut short", id, i)
+			} else if err := w.page(v[16:], id, depth+1); err != nil {
+				return err
+			}
+		default:
+			return fmt.Errorf("page %d is neither a branch nor a leaf page", id)
+		}
+	}
+	if count == 0 && flags&(branchFlag|leafFlag) == 0 {
+		return fmt.Errorf("page %d is neither a branch nor a leaf page", id)
+	}
 	return nil
 }

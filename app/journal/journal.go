@@ -210,9 +210,13 @@ func (j *Journal) create(timeout time.Duration) error {
 		os.Remove(tmp)
 		return fmt.Errorf("create journal: %w", err)
 	}
-	if err := os.Rename(tmp, j.path); err != nil {
+	// Link, unlike rename, fails if a file appeared at path meanwhile: a
+	// journal is never replaced.
+	if err := os.Link(tmp, j.path); err != nil {
+		os.Remove(tmp)
 		return fmt.Errorf("create journal: %w", err)
 	}
+	os.Remove(tmp)
 	syncDir(filepath.Dir(j.path))
 	j.log.Info("journal created", "path", j.path, "till", j.tillID)
 	return nil
@@ -385,7 +389,9 @@ func (j *Journal) appendTx(tx *bolt.Tx, recs []Record) ([]Record, error) {
 			return nil, refused{fmt.Errorf("sale %d: %w", id, ErrNoSale)}
 		case v != nil:
 			if err := json.Unmarshal(v, s); err != nil {
-				return nil, refused{fmt.Errorf("sale %d: index entry: %w (the journal needs a rebuild)", id, ErrCorrupt)}
+				// Read past a damaged cache entry: fold what the records say.
+				j.addDamage(Damage{Sale: id, What: "index entry: " + err.Error()})
+				s = j.foldTx(tx, id)
 			}
 		}
 		touched[id] = s
@@ -444,6 +450,10 @@ func (j *Journal) appendTx(tx *bolt.Tx, recs []Record) ([]Record, error) {
 			s, err := sale(r.Sale, r.Kind == KindSaleOpened)
 			if err != nil {
 				return nil, err
+			}
+			if r.Kind == KindSaleNumbered && s.ReceiptNumber != "" {
+				// A second number would leave a hole in the receipt sequence.
+				return nil, refused{fmt.Errorf("sale %d already has receipt number %s", r.Sale, s.ReceiptNumber)}
 			}
 			if err := Apply(s, r); err != nil {
 				return nil, refused{err}

@@ -25,7 +25,7 @@ func clock() func() time.Time {
 
 func openAt(t *testing.T, path string) *Journal {
 	t.Helper()
-	j, err := Open(path, Options{Timeout: time.Second, Now: clock()})
+	j, err := Open(path, Options{Timeout: time.Second, Now: clock(), Logger: quiet})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -210,6 +210,7 @@ func TestRefusedAppendWritesNothing(t *testing.T) {
 		"unknown payment":  {{Kind: KindLineAdded, Sale: id, Line: line("Y", "Y", 1, 1)}, {Kind: KindState, Sale: id, Ref: "nope", State: &StateChange{State: StateCaptured}}},
 		"opened twice":     {{Kind: KindSaleOpened, Sale: id, Opened: &Opened{}}},
 		"day without next": {{Kind: KindDayClosed, Day: &DayData{}}},
+		"numbered twice":   {{Kind: KindSaleNumbered, Sale: id}},
 		"half a new sale":  {{Kind: KindSaleOpened, Opened: &Opened{}}, {Kind: KindState, Ref: "nope", State: &StateChange{State: StateCaptured}}},
 	}
 	for name, recs := range cases {
@@ -363,5 +364,20 @@ func TestCorruptFileIsNeverReplaced(t *testing.T) {
 		if string(after) != string(data) {
 			t.Errorf("the %s file was changed", name)
 		}
+	}
+}
+
+func TestCreateIgnoresAHalfMadeJournal(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "kasse.db")
+	os.WriteFile(path+".new", []byte("left by a create that crashed"), 0o600)
+	j := openAt(t, path)
+	defer j.Close()
+	if _, err := os.Stat(path + ".new"); err == nil {
+		t.Error("the temporary file is still there")
+	}
+	var n int
+	j.EachRecord(1, func(r Record) bool { n++; return r.Kind == KindJournalCreated })
+	if n != 1 {
+		t.Errorf("a new journal has %d records, want the one that created it", n)
 	}
 }
