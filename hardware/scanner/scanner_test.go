@@ -191,6 +191,33 @@ func TestSuffix(t *testing.T) {
 	}
 }
 
+// TestLongCodesThenMore: a scanner ending its codes with Enter, or with a Tab
+// suffix, sends over-long codes between good ones. Each long one is cut to
+// MaxLen and every good code after it still comes through whole.
+func TestLongCodesThenMore(t *testing.T) {
+	for _, c := range []struct{ name, suffix, end string }{
+		{"enter", "", "\r"},
+		{"tab", "\t", "\t"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			link := filepath.Join(t.TempDir(), "scanner")
+			dev := plug(t, link)
+			tl := startTill(t, scanner.Config{Port: link, Suffix: c.suffix, MaxLen: 300})
+			tl.waitConnected(t)
+			long := strings.Repeat("A", 10000)
+			for _, code := range []string{"7038010009457", "96385074"} {
+				dev.write(long + c.end + code + c.end)
+				if got := tl.code(t); got != long[:300] {
+					t.Fatalf("long code gave %d bytes %.20q…", len(got), got)
+				}
+				if got := tl.code(t); got != code {
+					t.Fatalf("code after long one %.40q, want %q", got, code)
+				}
+			}
+		})
+	}
+}
+
 func TestUnplugAndReplug(t *testing.T) {
 	link := filepath.Join(t.TempDir(), "scanner")
 	dev := plug(t, link)
