@@ -7,7 +7,7 @@ import (
 	"testing"
 	"unicode/utf8"
 
-	"github.com/kasse-pos/kasse/payments/msisdn"
+	"github.com/kasse-pos/kasse/app/msisdn"
 )
 
 var apiShape = regexp.MustCompile(`^\d{10,15}$`)

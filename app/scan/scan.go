@@ -12,7 +12,7 @@ import (
 	"unicode"
 	"unicode/utf8"
 
-	"github.com/kasse-pos/kasse/payments/msisdn"
+	"github.com/kasse-pos/kasse/app/msisdn"
 )
 
 // Kind is what a scan turned out to be.

@@ -5,8 +5,8 @@ import (
 	"testing"
 	"unicode/utf8"
 
-	"github.com/kasse-pos/kasse/hardware/scan"
-	"github.com/kasse-pos/kasse/payments/msisdn"
+	"github.com/kasse-pos/kasse/app/msisdn"
+	"github.com/kasse-pos/kasse/app/scan"
 )
 
 var cases = []struct {
@@ -47,6 +47,7 @@ var cases = []struct {
 	{"only CRLF", "\r\n", scan.Unrecognised, "", "", "empty"},
 	{"text", "hello", scan.Unrecognised, "", "", `Not recognised: "hello"`},
 	{"control bytes", "\x00\x1b[2Jab\x07c\xff", scan.Unrecognised, "", "", `"[2Jab?c"`},
+	{"serial garbage", "\xff\xfe\x1b[31m", scan.Unrecognised, "", "", "Not recognised"},
 	{"bidi override", "abc\u202edef", scan.Unrecognised, "", "", `"abc?def"`},
 	{"long", strings.Repeat("A", 5000), scan.Unrecognised, "", "", strings.Repeat("A", 32) + "…"},
 }
