@@ -10,7 +10,7 @@ import (
 
 	"github.com/kasse-pos/kasse/app/journal"
 	"github.com/kasse-pos/kasse/app/money"
-	"github.com/kasse-pos/kasse/payments/msisdn"
+	"github.com/kasse-pos/kasse/app/msisdn"
 )
 
 // Match names what a search matched on a sale.

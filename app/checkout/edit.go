@@ -7,7 +7,7 @@ import (
 	"github.com/kasse-pos/kasse/app/basket"
 	"github.com/kasse-pos/kasse/app/journal"
 	"github.com/kasse-pos/kasse/app/payment"
-	"github.com/kasse-pos/kasse/payments/msisdn"
+	"github.com/kasse-pos/kasse/app/msisdn"
 )
 
 var errBusy = errors.New("a payment is in progress; cancel it or wait for it to finish")

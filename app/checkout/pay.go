@@ -12,7 +12,7 @@ import (
 	"github.com/kasse-pos/kasse/app/journal"
 	"github.com/kasse-pos/kasse/app/payment"
 	"github.com/kasse-pos/kasse/payments/epayment"
-	"github.com/kasse-pos/kasse/payments/msisdn"
+	"github.com/kasse-pos/kasse/app/msisdn"
 	"github.com/kasse-pos/kasse/payments/webhook"
 )
 

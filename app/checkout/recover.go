@@ -7,7 +7,7 @@ import (
 
 	"github.com/kasse-pos/kasse/app/journal"
 	"github.com/kasse-pos/kasse/app/payment"
-	"github.com/kasse-pos/kasse/payments/msisdn"
+	"github.com/kasse-pos/kasse/app/msisdn"
 )
 
 // Recover finishes, on start, every payment the journal shows unfinished: each

@@ -4,8 +4,8 @@ import (
 	"context"
 	"time"
 
-	"github.com/kasse-pos/kasse/hardware/scan"
-	"github.com/kasse-pos/kasse/payments/msisdn"
+	"github.com/kasse-pos/kasse/app/msisdn"
+	"github.com/kasse-pos/kasse/app/scan"
 )
 
 // Scan acts on one scanned (or typed) code: a product goes into the basket, a

@@ -15,10 +15,10 @@ import (
 	"github.com/kasse-pos/kasse/app/catalog"
 	"github.com/kasse-pos/kasse/app/checkout"
 	"github.com/kasse-pos/kasse/app/journal"
+	"github.com/kasse-pos/kasse/app/msisdn"
 	"github.com/kasse-pos/kasse/assets"
 	"github.com/kasse-pos/kasse/hardware/scanner"
 	"github.com/kasse-pos/kasse/payments/epayment"
-	"github.com/kasse-pos/kasse/payments/msisdn"
 	"github.com/kasse-pos/kasse/payments/relay"
 )
 

@@ -66,6 +66,14 @@ var ErrShort = errors.New("escpos: stream ends inside a command")
 // ErrUnknown means the stream holds a command this package does not know.
 var ErrUnknown = errors.New("escpos: unknown command")
 
+// ErrTooLong means the stream prints more lines than a roll of paper holds.
+var ErrTooLong = errors.New("escpos: more lines than a roll of paper")
+
+// maxLines bounds the lines one stream may print: an 80 m roll holds about
+// 21,000 lines of 30 dots. Without it a few bytes (ESC d 255, three bytes for
+// 255 blank lines) would make Decode's work and memory far outgrow its input.
+const maxLines = 1 << 15
+
 // commandLen is the length of the command at the start of p, or ErrShort or
 // ErrUnknown. Text is one byte at a time. It never reads past p.
 func commandLen(p []byte) (int, error) {
@@ -155,8 +163,9 @@ func (s *state) reset() { *s = state{w: 1, h: 1, module: 3, level: '0', page: 0}
 
 // Decode reads an ESC/POS stream as a printer would. It knows the commands
 // Encode writes and the common ones around them; anything else is an error
-// (ErrUnknown), as is a stream cut inside a command (ErrShort). Whatever the
-// input, Decode does not panic and allocates in proportion to it.
+// (ErrUnknown), as is a stream cut inside a command (ErrShort) or one that
+// prints more than maxLines lines (ErrTooLong). Whatever the input, Decode
+// does not panic, and its work and memory are in proportion to it.
 func Decode(data []byte) (Decoded, error) {
 	var (
 		d   Decoded
@@ -226,11 +235,8 @@ func Decode(data []byte) (Decoded, error) {
 					st.align = Align((p[2] - '0') % 3)
 				}
 			case 'd':
-				if n := int(p[2]); n > 0 {
+				for range min(int(p[2]), maxLines+1-len(d.Lines)) {
 					endLine()
-					for range n - 1 {
-						endLine()
-					}
 				}
 			case 'J':
 				if pending() {
@@ -272,9 +278,15 @@ func Decode(data []byte) (Decoded, error) {
 				d.StatusRequests = append(d.StatusRequests, int(p[2]))
 			}
 		}
+		if len(d.Lines) > maxLines {
+			return d, fmt.Errorf("at byte %d: %w", pos-n, ErrTooLong)
+		}
 	}
 	if pending() {
 		endLine() // a printer holds it until the next LF; show it anyway
+	}
+	if len(d.Lines) > maxLines {
+		return d, fmt.Errorf("at byte %d: %w", len(data), ErrTooLong)
 	}
 	return d, nil
 }

@@ -59,17 +59,25 @@ func fonts() ([2]font.Face, error) {
 // Render draws a decoded stream as the printed paper: black on white, width
 // dots wide (PaperDots if 0) plus a white margin. Text is drawn in a monospace
 // font, QR codes printed natively are drawn from their payload, and raster
-// images as sent. A picture taller than a long receipt is cut off.
+// images as sent. A picture taller than a long receipt is cut off. Its work is
+// bounded by the picture: what falls off the paper is not drawn, and a QR code
+// printed again and again is made once.
 func Render(d Decoded, width int) image.Image {
 	if width <= 0 {
 		width = PaperDots
 	}
-	// First pass: height.
+	// First pass: the items that fit on the paper, and its height.
+	qrs := map[qrKey]*image.Gray{}
+	var heights []int
 	h := 0
 	for _, it := range d.items {
-		h += itemHeight(it)
+		ih := itemHeight(it, qrs)
+		if h+ih > maxPicture {
+			break
+		}
+		heights = append(heights, ih)
+		h += ih
 	}
-	h = min(h, maxPicture)
 	img := image.NewGray(image.Rect(0, 0, width+2*margin, h+2*margin))
 	draw.Draw(img, img.Bounds(), image.White, image.Point{}, draw.Src)
 	paper := image.Rect(margin, margin, margin+width, margin+h)
@@ -79,11 +87,8 @@ func Render(d Decoded, width int) image.Image {
 	pap := img.SubImage(paper).(*image.Gray)
 
 	y := margin
-	for _, it := range d.items {
-		ih := itemHeight(it)
-		if y+ih > paper.Max.Y {
-			break
-		}
+	for i, ih := range heights {
+		it := d.items[i]
 		switch it.kind {
 		case itemText:
 			if fontErr == nil {
@@ -95,7 +100,7 @@ func Render(d Decoded, width int) image.Image {
 			x := alignX(paper, dw, it.align)
 			xdraw.NearestNeighbor.Scale(pap, image.Rect(x, y, x+dw, y+dh), src, src.Bounds(), draw.Src, nil)
 		case itemQR:
-			if q := qrImage(it); q != nil {
+			if q := qrs[keyOf(it)]; q != nil {
 				x := alignX(paper, q.Bounds().Dx(), it.align)
 				draw.Draw(pap, q.Bounds().Add(image.Pt(x, y)), q, image.Point{}, draw.Src)
 			}
@@ -111,7 +116,9 @@ func Render(d Decoded, width int) image.Image {
 	return img
 }
 
-func itemHeight(it item) int {
+// itemHeight is the height of it on paper. A QR code is drawn to know it, and
+// kept in qrs for drawing.
+func itemHeight(it item, qrs map[qrKey]*image.Gray) int {
 	switch it.kind {
 	case itemText:
 		h := 1
@@ -122,7 +129,13 @@ func itemHeight(it item) int {
 	case itemImage:
 		return it.img.Bounds().Dy() * it.sy
 	case itemQR:
-		if q := qrImage(it); q != nil {
+		k := keyOf(it)
+		q, ok := qrs[k]
+		if !ok {
+			q = qrImage(k)
+			qrs[k] = q
+		}
+		if q != nil {
 			return q.Bounds().Dy()
 		}
 		return 0
@@ -144,24 +157,35 @@ func alignX(paper image.Rectangle, w int, a Align) int {
 	return paper.Min.X
 }
 
+// qrKey is what a native QR code looks like: its payload, module size in
+// dots (1 to 16, as a printer takes it) and error correction level.
+type qrKey struct {
+	qr     string
+	module int
+	level  byte
+}
+
+func keyOf(it item) qrKey {
+	return qrKey{qr: it.qr, module: max(1, min(it.module, 16)), level: it.level}
+}
+
 // qrImage draws a native QR code the way the printer would, or nil if its
 // payload cannot be a QR code.
-func qrImage(it item) *image.Gray {
-	level := map[byte]qrcode.RecoveryLevel{'0': qrcode.Low, '1': qrcode.Medium, '2': qrcode.High, '3': qrcode.Highest}[it.level]
-	q, err := qrcode.New(it.qr, level)
+func qrImage(k qrKey) *image.Gray {
+	level := map[byte]qrcode.RecoveryLevel{'0': qrcode.Low, '1': qrcode.Medium, '2': qrcode.High, '3': qrcode.Highest}[k.level]
+	q, err := qrcode.New(k.qr, level)
 	if err != nil {
 		return nil
 	}
 	bm := q.Bitmap()
-	m := max(1, min(it.module, 16))
+	m := k.module
 	img := image.NewGray(image.Rect(0, 0, len(bm)*m, len(bm)*m))
-	for y, row := range bm {
-		for x, on := range row {
-			c := color.Gray{Y: 0xff}
-			if on {
-				c = color.Gray{}
+	for y := range img.Rect.Dy() {
+		row := img.Pix[y*img.Stride : y*img.Stride+img.Rect.Dx()]
+		for x := range row {
+			if !bm[y/m][x/m] {
+				row[x] = 0xff
 			}
-			draw.Draw(img, image.Rect(x*m, y*m, (x+1)*m, (y+1)*m), image.NewUniform(c), image.Point{}, draw.Src)
 		}
 	}
 	return img
@@ -178,6 +202,14 @@ func drawLine(dst *image.Gray, y int, it item, faces [2]font.Face) {
 	x := alignX(dst.Rect, total, it.align)
 	for _, s := range it.spans {
 		runes := []rune(s.text)
+		cw := cellW * s.w
+		// Only the characters on the paper are drawn: a line much longer
+		// than the paper costs no more than one that fits.
+		first := min(max(0, (dst.Rect.Min.X-x)/cw), len(runes))
+		last := min(len(runes), max(first, (dst.Rect.Max.X-x+cw-1)/cw))
+		x0 := x + first*cw
+		x += len(runes) * cw
+		runes = runes[first:last]
 		if len(runes) == 0 {
 			continue
 		}
@@ -194,9 +226,8 @@ func drawLine(dst *image.Gray, y int, it item, faces [2]font.Face) {
 			dr.Dot = fixed.P(i*cellW, 19)
 			dr.DrawString(string(r))
 		}
-		w, h := len(runes)*cellW*s.w, cellH*s.h
+		w, h := len(runes)*cw, cellH*s.h
 		top := y + (lineH-s.h)*cellH
-		xdraw.NearestNeighbor.Scale(dst, image.Rect(x, top, x+w, top+h), cell, cell.Bounds(), draw.Src, nil)
-		x += w
+		xdraw.NearestNeighbor.Scale(dst, image.Rect(x0, top, x0+w, top+h), cell, cell.Bounds(), draw.Src, nil)
 	}
 }

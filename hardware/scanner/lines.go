@@ -9,6 +9,10 @@ import (
 // splitter cuts a byte stream into codes. A code ends at CR, LF or the
 // configured suffix; CRLF, and any run of terminators, ends one code, because
 // empty codes are dropped. It is the whole protocol of a serial scanner.
+//
+// A line longer than max is cut: its first max bytes are passed on, so the
+// till says "not recognised", and the rest is skipped up to the next
+// terminator, suffix included, so the codes after it come through whole.
 type splitter struct {
 	suffix   []byte
 	max      int
@@ -27,31 +31,50 @@ func (s *splitter) feed(p []byte, emit func(string)) {
 			s.end(emit)
 			continue
 		}
-		if s.overflow {
-			continue
-		}
 		s.buf = append(s.buf, c)
 		if len(s.suffix) > 0 && bytes.HasSuffix(s.buf, s.suffix) {
 			s.buf = s.buf[:len(s.buf)-len(s.suffix)]
 			s.end(emit)
 			continue
 		}
+		if s.overflow {
+			// Skipping: keep only what could be the start of the suffix.
+			s.keepTail()
+			continue
+		}
 		if len(s.buf) >= s.max+len(s.suffix) {
 			// A line this long is noise or a scanner without terminator: pass
-			// on its first max bytes, so the till says "not recognised", and
-			// drop the rest up to the next terminator instead of growing.
-			s.buf = s.buf[:s.max]
-			s.end(emit)
+			// on its first max bytes and skip the rest instead of growing.
+			// The bytes past max may already hold part of the suffix.
+			emitCode(s.buf[:s.max], emit)
+			s.buf = s.buf[s.max:]
+			s.keepTail()
 			s.overflow = true
 		}
 	}
 }
 
+// keepTail drops all of buf but its last len(suffix)-1 bytes: the most of a
+// suffix that can be there without having ended the line already.
+func (s *splitter) keepTail() {
+	k := max(len(s.suffix)-1, 0)
+	if len(s.buf) > k {
+		s.buf = s.buf[:copy(s.buf, s.buf[len(s.buf)-k:])]
+	}
+}
+
+// end ends the current line: its code is passed on unless the line was cut,
+// whose code has been passed on already.
 func (s *splitter) end(emit func(string)) {
-	code := clean(s.buf)
+	if !s.overflow {
+		emitCode(s.buf, emit)
+	}
 	s.buf = s.buf[:0]
 	s.overflow = false
-	if code != "" {
+}
+
+func emitCode(b []byte, emit func(string)) {
+	if code := clean(b); code != "" {
 		emit(code)
 	}
 }

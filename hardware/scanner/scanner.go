@@ -1,6 +1,6 @@
 // Package scanner reads barcodes and QR codes from a serial scanner and tells
 // keyboard-wedge scans from typing (Wedge). It delivers raw codes; what a code
-// means is package scan's business.
+// means is the till's business (package app/scan).
 //
 // A serial scanner is a line protocol: the scanner sends the code and then CR,
 // LF, CRLF or a configured suffix. Run owns the port: it opens it, reads codes,
