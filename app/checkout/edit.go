@@ -6,8 +6,8 @@ import (
 
 	"github.com/kasse-pos/kasse/app/basket"
 	"github.com/kasse-pos/kasse/app/journal"
-	"github.com/kasse-pos/kasse/app/payment"
 	"github.com/kasse-pos/kasse/app/msisdn"
+	"github.com/kasse-pos/kasse/app/payment"
 )
 
 var errBusy = errors.New("a payment is in progress; cancel it or wait for it to finish")

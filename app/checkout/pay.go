@@ -10,9 +10,9 @@ import (
 
 	"github.com/kasse-pos/kasse/app/basket"
 	"github.com/kasse-pos/kasse/app/journal"
+	"github.com/kasse-pos/kasse/app/msisdn"
 	"github.com/kasse-pos/kasse/app/payment"
 	"github.com/kasse-pos/kasse/payments/epayment"
-	"github.com/kasse-pos/kasse/app/msisdn"
 	"github.com/kasse-pos/kasse/payments/webhook"
 )
 

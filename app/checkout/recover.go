@@ -6,8 +6,8 @@ import (
 	"time"
 
 	"github.com/kasse-pos/kasse/app/journal"
-	"github.com/kasse-pos/kasse/app/payment"
 	"github.com/kasse-pos/kasse/app/msisdn"
+	"github.com/kasse-pos/kasse/app/payment"
 )
 
 // Recover finishes, on start, every payment the journal shows unfinished: each

@@ -1,8 +1,8 @@
 package proof
 
 import (
-	"strings"
 	"fmt"
+	"strings"
 	"testing"
 	"time"
 
