@@ -59,7 +59,10 @@ func (r *rig) restart() {
 
 func (r *rig) refunder() *backoffice.Refunder {
 	eng, err := payment.New(r.t.Context(), payment.Config{Journal: r.j, API: r.api, Logger: quiet,
-		Policy: payment.Policy{Base: 20 * time.Millisecond, Max: 200 * time.Millisecond}})
+		Policy: payment.Policy{Base: 20 * time.Millisecond, Max: 200 * time.Millisecond},
+		// The simulator has no rate limit; a short window keeps the retries
+		// of lost answers quick.
+		WriteLimit: payment.Limit{Calls: 5, Window: 200 * time.Millisecond}})
 	if err != nil {
 		r.t.Fatal(err)
 	}

@@ -56,6 +56,9 @@ type Config struct {
 	API      API
 	Currency string
 	Policy   Policy
+	// WriteLimit is the API's rate limit on writes to one payment; the zero
+	// value is the documented 5 per minute per reference and call.
+	WriteLimit Limit
 	// PollInterval paces GET payment while waiting (default 2 s; the API
 	// allows 120 per minute per payment). EventGrace is how long a waiting
 	// payment relies on webhooks before it polls (default 3 s); while
@@ -108,7 +111,8 @@ func New(ctx context.Context, cfg Config) (*Engine, error) {
 		cfg.Cashier = func() string { return "" }
 	}
 	ctx, stop := context.WithCancel(ctx)
-	return &Engine{cfg: cfg, log: cfg.Logger, ctx: ctx, stop: stop, owners: map[string]*owner{}}, nil
+	return &Engine{cfg: cfg, log: cfg.Logger, ctx: ctx, stop: stop, owners: map[string]*owner{},
+		budget: Budget{Calls: cfg.WriteLimit.Calls, Window: cfg.WriteLimit.Window}}, nil
 }
 
 // Close stops every owner. A payment in flight stays in the journal, and

@@ -37,6 +37,12 @@ func (p Policy) Delay(n int, retryAfter time.Duration) time.Duration {
 	return d
 }
 
+// Limit is a rate limit: Calls per Window.
+type Limit struct {
+	Calls  int
+	Window time.Duration
+}
+
 // Budget keeps the writes to one payment within the API's rate limit: create,
 // capture, cancel and refund each allow 5 calls per minute per reference
 // (API-NOTES.md). A call beyond the budget waits for room instead of earning a

@@ -20,7 +20,7 @@
 //   - TestDiskFull*: the journal's disk refuses writes (Linux: a file size
 //     limit on the till process, so the real bbolt writes fail with EFBIG).
 //
-//   - bugs_test.go: bugs not fixed yet, skipped unless KASSE_KNOWN_BUGS=1.
+//   - unanswered_test.go: an approval after a create that got no answer is captured once, with its receipt.
 //
 // There is no code here outside the tests.
 package proof

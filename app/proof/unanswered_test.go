@@ -1,22 +1,12 @@
 package proof
 
 import (
-	"os"
 	"testing"
 
 	"github.com/kasse-pos/kasse/app/checkout"
 	"github.com/kasse-pos/kasse/app/journal"
 	"github.com/kasse-pos/kasse/payments/sim"
 )
-
-// knownBug skips a test that shows a bug not fixed yet, unless
-// KASSE_KNOWN_BUGS is set, so that `make test` stays green meanwhile.
-func knownBug(t *testing.T, what string) {
-	t.Helper()
-	if os.Getenv("KASSE_KNOWN_BUGS") == "" {
-		t.Skip("known bug, run with KASSE_KNOWN_BUGS=1: " + what)
-	}
-}
 
 // TestApprovalAfterUnansweredCreate: createPayment reached Vipps but no answer
 // came back, and the lookup failed too, so the screen says "Vipps did not
