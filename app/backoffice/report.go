@@ -11,6 +11,7 @@ import (
 	"github.com/kasse-pos/kasse/app/basket"
 	"github.com/kasse-pos/kasse/app/checkout"
 	"github.com/kasse-pos/kasse/app/journal"
+	"github.com/kasse-pos/kasse/app/money"
 	"github.com/kasse-pos/kasse/payments/epayment"
 )
 
@@ -276,6 +277,11 @@ func row(s *journal.Sale, a *journal.Attempt) SaleRow {
 				r.Refunded += rf.Amount
 			}
 		}
+		if a.Refunded > r.Refunded {
+			// Vipps reported more returned than this till refunded: a
+			// refund made in the merchant portal.
+			r.Note = "refunded " + money.Format(a.Refunded-r.Refunded) + " outside Kasse (merchant portal)"
+		}
 	}
 	return r
 }
@@ -306,7 +312,7 @@ func reconcile(ctx context.Context, api checkout.PaymentAPI, r *SaleRow) {
 		r.Note = "captured and refunded differ"
 	case r.APICaptured != r.Captured:
 		r.Note = "captured differs"
-	case r.APIRefunded != r.Refunded:
+	case r.APIRefunded != r.Refunded && r.Note == "":
 		r.Note = "refunded differs"
 	}
 }

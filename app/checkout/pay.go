@@ -163,6 +163,10 @@ func (t *Till) Cancel() error {
 // followPayment is the engine's word on a payment: the screen follows the one
 // on screen; a payment settled in the background reaches the cashier too.
 func (t *Till) followPayment(u payment.Update) {
+	if u.Refreshed {
+		t.changed() // the history may show new figures
+		return
+	}
 	ref := u.Snap.Reference
 	var r *Receipt
 	if u.Snap.State == journal.StateCaptured {

@@ -281,6 +281,8 @@ func (j *Journal) load() error {
 			var r Record
 			if err := json.Unmarshal(v, &r); err != nil {
 				j.noteDamage(tx, u64(k), err)
+			} else if !r.Kind.known() {
+				j.noteDamage(tx, u64(k), fmt.Errorf("unknown kind %q", r.Kind))
 			}
 		}
 		sales, refs := tx.Bucket(bucketSales), tx.Bucket(bucketRefs)

@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/kasse-pos/kasse/app/basket"
+	"github.com/kasse-pos/kasse/app/money"
 	"github.com/kasse-pos/kasse/payments/epayment"
 )
 
@@ -34,6 +35,17 @@ const (
 	KindCopy           Kind = "receipt.copy"        // Print: a copy, marked as such
 	KindDayClosed      Kind = "day.closed"          // Day
 )
+
+// known reports whether k is one of the kinds above.
+func (k Kind) known() bool {
+	switch k {
+	case KindJournalCreated, KindMigrated, KindSaleOpened, KindLineAdded, KindLineChanged, KindLineRemoved,
+		KindBasketCleared, KindCustomer, KindSaleNumbered, KindIntent, KindAnswer, KindState, KindEvent,
+		KindReceipt, KindPrinted, KindCopy, KindDayClosed:
+		return true
+	}
+	return false
+}
 
 // Record is one entry of the journal. Seq, Prev, Till and (when zero) At are
 // filled in by Append; exactly one payload pointer is set, per Kind.
@@ -252,6 +264,14 @@ func Apply(s *Sale, r Record) error {
 			return errPayload(r)
 		}
 		s.Events = append(s.Events, EventSeen{At: r.At, Reference: r.Ref, EventData: *r.Event})
+		note := "reported by Vipps MobilePay"
+		if !r.Event.Success {
+			note = "reported by Vipps MobilePay as failed"
+		}
+		if r.Event.Amount != 0 {
+			note += " (" + money.Format(r.Event.Amount) + ")"
+		}
+		s.Steps = append(s.Steps, Step{At: r.At, Reference: r.Ref, State: State("event " + string(r.Event.Name)), Note: note})
 	case KindReceipt:
 		if r.Print == nil {
 			return errPayload(r)

@@ -48,6 +48,9 @@ type Update struct {
 	// Unanswered: the last call got no answer from Vipps MobilePay (it is
 	// tried again).
 	Unanswered bool
+	// Refreshed: the API's figures of a settled payment were journaled (a
+	// refund or cancel made elsewhere); nothing changed for the till.
+	Refreshed bool
 }
 
 // Config wires an Engine.
@@ -243,8 +246,33 @@ func (e *Engine) Deliver(ctx context.Context, ev webhook.Event) error {
 	snap := Snapshot{Reference: a.Reference, State: a.State, Abandon: a.Abandon, Amount: a.Request.Amount.Value}
 	if d := Next(snap, ob); d.Do != DoStop || d.State != "" {
 		e.Start(sale, ev.Reference, ob, false)
+		return nil
+	}
+	if a.State.Final() && ev.Success && (ev.Name == epayment.EventRefunded || ev.Name == epayment.EventCancelled || ev.Name == epayment.EventCaptured) {
+		// Money moved on a settled payment, in the merchant portal or by
+		// this till: the journal takes the API's figures, so the history and
+		// the reports show what the customer really paid.
+		e.refresh(sale.ID, ev.Reference)
 	}
 	return nil
+}
+
+// refresh journals the API's figures of a settled payment, in the background.
+func (e *Engine) refresh(saleID uint64, ref string) {
+	e.wg.Add(1)
+	go func() {
+		defer e.wg.Done()
+		o := &owner{e: e, sale: saleID, snap: Snapshot{Reference: ref}}
+		for n := 0; n < 5 && e.ctx.Err() == nil; n++ {
+			if ob := o.lookup(e.ctx, ref); ob.Kind == ObsPayment {
+				e.cfg.OnUpdate(Update{SaleID: saleID, Snap: Snapshot{Reference: ref, State: journal.StateCaptured}, Refreshed: true})
+				return
+			}
+			if !o.pause(e.ctx) {
+				return
+			}
+		}
+	}()
 }
 
 // Recover gives every unfinished payment in the journal an owner, on start.

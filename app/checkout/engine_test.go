@@ -1,0 +1,172 @@
+package checkout_test
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/kasse-pos/kasse/app/checkout"
+	"github.com/kasse-pos/kasse/app/journal"
+	"github.com/kasse-pos/kasse/payments/epayment"
+	"github.com/kasse-pos/kasse/payments/sim"
+)
+
+// A capture refused for Kasse's own trouble (the API keys rotated in the
+// portal: 401/403) must never release the customer's approval: the payment
+// stays approved, the cashier is told to check the keys, and it is captured as
+// soon as the API takes the capture.
+func TestRefusedCaptureHoldsTheApproval(t *testing.T) {
+	r := newRig(t, true)
+	r.Fill("912 34 567", "P026")
+	r.Demo.Sim.SetFaults(sim.Faults{Ops: []string{sim.OpCapture}, Refuse: 1, RefuseStatus: 401})
+	if err := r.Till.Pay(); err != nil {
+		t.Fatal(err)
+	}
+	v := r.Await("waiting", phase(checkout.PhaseWaiting))
+	ref := v.Reference
+	if err := r.Demo.Sim.Approve(sim.DemoMSN, ref); err != nil {
+		t.Fatal(err)
+	}
+	v = r.Await("told to check the keys", func(v checkout.View) bool { return strings.Contains(v.Message, "API keys") })
+	if v.Phase != checkout.PhaseCapturing {
+		t.Errorf("phase %s while the capture is held", v.Phase)
+	}
+	p := r.Ledger(ref)
+	if p.State != epayment.StateAuthorized || p.Aggregate.CancelledAmount.Value != 0 || p.Captures != 0 {
+		t.Fatalf("after a refused capture Vipps has %s, cancelled %d, %d captures; want the approval kept", p.State, p.Aggregate.CancelledAmount.Value, p.Captures)
+	}
+	s, _ := r.Station.Journal.ByReference(ref)
+	if a := s.Attempt(ref); a.State != journal.StateCapturing || !strings.Contains(a.Hold, "API keys") {
+		t.Errorf("journal: %s, hold %q; want capturing, held for the keys", a.State, a.Hold)
+	}
+	// The keys are fixed: the same owner captures, once.
+	r.Demo.Sim.SetFaults(sim.Faults{})
+	v = r.Await("captured", phase(checkout.PhaseDone))
+	if p := r.Ledger(ref); p.Captures != 1 || p.Outstanding() != 0 || p.Aggregate.CancelledAmount.Value != 0 {
+		t.Fatalf("after the keys came back: %+v", p)
+	}
+	if v.Receipt == nil || v.Receipt.Reference != ref {
+		t.Errorf("receipt %+v", v.Receipt)
+	}
+}
+
+// A refund and a cancel made in the merchant portal, and a failed event, reach
+// the journal: the history shows them, and the journal takes the API's
+// figures.
+func TestEventsFromElsewhereAreJournaled(t *testing.T) {
+	r := newRig(t, false)
+	r.Fill("912 34 567", "P026")
+	if err := r.Till.Pay(); err != nil {
+		t.Fatal(err)
+	}
+	v := r.Await("captured", phase(checkout.PhaseDone))
+	ref := v.Reference
+	// The shop owner refunds 50,00 in the portal (the same API, another key).
+	if _, err := r.Station.API.Refund(context.Background(), ref, "portal-refund-1", epayment.Amount{Currency: "NOK", Value: 5000}); err != nil {
+		t.Fatal(err)
+	}
+	var s *journal.Sale
+	r.Await("the portal refund journaled", func(checkout.View) bool {
+		s, _ = r.Station.Journal.ByReference(ref)
+		return s != nil && s.Attempt(ref).Refunded == 5000
+	})
+	var seen []string
+	for _, e := range s.Events {
+		seen = append(seen, string(e.Name))
+	}
+	if !strings.Contains(strings.Join(seen, " "), "REFUNDED") {
+		t.Errorf("events journaled: %v; want the REFUNDED event", seen)
+	}
+	found := false
+	for _, st := range s.Steps {
+		if st.State == "event REFUNDED" && strings.Contains(st.Note, "50,00") {
+			found = true
+		}
+	}
+	if !found {
+		t.Errorf("the history steps do not show the portal's refund: %+v", s.Steps)
+	}
+}
+
+// After "Vipps did not answer", the cashier starts a new sale: the unanswered
+// request is withdrawn, so a late approval cannot be charged with no receipt.
+func TestNewSaleAfterNoAnswerWithdrawsTheRequest(t *testing.T) {
+	r := newRig(t, true)
+	// The create reaches Vipps but its answer and every lookup are lost.
+	r.Demo.Sim.SetFaults(sim.Faults{DropAfter: 1, Ops: []string{sim.OpCreatePayment, sim.OpGetPayment}})
+	r.Fill("912 34 567", "P026")
+	if err := r.Till.Pay(); err != nil {
+		t.Fatal(err)
+	}
+	v := r.Await("no answer", func(v checkout.View) bool { return v.Phase == checkout.PhaseEnded && v.CanRetry })
+	ref := v.Reference
+	r.Demo.Sim.SetFaults(sim.Faults{})
+	r.Till.NewSale()
+	if v := r.Till.View(); v.Phase != checkout.PhaseBasket || len(v.Lines) != 0 {
+		t.Fatalf("new sale shows %s with %d lines", v.Phase, len(v.Lines))
+	}
+	r.Await("the old request withdrawn", func(checkout.View) bool {
+		p, ok := r.Demo.Sim.Payment(sim.DemoMSN, ref)
+		return ok && p.State == epayment.StateTerminated
+	})
+	if err := r.Demo.Sim.Approve(sim.DemoMSN, ref); err == nil {
+		t.Error("the customer could still approve the withdrawn request")
+	}
+	r.Await("journaled as cancelled", func(checkout.View) bool {
+		s, _ := r.Station.Journal.ByReference(ref)
+		return s != nil && s.Attempt(ref).State == journal.StateCancelled
+	})
+	if p := r.Ledger(ref); p.Captures != 0 {
+		t.Errorf("the withdrawn request was captured %d times", p.Captures)
+	}
+}
+
+// One damaged record does not hide the other sales: recovery still finishes
+// every readable unfinished payment, and the cashier is told which record of
+// which sale is damaged.
+func TestDamagedRecordIsNamedAndRecoveryGoesOn(t *testing.T) {
+	r := newRig(t, true)
+	// Sale 1: a request left waiting on the customer's phone.
+	r.Fill("912 34 567", "P026")
+	if err := r.Till.Pay(); err != nil {
+		t.Fatal(err)
+	}
+	waiting := r.Await("waiting", phase(checkout.PhaseWaiting)).Reference
+	r.Station.Close()
+	// Damage sale 1's customer record in the file, as a failing disk would:
+	// its JSON no longer parses. bbolt copies pages on write, so every copy.
+	path := filepath.Join(r.Config.DataDir, "kasse.db")
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rec := []byte(`"kind":"customer.identified"`)
+	if !bytes.Contains(data, rec) {
+		t.Fatal("test setup: no customer record in the file")
+	}
+	for i := bytes.Index(data, rec); i >= 0; i = bytes.Index(data, rec) {
+		copy(data[i:], `"kind":"customer.identifie!"`)
+	}
+	if err := os.WriteFile(path, data, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	r.Restart()
+	v := r.Await("recovered", func(v checkout.View) bool { return len(v.Recovery) > 1 })
+	all := strings.Join(v.Recovery, "\n")
+	if !strings.Contains(all, "damaged") || !strings.Contains(all, "sale 1") {
+		t.Errorf("the cashier was not told of the damaged record: %q", v.Recovery)
+	}
+	if v.Reference != waiting || v.Phase != checkout.PhaseWaiting {
+		t.Fatalf("the waiting request %s was not resumed past the damage: %s %s", waiting, v.Reference, v.Phase)
+	}
+	if err := r.Demo.Sim.Approve(sim.DemoMSN, waiting); err != nil {
+		t.Fatal(err)
+	}
+	r.Await("captured past the damage", phase(checkout.PhaseDone))
+	if p := r.Ledger(waiting); p.Captures != 1 || p.Outstanding() != 0 {
+		t.Errorf("ledger %+v", p)
+	}
+}
