@@ -71,7 +71,15 @@ func TestEventsFromElsewhereAreJournaled(t *testing.T) {
 	var s *journal.Sale
 	r.Await("the portal refund journaled", func(checkout.View) bool {
 		s, _ = r.Station.Journal.ByReference(ref)
-		return s != nil && s.Attempt(ref).Refunded == 5000
+		if s == nil || s.Attempt(ref).Refunded != 5000 {
+			return false
+		}
+		for _, e := range s.Events {
+			if e.Name == epayment.EventRefunded {
+				return true
+			}
+		}
+		return false
 	})
 	var seen []string
 	for _, e := range s.Events {

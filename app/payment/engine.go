@@ -86,8 +86,9 @@ type Engine struct {
 	stop   context.CancelFunc
 	wg     sync.WaitGroup
 
-	mu     sync.Mutex // guards owners only; never held across a call or a write
+	mu     sync.Mutex // guards owners and closed; never held across a call or a write
 	owners map[string]*owner
+	closed bool // no goroutine starts once Close has begun
 }
 
 // New makes an engine whose owners live until Close or until ctx ends.
@@ -121,8 +122,26 @@ func New(ctx context.Context, cfg Config) (*Engine, error) {
 // Close stops every owner. A payment in flight stays in the journal, and
 // Recover finishes it on the next start.
 func (e *Engine) Close() {
+	e.mu.Lock()
+	e.closed = true
+	e.mu.Unlock()
 	e.stop()
 	e.wg.Wait()
+}
+
+// spawn runs fn on a goroutine the engine waits for, unless it is closing.
+func (e *Engine) spawn(fn func()) bool {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if e.closed {
+		return false
+	}
+	e.wg.Add(1)
+	go func() {
+		defer e.wg.Done()
+		fn()
+	}()
+	return true
 }
 
 // Wait blocks until no owner runs, or ctx ends.
@@ -159,13 +178,14 @@ func (e *Engine) Start(sale *journal.Sale, ref string, first Observation, onScre
 		return false
 	}
 	e.mu.Lock()
-	if e.owners[ref] != nil || e.ctx.Err() != nil {
+	if e.owners[ref] != nil || e.closed {
 		e.mu.Unlock()
 		return false
 	}
 	o := &owner{e: e, sale: sale.ID, signal: make(chan struct{}, 1), createJournaled: first.Fresh,
 		snap: Snapshot{Reference: ref, State: a.State, Abandon: a.Abandon, Hold: a.Hold,
-			Amount: a.Request.Amount.Value, Captured: a.Captured, OnScreen: onScreen}}
+			Amount: a.Request.Amount.Value, Captured: a.Captured, OnScreen: onScreen,
+			Recovered: first.Kind == ObsStart && !first.Fresh}}
 	e.owners[ref] = o
 	e.wg.Add(1)
 	e.mu.Unlock()
@@ -259,9 +279,7 @@ func (e *Engine) Deliver(ctx context.Context, ev webhook.Event) error {
 
 // refresh journals the API's figures of a settled payment, in the background.
 func (e *Engine) refresh(saleID uint64, ref string) {
-	e.wg.Add(1)
-	go func() {
-		defer e.wg.Done()
+	e.spawn(func() {
 		o := &owner{e: e, sale: saleID, snap: Snapshot{Reference: ref}}
 		for n := 0; n < 5 && e.ctx.Err() == nil; n++ {
 			if ob := o.lookup(e.ctx, ref); ob.Kind == ObsPayment {
@@ -272,7 +290,7 @@ func (e *Engine) refresh(saleID uint64, ref string) {
 				return
 			}
 		}
-	}()
+	})
 }
 
 // Recover gives every unfinished payment in the journal an owner, on start.

@@ -38,6 +38,9 @@ type Snapshot struct {
 	// Unknown: the last createPayment got no answer and the API does not know
 	// the payment (yet).
 	Unknown bool
+	// Recovered: the owner took the attempt up after a restart. A request
+	// the API still does not know then never reached it.
+	Recovered bool
 	// Released: an approval was released (the attempt went through Releasing).
 	Released bool
 	// Refusal is the plain reason the API refused the request.
@@ -347,7 +350,7 @@ func tick(s Snapshot, d Decision) Decision {
 func notFound(s Snapshot, o Observation, d Decision) Decision {
 	switch s.State {
 	case journal.StateCreating:
-		if s.OnScreen && !s.Abandon {
+		if s.OnScreen && !s.Abandon && !s.Recovered {
 			// The request may still land: keep it, and let the cashier resend
 			// it under the same key (Retry) or give it up.
 			d.Do, d.Unknown = DoWait, true

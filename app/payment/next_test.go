@@ -141,6 +141,7 @@ func TestTransitions(t *testing.T) {
 		{"create unanswered: ask", Snapshot{State: journal.StateCreating}, Observation{Kind: ObsNoAnswer, Action: journal.ActCreate}, "", DoLookup, false, false, false},
 		{"unanswered and unknown on screen: keep it, offer Retry", Snapshot{State: journal.StateCreating, OnScreen: true}, Observation{Kind: ObsNotFound, Action: journal.ActLookup}, "", DoWait, false, false, true},
 		{"unanswered and unknown after a restart: never reached Vipps", Snapshot{State: journal.StateCreating}, Observation{Kind: ObsNotFound, Action: journal.ActLookup}, journal.StateFailed, DoStop, false, false, false},
+		{"resumed on screen after a restart, unknown to Vipps: never reached it", Snapshot{State: journal.StateCreating, OnScreen: true, Recovered: true}, Observation{Kind: ObsNotFound, Action: journal.ActLookup}, journal.StateFailed, DoStop, false, false, false},
 		{"Retry resends under the same key", Snapshot{State: journal.StateCreating, OnScreen: true, Unknown: true}, Observation{Kind: ObsRetry}, "", DoCreate, false, false, false},
 		{"unknown, then approved late: capture", Snapshot{State: journal.StateCreating, OnScreen: true, Unknown: true}, Observation{Kind: ObsEvent, Event: epayment.EventAuthorized, Success: true}, journal.StateCapturing, DoCapture, false, false, false},
 		{"unknown, cashier moves on: withdraw", Snapshot{State: journal.StateCreating, OnScreen: true, Unknown: true}, Observation{Kind: ObsSupersede}, journal.StateCancelling, DoCancel, true, false, true},

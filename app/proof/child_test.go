@@ -34,6 +34,9 @@ type plan struct {
 	// first) the process sends itself SIGKILL.
 	KillStep string
 	KillNth  int
+	// KillAfter, if set, kills the process that long after it starts,
+	// wherever it is: inside a journal commit, a release, a refund.
+	KillAfter time.Duration
 	// OnResume is what the cashier does with a payment that recovery put back
 	// on screen: "cancel", or "wait" for the customer (the parent plays the
 	// phone when it reads the "resumed" event).
@@ -65,6 +68,8 @@ type saleSpec struct {
 	// Again taps Pay again for the basket still on screen, instead of ringing
 	// up a new sale.
 	Again bool
+	// Refund, if set, is refunded of the sale once it is paid.
+	Refund int64
 }
 
 // childEvent is one line the till process writes to the parent (fd 3).
@@ -117,6 +122,12 @@ func TestChildTill(t *testing.T) {
 		_ = syscall.Kill(os.Getpid(), syscall.SIGKILL)
 		select {} // the signal is on its way; do nothing more
 	}
+	if p.KillAfter > 0 {
+		time.AfterFunc(p.KillAfter, func() {
+			emit(childEvent{Ev: "killed", Step: "at " + p.KillAfter.String()})
+			_ = syscall.Kill(os.Getpid(), syscall.SIGKILL)
+		})
+	}
 	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
 	hc := &http.Client{Transport: &callLog{base: contract.Transport(nil, t.Errorf), disk: disk}, Timeout: p.HTTPTimeout}
 	ctx := context.Background()
@@ -140,6 +151,10 @@ func TestChildTill(t *testing.T) {
 
 	if err := st.Till.Recover(ctx); err != nil {
 		t.Fatalf("recover: %v", err)
+	}
+	// Refunds journaled but not confirmed are sent again, with their keys.
+	if _, err := st.Refunder.Resume(ctx); err != nil {
+		log.Warn("refunds still pending", "err", err)
 	}
 	emit(childEvent{Ev: "recovered", Lines: st.Till.View().Recovery})
 	if v := st.Till.View(); v.Phase == checkout.PhaseWaiting {

@@ -24,6 +24,7 @@ func TestKillMatrix(t *testing.T) {
 		step   string
 		phone  string
 		cancel bool       // the cashier cancels while the customer has not answered
+		refund int64      // the cashier refunds this much once the sale is paid
 		faults sim.Faults // while the first till runs
 		// capturesAtKill is what Vipps had captured when the till died.
 		capturesAtKill int
@@ -42,13 +43,15 @@ func TestKillMatrix(t *testing.T) {
 		{name: "capture answered, not journaled", step: checkout.TraceCaptureAfter, phone: phoneApproves, capturesAtKill: 1, want: journal.StateCaptured},
 		{name: "captured, before the receipt", step: checkout.TraceCaptured, phone: phoneApproves, capturesAtKill: 1, want: journal.StateCaptured},
 		{name: "cashier cancelled, cancel not sent", step: checkout.TraceCancelBefore, phone: phoneSilent, cancel: true, want: journal.StateCancelled},
+		{name: "refund journaled, not sent", step: checkout.TraceRefundBefore, phone: phoneApproves, refund: 5000, capturesAtKill: 1, want: journal.StateCaptured},
+		{name: "refund made, not journaled", step: checkout.TraceRefundAfter, phone: phoneApproves, refund: 5000, capturesAtKill: 1, want: journal.StateCaptured},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			t.Parallel()
 			w := newWorld(t)
 			w.demo.Sim.SetFaults(c.faults)
-			ref := w.killAt(c.step, 1, saleSpec{Products: basket, Phone: c.phone, CancelWhenWaiting: c.cancel})
+			ref := w.killAt(c.step, 1, saleSpec{Products: basket, Phone: c.phone, CancelWhenWaiting: c.cancel, Refund: c.refund})
 			if got := w.captures(ref); got != c.capturesAtKill {
 				t.Fatalf("when the till died Vipps had %d captures of %s, want %d: the kill was not where this case says", got, ref, c.capturesAtKill)
 			}
@@ -60,6 +63,9 @@ func TestKillMatrix(t *testing.T) {
 			w.audit().ok(t)
 			if got := w.state(ref); got != c.want {
 				t.Errorf("the killed sale %s ended %s, want %s", ref, got, c.want)
+			}
+			if e, _ := w.demo.Sim.Payment(sim.DemoMSN, ref); e.Aggregate.RefundedAmount.Value != c.refund {
+				t.Errorf("Vipps refunded %d of %s, want %d once", e.Aggregate.RefundedAmount.Value, ref, c.refund)
 			}
 			if ev, _ := second.event("sale"); ev.Outcome != string(journal.StateCaptured) {
 				t.Errorf("the sale after the restart: %+v", ev)

@@ -19,16 +19,18 @@ import (
 var killSteps = []string{
 	checkout.TraceCreateBefore, checkout.TraceCreateAfter, checkout.TraceAuthorized,
 	checkout.TraceCaptureBefore, checkout.TraceCaptureAfter, checkout.TraceCaptured,
-	checkout.TraceCancelBefore,
+	checkout.TraceCancelBefore, checkout.TraceRefundBefore, checkout.TraceRefundAfter,
 }
 
 // tally adds up what many random runs did.
 type tally struct {
-	mu                                sync.Mutex
-	seeds, processes, kills, sales    int
-	payments, captured, ended         int
-	faults, dupWebhooks, double, left int
-	failedSeeds                       []uint64
+	mu                                 sync.Mutex
+	seeds, processes, kills, sales     int
+	payments, captured, ended          int
+	faults, dupWebhooks, double, left  int
+	refunds, noReceipt, refundsDoubled int
+	refundsLost, randomKills           int
+	failedSeeds                        []uint64
 }
 
 func (t *tally) add(seed uint64, w *world, r seedRun, b books) {
@@ -46,6 +48,11 @@ func (t *tally) add(seed uint64, w *world, r seedRun, b books) {
 	t.dupWebhooks += dups
 	t.double += b.Double
 	t.left += b.Left
+	t.refunds += b.Refunds
+	t.noReceipt += b.NoReceipt
+	t.refundsDoubled += b.RefundsDoubled
+	t.refundsLost += b.RefundsLost
+	t.randomKills += r.randomKills
 }
 
 // fail notes a seed whose run or books failed.
@@ -58,11 +65,11 @@ func (t *tally) fail(seed uint64) {
 func (t *tally) String() string {
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	return fmt.Sprintf("%d seeds: %d till processes, %d killed with SIGKILL; %d sales, %d payments "+
-		"(%d captured once, %d ended without money); %d request faults injected, %d webhooks delivered twice; "+
-		"double charges: %d; authorizations left: %d; failed seeds: %v",
-		t.seeds, t.processes, t.kills, t.sales, t.payments, t.captured, t.ended,
-		t.faults, t.dupWebhooks, t.double, t.left, t.failedSeeds)
+	return fmt.Sprintf("%d seeds: %d till processes, %d killed with SIGKILL (%d at a random moment); %d sales, %d payments "+
+		"(%d captured once, %d ended without money), %d refunds; %d request faults injected, %d webhooks delivered twice; "+
+		"double charges: %d; authorizations left: %d; captured without receipt: %d; refunds doubled: %d; refunds lost: %d; failed seeds: %v",
+		t.seeds, t.processes, t.kills, t.randomKills, t.sales, t.payments, t.captured, t.ended, t.refunds,
+		t.faults, t.dupWebhooks, t.double, t.left, t.noReceipt, t.refundsDoubled, t.refundsLost, t.failedSeeds)
 }
 
 // TestManySeeds runs random days at the till: random sales and customers,
@@ -100,13 +107,14 @@ func TestManySeeds(t *testing.T) {
 		}
 	})
 	t.Log(sum.String())
-	if sum.double > 0 || sum.left > 0 || len(sum.failedSeeds) > 0 {
-		t.Errorf("double charges %d, authorizations left %d, failed seeds %v", sum.double, sum.left, sum.failedSeeds)
+	if sum.double > 0 || sum.left > 0 || sum.noReceipt > 0 || sum.refundsDoubled > 0 || sum.refundsLost > 0 || len(sum.failedSeeds) > 0 {
+		t.Errorf("double charges %d, authorizations left %d, captured without receipt %d, refunds doubled %d, refunds lost %d, failed seeds %v",
+			sum.double, sum.left, sum.noReceipt, sum.refundsDoubled, sum.refundsLost, sum.failedSeeds)
 	}
 }
 
 // seedRun is what one random day did.
-type seedRun struct{ processes, kills int }
+type seedRun struct{ processes, kills, randomKills int }
 
 // randomDay runs up to three till processes with random sales, faults and a
 // random kill, then a healthy one that settles the journal.
@@ -139,7 +147,12 @@ func randomDay(t *testing.T, w *world, seed uint64) seedRun {
 		for range 1 + rng.IntN(3) {
 			p.Sales = append(p.Sales, randomSale(rng))
 		}
-		if rng.IntN(5) > 0 {
+		switch x := rng.IntN(10); {
+		case x < 2:
+		case x < 4:
+			// Anywhere at all: inside a journal commit, a release, a refund.
+			p.KillAfter = time.Duration(100+rng.IntN(2500)) * time.Millisecond
+		default:
 			p.KillStep = killSteps[rng.IntN(len(killSteps))]
 			p.KillNth = 1 + rng.IntN(2)
 		}
@@ -152,6 +165,9 @@ func randomDay(t *testing.T, w *world, seed uint64) seedRun {
 		r.processes++
 		if res.Killed {
 			r.kills++
+			if p.KillAfter > 0 {
+				r.randomKills++
+			}
 		}
 	}
 	w.demo.Sim.SetFaults(sim.Faults{})
@@ -187,6 +203,9 @@ func randomSale(rng *rand.Rand) saleSpec {
 	case x < 13:
 		s.Phone = phoneApproves
 		s.CancelWhenWaiting = x == 0
+		if x%3 == 1 {
+			s.Refund = int64(100 * (1 + rng.IntN(50))) // a returned item, up to 50 kr
+		}
 	case x < 17:
 		s.Phone = phoneDeclines
 	default:

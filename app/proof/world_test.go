@@ -57,9 +57,10 @@ func newWorld(t testing.TB) *world {
 // books is what a store owner checks after the day: the simulator's ledger
 // (Vipps' side) against the till's journal.
 type books struct {
-	Sales, Payments, Captured, Ended int
-	Double, Left                     int // must stay 0
-	Problems                         []string
+	Sales, Payments, Captured, Ended, Refunds int
+	// These must stay 0.
+	Double, Left, NoReceipt, RefundsDoubled, RefundsLost int
+	Problems                                             []string
 }
 
 func (b *books) problem(format string, args ...any) {
@@ -92,9 +93,6 @@ func (w *world) audit() books {
 			b.Left++
 			b.problem("%s left authorized: %d outstanding (state %s)", e.Reference, e.Outstanding(), e.State)
 		}
-		if agg.RefundedAmount.Value != 0 {
-			b.problem("%s refunded %d", e.Reference, agg.RefundedAmount.Value)
-		}
 	}
 	j, err := journal.Open(filepath.Join(w.dir, "kasse.db"), journal.Options{Timeout: 2 * time.Second})
 	if err != nil {
@@ -113,10 +111,25 @@ func (w *world) audit() books {
 	inJournal := map[string]bool{}
 	err = j.Each(func(s *journal.Sale) bool {
 		b.Sales++
+		charged := 0
 		for _, a := range s.Attempts {
 			inJournal[a.Reference] = true
 			b.agree(s, a, ledger)
+			if e, ok := ledger[a.Reference]; ok && e.Captures > 0 {
+				charged++
+			}
 		}
+		// The audit looks at the sale, not one reference: two captures on
+		// two requests for one basket is a double charge too.
+		if charged > 1 {
+			b.Double++
+			b.problem("receipt %s charged on %d requests", s.ReceiptNumber, charged)
+		}
+		if capturedAttempt(s) != nil && s.ReceiptURL == "" && !s.Printed {
+			b.NoReceipt++
+			b.problem("receipt %s was paid but its receipt never went out", s.ReceiptNumber)
+		}
+		b.refunds(s, ledger)
 		return true
 	})
 	if err != nil {
@@ -129,6 +142,39 @@ func (w *world) audit() books {
 	}
 	sort.Strings(b.Problems)
 	return b
+}
+
+// refunds checks a sale's refunds against the ledger: every refund the journal
+// holds is made once at Vipps, and Vipps refunded nothing the journal lacks.
+func (b *books) refunds(s *journal.Sale, ledger map[string]sim.LedgerEntry) {
+	a := capturedAttempt(s)
+	var done, journaled int64
+	for _, rf := range s.Refunds {
+		b.Refunds++
+		journaled += rf.Amount
+		switch {
+		case rf.Done:
+			done += rf.Amount
+		case rf.Error == "":
+			b.RefundsLost++
+			b.problem("receipt %s: refund %s still unconfirmed", s.ReceiptNumber, rf.Key)
+		}
+	}
+	if a == nil {
+		if journaled != 0 {
+			b.problem("receipt %s: refunds journaled on a sale never captured", s.ReceiptNumber)
+		}
+		return
+	}
+	refunded := ledger[a.Reference].Aggregate.RefundedAmount.Value
+	switch {
+	case refunded > journaled:
+		b.RefundsDoubled++
+		b.problem("receipt %s: Vipps refunded %d, the journal holds refunds of %d", s.ReceiptNumber, refunded, journaled)
+	case refunded != done:
+		b.RefundsLost++
+		b.problem("receipt %s: Vipps refunded %d, the journal says %d done", s.ReceiptNumber, refunded, done)
+	}
 }
 
 // agree checks one journaled attempt against the ledger.
