@@ -70,7 +70,7 @@ func TestHistorySearchAndRefundALine(t *testing.T) {
 	test.NewTempApp(t)
 	w := test.NewTempWindow(t, nil)
 	w.Resize(fyne.NewSize(1280, 800))
-	deps := BackOffice{Journal: st.Journal, API: st.API, Refunder: st.Refunder, Shop: checkout.Shop{Name: "Test Kafé"}}
+	deps := BackOffice{Office: st.Office, Shop: checkout.Shop{Name: "Test Kafé"}}
 	bo := newBackOffice(w, deps)
 	events := make(chan string, 16)
 	bo.notify = func(e string) {

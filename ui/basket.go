@@ -15,7 +15,7 @@ import (
 
 // basketScreen is the right half while selling: customer, lines, totals, Pay.
 type basketScreen struct {
-	till      *checkout.Till
+	till      checkout.Register
 	phone     *widget.Entry
 	who       *canvas.Text
 	lines     *fyne.Container
@@ -33,7 +33,7 @@ type lineRow struct {
 	qty                 *widget.Label
 }
 
-func newBasketScreen(till *checkout.Till) *basketScreen {
+func newBasketScreen(till checkout.Register) *basketScreen {
 	s := &basketScreen{till: till, lineRows: map[string]*lineRow{}}
 	s.phone = &widget.Entry{PlaceHolder: "Customer's phone number (or scan the QR)", OnChanged: s.onPhone, OnSubmitted: s.onPhoneSubmitted}
 	s.phone.ExtendBaseWidget(s.phone)

@@ -22,11 +22,9 @@ import (
 // BackOffice is what the back-office screens (history, refunds, end of day)
 // need from the till.
 type BackOffice struct {
-	Journal *journal.Journal
-	API     checkout.PaymentAPI
-	// Refunder is the till's one refunder (the station's).
-	Refunder *backoffice.Refunder
-	Now      func() time.Time // default time.Now
+	// Office is the till's back office (the station's).
+	Office backoffice.Office
+	Now    func() time.Time // default time.Now
 	// Shop is printed on refund receipts (optional).
 	Shop checkout.Shop
 	// ReportPrinter prints the Z report (optional).
@@ -46,11 +44,10 @@ func backOfficeButtons(w fyne.Window, deps BackOffice) []fyne.CanvasObject {
 
 // backOffice holds the back-office screens of one window.
 type backOffice struct {
-	deps     BackOffice
-	win      fyne.Window
-	refunder *backoffice.Refunder
-	history  *historyScreen
-	report   *reportScreen
+	deps    BackOffice
+	win     fyne.Window
+	history *historyScreen
+	report  *reportScreen
 	// refundDialog is the last refund dialog opened.
 	refundDialog *refundDialog
 
@@ -67,7 +64,6 @@ func newBackOffice(w fyne.Window, deps BackOffice) *backOffice {
 		deps.Now = time.Now
 	}
 	b := &backOffice{deps: deps, win: w}
-	b.refunder = deps.Refunder
 	b.historyBtn = &widget.Button{Text: "History", Icon: theme.HistoryIcon(), OnTapped: b.onHistory}
 	b.reportBtn = &widget.Button{Text: "End of day", Icon: theme.DocumentIcon(), OnTapped: b.onEndOfDay}
 	return b
@@ -160,7 +156,7 @@ func (h *historyScreen) onSearch(string) { h.reload() }
 
 // reload searches the journal again and keeps the selected sale selected.
 func (h *historyScreen) reload() {
-	es, err := backoffice.Search(h.bo.deps.Journal, backoffice.Query{Text: h.search.Text})
+	es, err := h.bo.deps.Office.Search(backoffice.Query{Text: h.search.Text})
 	if err != nil {
 		h.message.SetText("Could not read the journal: " + err.Error())
 	}
@@ -284,7 +280,7 @@ func (h *historyScreen) onRefund() {
 		return
 	}
 	// Read the sale afresh: the journal is the truth, not the list's copy.
-	s, err := h.bo.deps.Journal.Get(h.sel.ID)
+	s, err := h.bo.deps.Office.Sale(h.sel.ID)
 	if err != nil {
 		h.message.SetText("Could not read the sale: " + err.Error())
 		return
@@ -303,7 +299,7 @@ func (h *historyScreen) onRetry() {
 	go func() {
 		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 		defer cancel()
-		done, err := h.bo.refunder.Retry(ctx, id)
+		done, err := h.bo.deps.Office.RetryRefunds(ctx, id)
 		fyne.Do(func() {
 			h.retry.Enable()
 			switch {
@@ -324,13 +320,13 @@ func (h *historyScreen) onRetry() {
 // deliver prints and publishes a confirmed refund's receipt in the background
 // and says how it went in the history's message line.
 func (b *backOffice) deliver(rc backoffice.RefundReceipt) {
-	if b.refunder.Printer == nil && b.refunder.Publisher == nil {
+	if !b.deps.Office.DeliversRefunds() {
 		return
 	}
 	go func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 		defer cancel()
-		_, err := b.refunder.Deliver(ctx, rc)
+		_, err := b.deps.Office.DeliverRefund(ctx, rc)
 		fyne.Do(func() {
 			if err != nil && b.history != nil {
 				b.history.message.SetText("Refund " + rc.Number + " is made, but its receipt: " + err.Error())

@@ -11,7 +11,7 @@ import (
 
 // productsScreen is the left half: a search box over category tabs of tiles.
 type productsScreen struct {
-	till    *checkout.Till
+	till    checkout.Register
 	search  *widget.Entry
 	tabs    *container.AppTabs
 	results *fyne.Container
@@ -19,7 +19,7 @@ type productsScreen struct {
 	tiles   map[string]*productTile // by product id, for tests and scans
 }
 
-func newProductsScreen(till *checkout.Till) *productsScreen {
+func newProductsScreen(till checkout.Register) *productsScreen {
 	s := &productsScreen{till: till, tiles: map[string]*productTile{}}
 	s.search = &widget.Entry{PlaceHolder: "Search products or type a barcode", OnChanged: s.onSearch, OnSubmitted: s.onSearchSubmitted}
 	s.search.ExtendBaseWidget(s.search)

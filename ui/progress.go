@@ -18,7 +18,7 @@ import (
 // progressScreen follows one payment: sent → waiting (countdown) → approved →
 // captured, or its end with a plain message and a way back to the basket.
 type progressScreen struct {
-	till      *checkout.Till
+	till      checkout.Register
 	title     *canvas.Text
 	amount    *canvas.Text
 	who       *widget.Label
@@ -35,7 +35,7 @@ type progressScreen struct {
 
 var stepNames = [4]string{"Sent to the customer's phone", "Waiting for approval", "Approved", "Payment captured"}
 
-func newProgressScreen(till *checkout.Till) *progressScreen {
+func newProgressScreen(till checkout.Register) *progressScreen {
 	s := &progressScreen{till: till}
 	s.title = canvas.NewText("", theme.Color(theme.ColorNameForeground))
 	s.title.TextSize = 30

@@ -20,7 +20,7 @@ import (
 // receiptScreen shows the paid sale: the receipt, a QR code a phone scans to
 // keep it, the printer's result, and New sale.
 type receiptScreen struct {
-	till      *checkout.Till
+	till      checkout.Register
 	title     *canvas.Text
 	body      *widget.Label
 	total     *canvas.Text
@@ -36,7 +36,7 @@ type receiptScreen struct {
 	win       fyne.Window
 }
 
-func newReceiptScreen(till *checkout.Till) *receiptScreen {
+func newReceiptScreen(till checkout.Register) *receiptScreen {
 	s := &receiptScreen{till: till}
 	s.title = canvas.NewText("Paid", theme.Color(theme.ColorNameSuccess))
 	s.title.TextSize = 30

@@ -212,7 +212,7 @@ func (d *refundDialog) onConfirm() {
 	go func() {
 		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 		defer cancel()
-		res, err := d.bo.refunder.Refund(ctx, req)
+		res, err := d.bo.deps.Office.Refund(ctx, req)
 		fyne.Do(func() { d.finish(res, err) })
 	}()
 }

@@ -73,7 +73,7 @@ func (r *reportScreen) build() {
 	go func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 		defer cancel()
-		z, err := backoffice.BuildZ(ctx, deps.Journal, deps.API, deps.Now())
+		z, err := deps.Office.BuildZ(ctx, deps.Now())
 		fyne.Do(func() {
 			r.building = false
 			r.refresh.Enable()
@@ -184,7 +184,7 @@ func (r *reportScreen) onCloseDay() {
 		if !ok {
 			return
 		}
-		if err := backoffice.CloseDay(r.bo.deps.Journal, z, next.Text); err != nil {
+		if err := r.bo.deps.Office.CloseDay(z, next.Text); err != nil {
 			r.message.SetText("The day was not closed: " + err.Error())
 			return
 		}

@@ -37,7 +37,7 @@ type Options struct {
 
 // UI is a till window's content.
 type UI struct {
-	till     *checkout.Till
+	till     checkout.Register
 	win      fyne.Window
 	opts     Options
 	products *productsScreen
@@ -60,7 +60,7 @@ type UI struct {
 }
 
 // Create builds the till's screens into w and keeps them in step with till.
-func Create(a fyne.App, w fyne.Window, till *checkout.Till, opts Options) *UI {
+func Create(a fyne.App, w fyne.Window, till checkout.Register, opts Options) *UI {
 	a.Settings().SetTheme(newTheme())
 	u := &UI{till: till, win: w, opts: opts, stop: make(chan struct{})}
 	u.products = newProductsScreen(till)

@@ -36,6 +36,8 @@ type Station struct {
 	Publisher checkout.ReceiptPublisher
 	// Refunder makes this till's refunds, through the till's payment engine.
 	Refunder *backoffice.Refunder
+	// Office is the till's back office, for the screens.
+	Office *backoffice.Desk
 
 	cancel context.CancelFunc
 	wg     sync.WaitGroup
@@ -141,6 +143,7 @@ func Start(ctx context.Context, cfg Config, opts Options) (*Station, error) {
 	s.Till = till
 	s.Refunder = &backoffice.Refunder{Journal: j, Engine: till.Engine(), API: api, Printer: printer, Publisher: publisher,
 		Shop: cfg.Shop, Logger: log.With("part", "refund")}
+	s.Office = &backoffice.Desk{Journal: j, API: api, Refunder: s.Refunder}
 
 	if opts.ResetRelayCursor {
 		if err := j.SaveCursor(0); err != nil {

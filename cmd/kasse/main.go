@@ -90,7 +90,7 @@ func run(demoMode, kiosk bool, configPath, dataDir string, log *slog.Logger) err
 	}
 	w := a.NewWindow(title)
 	w.Resize(fyne.NewSize(1280, 800))
-	bo := &ui.BackOffice{Journal: st.Journal, API: st.API, Refunder: st.Refunder, Shop: cfg.Shop}
+	bo := &ui.BackOffice{Office: st.Office, Shop: cfg.Shop}
 	uo := ui.Options{Title: cfg.Shop.Name, Demo: demoMode, Kiosk: kiosk, BackOffice: bo}
 	if st.Printer != nil {
 		bo.ReportPrinter = st.Printer

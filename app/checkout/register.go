@@ -1,0 +1,33 @@
+package checkout
+
+import (
+	"context"
+
+	"github.com/kasse-pos/kasse/app/catalog"
+)
+
+// Register is what a screen needs of a till: what to draw, when it changed,
+// and the cashier's commands. *Till implements it; a test can drive the
+// screens with a fake.
+type Register interface {
+	View() View
+	OnChange(fn func()) (remove func())
+	Catalog() *catalog.Catalog
+
+	AddProduct(id string) error
+	SetQuantity(id string, q int) error
+	Remove(id string) error
+	Clear() error
+	SetCustomer(input string) error
+	Scan(raw string)
+	Notify(msg string)
+
+	Pay() error
+	Retry() error
+	Cancel() error
+	Back()
+	NewSale()
+	Reprint(ctx context.Context) error
+}
+
+var _ Register = (*Till)(nil)

@@ -1,0 +1,100 @@
+package ui
+
+import (
+	"context"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/test"
+
+	"github.com/kasse-pos/kasse/app/basket"
+	"github.com/kasse-pos/kasse/app/catalog"
+	"github.com/kasse-pos/kasse/app/checkout"
+	"github.com/kasse-pos/kasse/assets"
+)
+
+// fakeRegister is a till the screens cannot tell from a real one: it shows
+// the view a test sets and records the cashier's commands.
+type fakeRegister struct {
+	cat *catalog.Catalog
+
+	mu       sync.Mutex
+	view     checkout.View
+	calls    []string
+	listener func()
+}
+
+func (f *fakeRegister) set(v checkout.View) {
+	f.mu.Lock()
+	f.view = v
+	fn := f.listener
+	f.mu.Unlock()
+	if fn != nil {
+		fn()
+	}
+}
+
+func (f *fakeRegister) call(name string) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.calls = append(f.calls, name)
+	return nil
+}
+
+func (f *fakeRegister) View() checkout.View { f.mu.Lock(); defer f.mu.Unlock(); return f.view }
+func (f *fakeRegister) OnChange(fn func()) func() {
+	f.mu.Lock()
+	f.listener = fn
+	f.mu.Unlock()
+	return func() {}
+}
+func (f *fakeRegister) Catalog() *catalog.Catalog          { return f.cat }
+func (f *fakeRegister) AddProduct(id string) error         { return f.call("add " + id) }
+func (f *fakeRegister) SetQuantity(id string, q int) error { return f.call("quantity " + id) }
+func (f *fakeRegister) Remove(id string) error             { return f.call("remove " + id) }
+func (f *fakeRegister) Clear() error                       { return f.call("clear") }
+func (f *fakeRegister) SetCustomer(string) error           { return nil }
+func (f *fakeRegister) Scan(raw string)                    { _ = f.call("scan " + raw) }
+func (f *fakeRegister) Notify(string)                      {}
+func (f *fakeRegister) Pay() error                         { return f.call("pay") }
+func (f *fakeRegister) Retry() error                       { return f.call("retry") }
+func (f *fakeRegister) Cancel() error                      { return f.call("cancel") }
+func (f *fakeRegister) Back()                              { _ = f.call("back") }
+func (f *fakeRegister) NewSale()                           { _ = f.call("new sale") }
+func (f *fakeRegister) Reprint(ctx context.Context) error  { return f.call("reprint") }
+
+// The screens are driven through checkout.Register alone: a fake till that
+// says a payment is waiting gets the waiting screen, and Cancel reaches it.
+func TestScreensFollowAFakeRegister(t *testing.T) {
+	cat, err := catalog.Parse(assets.DemoCatalog)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := &fakeRegister{cat: cat}
+	line := basket.Line{ProductID: "P026", Name: "Powerbank", UnitPrice: 29900, VAT: 25, Quantity: 1}
+	b := basket.Basket{Lines: []basket.Line{line}}
+	f.view = checkout.View{Phase: checkout.PhaseBasket, Lines: b.Lines, Totals: b.Totals(), Currency: "NOK", Customer: "+47 ••• •• 567", CanPay: true}
+	a := test.NewTempApp(t)
+	w := test.NewTempWindow(t, nil)
+	w.Resize(fyne.NewSize(1280, 800))
+	u := Create(a, w, f, Options{Title: "Fake"})
+	test.Tap(u.basket.pay)
+	now := time.Now()
+	f.set(checkout.View{Phase: checkout.PhaseWaiting, Lines: b.Lines, Totals: b.Totals(), Currency: "NOK", Customer: "+47 ••• •• 567",
+		Message: "Waiting for the customer to approve in the app…", Reference: "kasse-1-x-000001-1", Sent: now, Deadline: now.Add(2 * time.Minute)})
+	var current, msg string
+	u.inspect(func() { current, msg = u.current, u.progress.message.Text })
+	if current != "progress" || !strings.Contains(msg, "Waiting for the customer") {
+		t.Fatalf("screen %q with message %q; want the progress screen saying it waits", current, msg)
+	}
+	test.Tap(u.progress.cancel)
+	f.mu.Lock()
+	calls := strings.Join(f.calls, ", ")
+	f.mu.Unlock()
+	if calls != "pay, cancel" {
+		t.Errorf("the fake till got %q; want pay, then cancel", calls)
+	}
+}
