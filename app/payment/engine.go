@@ -456,42 +456,26 @@ func (o *owner) update(jerr error) {
 	o.e.cfg.OnUpdate(Update{SaleID: o.sale, Snap: s, Message: Message(s), JournalErr: jerr, Unanswered: o.unanswered})
 }
 
-// pause waits out the policy's delay; queued observations wait with it. It
-// reports false if ctx ended.
+// pause waits out the policy's delay; observations sent meanwhile wait for
+// the next decision. It reports false if ctx ended.
 func (o *owner) pause(ctx context.Context) bool {
-	d := o.e.cfg.Policy.Delay(o.tries, o.retryAfter)
-	o.tries++
-	o.retryAfter = 0
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return false
-	case <-t.C:
-		return true
-	}
+	_, _, alive := o.sleep(ctx, o.backoff(), false)
+	return alive
 }
 
 // pauseFor waits out the policy's delay, or returns early with an observation
 // that came meanwhile (a webhook, the cashier's cancel).
 func (o *owner) pauseFor(ctx context.Context) (Observation, bool) {
+	ob, got, _ := o.sleep(ctx, o.backoff(), true)
+	return ob, got
+}
+
+// backoff is the policy's next pause for this owner.
+func (o *owner) backoff() time.Duration {
 	d := o.e.cfg.Policy.Delay(o.tries, o.retryAfter)
 	o.tries++
 	o.retryAfter = 0
-	t := time.NewTimer(d)
-	defer t.Stop()
-	for {
-		if ob, ok := o.next(); ok {
-			return ob, true
-		}
-		select {
-		case <-ctx.Done():
-			return Observation{}, false
-		case <-t.C:
-			return Observation{}, false
-		case <-o.signal:
-		}
-	}
+	return d
 }
 
 // wait returns the next observation: one sent to the owner, or a poll tick.
@@ -502,18 +486,34 @@ func (o *owner) wait(ctx context.Context, st journal.State) (Observation, bool) 
 		every = o.e.cfg.EventGrace
 	}
 	o.waits++ // later waits poll at PollInterval
-	t := time.NewTimer(every)
+	ob, got, alive := o.sleep(ctx, every, true)
+	if !got && alive {
+		return Observation{Kind: ObsTick}, true
+	}
+	return ob, got
+}
+
+// sleep waits d or until ctx ends; with listen, an observation sent
+// meanwhile ends it early and is returned (got).
+func (o *owner) sleep(ctx context.Context, d time.Duration, listen bool) (ob Observation, got, alive bool) {
+	t := time.NewTimer(d)
 	defer t.Stop()
+	var wake <-chan struct{} // nil: observations wait for the next decision
+	if listen {
+		wake = o.signal
+	}
 	for {
-		if ob, ok := o.next(); ok {
-			return ob, true
+		if listen {
+			if ob, ok := o.next(); ok {
+				return ob, true, true
+			}
 		}
 		select {
 		case <-ctx.Done():
-			return Observation{}, false
+			return Observation{}, false, false
 		case <-t.C:
-			return Observation{Kind: ObsTick}, true
-		case <-o.signal:
+			return Observation{}, false, true
+		case <-wake:
 		}
 	}
 }

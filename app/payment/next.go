@@ -194,24 +194,14 @@ func final(s Snapshot, o Observation, d Decision) Decision {
 }
 
 func start(s Snapshot, o Observation, d Decision) Decision {
-	switch s.State {
-	case journal.StateNew, journal.StateCreating:
-		if o.Fresh {
-			d.Do = DoCreate
-			return d
-		}
-		d.Do = DoLookup // did the create land before the crash?
-	case journal.StateRequested, journal.StateAuthorized:
-		d.Do = DoLookup
-	case journal.StateCapturing:
-		d.Do = DoCapture // same key: a repeat cannot capture twice
-	case journal.StateCancelling:
-		d.Do = DoCancel
-	case journal.StateReleasing:
-		d.Do = DoRelease
-	default:
-		d.Do = DoLookup
+	if o.Fresh && (s.State == journal.StateNew || s.State == journal.StateCreating) {
+		d.Do = DoCreate
+		return d
 	}
+	// Recovery: a create is looked up (did it land before the crash?); a
+	// capture, cancel or release is resent under its key, which cannot do
+	// the work twice.
+	d.Do = callFor(s.State)
 	return d
 }
 
@@ -248,14 +238,26 @@ func fromPayment(s Snapshot, o Observation, d Decision) Decision {
 		}
 		return approved(s, d, true)
 	case epayment.StateAborted:
-		return to(d, journal.StateAborted, DoStop, "declined by the customer", false)
+		return ended(d, journal.StateAborted)
 	case epayment.StateExpired:
-		return to(d, journal.StateExpired, DoStop, "expired: the customer did not answer in time", false)
+		return ended(d, journal.StateExpired)
 	case epayment.StateTerminated:
-		return to(d, journal.StateCancelled, DoStop, "cancelled; nothing was charged", false)
+		return ended(d, journal.StateCancelled)
 	}
 	d.Do, d.Pause = DoLookup, true
 	return d
+}
+
+// endNotes are the journal's words for a payment the API ended.
+var endNotes = map[journal.State]string{
+	journal.StateAborted:   "declined by the customer",
+	journal.StateExpired:   "expired: the customer did not answer in time",
+	journal.StateCancelled: "cancelled; nothing was charged",
+}
+
+// ended is the API's word that a payment ended without money.
+func ended(d Decision, st journal.State) Decision {
+	return to(d, st, DoStop, endNotes[st], false)
 }
 
 // approved decides for an approval: capture it, or release it if the till gave
@@ -298,11 +300,11 @@ func fromEvent(s Snapshot, o Observation, d Decision) Decision {
 		}
 		return approved(s, d, false)
 	case epayment.EventAborted:
-		return to(d, journal.StateAborted, DoStop, "declined by the customer", false)
+		return ended(d, journal.StateAborted)
 	case epayment.EventExpired:
-		return to(d, journal.StateExpired, DoStop, "expired: the customer did not answer in time", false)
+		return ended(d, journal.StateExpired)
 	case epayment.EventTerminated:
-		return to(d, journal.StateCancelled, DoStop, "cancelled; nothing was charged", false)
+		return ended(d, journal.StateCancelled)
 	case epayment.EventCaptured, epayment.EventCancelled:
 		// Done by this till (its answer is on its way) or in the merchant
 		// portal: the aggregate says which and how much.
@@ -332,18 +334,7 @@ func withdraw(s Snapshot, o Observation, d Decision) Decision {
 }
 
 func tick(s Snapshot, d Decision) Decision {
-	switch s.State {
-	case journal.StateCreating, journal.StateRequested:
-		d.Do = DoLookup
-	case journal.StateCapturing:
-		d.Do = DoCapture
-	case journal.StateCancelling:
-		d.Do = DoCancel
-	case journal.StateReleasing:
-		d.Do = DoRelease
-	default:
-		d.Do = DoLookup
-	}
+	d.Do = callFor(s.State)
 	return d
 }
 
@@ -464,19 +455,28 @@ func pending(st journal.State) journal.Action {
 	return journal.ActLookup
 }
 
-// retryOf is the call that moves s on when a lookup failed.
-func retryOf(s Snapshot) Do {
-	switch s.State {
+// callFor is the call that moves a payment in state st on: a lookup while
+// the customer (or the API) has the word, else the call the state is waiting
+// on.
+func callFor(st journal.State) Do {
+	switch st {
 	case journal.StateCapturing:
 		return DoCapture
 	case journal.StateCancelling:
 		return DoCancel
 	case journal.StateReleasing:
 		return DoRelease
-	case journal.StateRequested:
-		return DoWait
 	}
 	return DoLookup
+}
+
+// retryOf is the call that moves s on when a lookup failed: while the
+// customer decides, the next tick asks again.
+func retryOf(s Snapshot) Do {
+	if s.State == journal.StateRequested {
+		return DoWait
+	}
+	return callFor(s.State)
 }
 
 func to(d Decision, st journal.State, do Do, note string, abandon bool) Decision {
