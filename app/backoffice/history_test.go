@@ -71,7 +71,9 @@ func TestSearchByEachKey(t *testing.T) {
 	}
 	var steps []string
 	for _, st := range e.Sale.Steps {
-		steps = append(steps, string(st.State))
+		if !strings.HasPrefix(string(st.State), "event ") { // webhooks, journaled as they came
+			steps = append(steps, string(st.State))
+		}
 	}
 	if got := strings.Join(steps, ","); got != "creating,requested,capturing,captured,refunding,refunded" {
 		t.Errorf("steps = %s", got)
