@@ -234,7 +234,12 @@ func webhooks(ctx context.Context, cmd string, args []string) error {
 	}
 	ctx, cancel := context.WithTimeout(ctx, time.Minute)
 	defer cancel()
-	st, err := relay.OpenStore(*dbPath)
+	// Only register creates a missing file: it is how a relay is set up.
+	open := relay.OpenExistingStore
+	if cmd == "register" {
+		open = relay.OpenStore
+	}
+	st, err := open(*dbPath)
 	switch {
 	case cmd == "list" && errors.Is(err, relay.ErrLocked):
 		// Listing needs no change here: do it while the relay runs, without
@@ -311,7 +316,7 @@ func till(args []string) error {
 	if name == "" && fs.NArg() > 0 {
 		name = fs.Arg(0)
 	}
-	st, err := relay.OpenStore(*dbPath)
+	st, err := relay.OpenExistingStore(*dbPath)
 	if err != nil {
 		return err
 	}
@@ -364,7 +369,7 @@ func backup(args []string) error {
 	if *out == "" {
 		return errors.New("backup: -o is required")
 	}
-	st, err := relay.OpenStore(*dbPath)
+	st, err := relay.OpenExistingStore(*dbPath)
 	if err != nil {
 		return err
 	}

@@ -195,7 +195,7 @@ func (wt *waiter) fire() {
 	if !s.store.active(wt.till) {
 		status, extra = http.StatusUnauthorized, "WWW-Authenticate: Bearer realm=\"kasse-relay\"\r\n"
 		body, _ = json.Marshal(problem{Error: "unauthorized"})
-	} else if evs, _, err := s.store.Feed(wt.till.Name, wt.after, feedLimit); err != nil {
+	} else if evs, _, err := s.store.Feed(wt.till.Name, wt.after, feedLimit, feedMaxBytes); err != nil {
 		s.log.Error("read feed", "till", wt.till.Name, "err", err)
 		status = http.StatusServiceUnavailable
 		body, _ = json.Marshal(problem{Error: "store unavailable"})
@@ -207,9 +207,11 @@ func (wt *waiter) fire() {
 		if n := len(evs); n > 0 {
 			page.Cursor = evs[n-1].Cursor
 		}
-		body, _ = json.Marshal(page)
+		body = encodePage(page)
 	}
-	body = append(body, '\n')
+	if body[len(body)-1] != '\n' {
+		body = append(body, '\n')
+	}
 	conn := "keep-alive"
 	select {
 	case <-s.done: // shutting down: let the till reconnect elsewhere or later

@@ -1,6 +1,7 @@
 package relay
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -15,6 +16,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+	"unicode/utf8"
 
 	"github.com/kasse-pos/kasse/payments/webhook"
 )
@@ -45,6 +47,9 @@ const (
 	DefaultLongPoll = 25 * time.Second
 	// DefaultMaxBody bounds a webhook body; real ones are under 1 KiB.
 	DefaultMaxBody = 64 << 10
+	// MaxMaxBody is the largest MaxBody allowed: a feed page holds at least
+	// one body and must stay readable by the poller.
+	MaxMaxBody = 1 << 20
 	// DefaultRetention is how long events are kept: beyond Vipps' 7 days of
 	// retries, so that a late retry is still recognised as a duplicate.
 	DefaultRetention = 14 * 24 * time.Hour
@@ -53,6 +58,12 @@ const (
 	// MaxReceiptBody bounds an uploaded receipt.
 	MaxReceiptBody = 256 << 10
 	feedLimit      = 200
+	// feedMaxBytes bounds a page of the feed by its bodies' size, well under
+	// the poller's 16 MiB cap even at the largest body (MaxBody is capped at
+	// 1 MiB for that reason).
+	feedMaxBytes = 1 << 20
+	// feedEventOverhead is the JSON around one body in a page.
+	feedEventOverhead = len(`{"cursor":18446744073709551615,"event":},`)
 )
 
 // Config configures a Server.
@@ -116,6 +127,9 @@ func NewServer(cfg Config) (*Server, error) {
 	}
 	if cfg.MaxBody == 0 {
 		cfg.MaxBody = DefaultMaxBody
+	}
+	if cfg.MaxBody > MaxMaxBody {
+		return nil, fmt.Errorf("relay: MaxBody %d is over %d", cfg.MaxBody, MaxMaxBody)
 	}
 	if cfg.ReceiptBaseURL == "" {
 		cfg.ReceiptBaseURL = cfg.PublicURL
@@ -316,6 +330,13 @@ func (s *Server) handleWebhook(w http.ResponseWriter, r *http.Request) {
 		writeError(w, status, "verification failed")
 		return
 	}
+	if !utf8.Valid(body) {
+		// JSON is UTF-8 (RFC 8259); stored raw, such a body would be served
+		// to tills as something other than what Vipps signed.
+		log.Warn("webhook refused", "reason", "body is not valid UTF-8")
+		writeError(w, http.StatusBadRequest, "body is not valid UTF-8")
+		return
+	}
 	var ev webhook.Event
 	if err := json.Unmarshal(body, &ev); err != nil {
 		log.Warn("webhook refused", "reason", "not a JSON event", "err", err)
@@ -430,7 +451,7 @@ func (s *Server) handleEvents(w http.ResponseWriter, r *http.Request) {
 	// Take the wake channel before reading, so that an event committed between
 	// the read and the wait still wakes this request.
 	ch := s.wake.wait(till.Name)
-	evs, head, err := s.store.Feed(till.Name, after, feedLimit)
+	evs, head, err := s.store.Feed(till.Name, after, feedLimit, feedMaxBytes)
 	if err == nil && len(evs) == 0 && wait > 0 {
 		select {
 		case <-s.done:
@@ -463,7 +484,7 @@ func (s *Server) handleEvents(w http.ResponseWriter, r *http.Request) {
 			s.unauthorized(w)
 			return
 		}
-		evs, head, err = s.store.Feed(till.Name, after, feedLimit)
+		evs, head, err = s.store.Feed(till.Name, after, feedLimit, feedMaxBytes)
 	}
 	switch {
 	case errors.Is(err, ErrCursorAhead):
@@ -485,7 +506,20 @@ func (s *Server) handleEvents(w http.ResponseWriter, r *http.Request) {
 	if n := len(evs); n > 0 {
 		page.Cursor = evs[n-1].Cursor
 	}
-	writeJSON(w, http.StatusOK, page)
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Cache-Control", "no-store")
+	w.Write(encodePage(page))
+}
+
+// encodePage is a feed page as JSON. HTML escaping is off: it would turn
+// each '<' of a body into six bytes and could push a page past the size the
+// poller reads.
+func encodePage(page EventsPage) []byte {
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	enc.Encode(page) // a page of checked JSON always encodes
+	return b.Bytes()
 }
 
 // Health is the answer of /healthz. Anyone gets Status; a request with a

@@ -91,12 +91,35 @@ type Registration struct {
 	Created time.Time `json:"created"`
 }
 
-// OpenStore opens (creating if needed) the relay's bbolt file at path.
-func OpenStore(path string) (*Store, error) {
-	db, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: OpenTimeout})
+// OpenStore opens the relay's bbolt file at path, creating it if it does not
+// exist. An existing file is checked first: an empty, truncated or damaged
+// one is refused with ErrDamaged, never replaced by a new store.
+func OpenStore(path string) (*Store, error) { return openStore(path, true) }
+
+// OpenExistingStore is OpenStore for commands that must not create a store
+// (a mistyped -db would otherwise start a new, empty one): a missing file is
+// ErrNoStore.
+func OpenExistingStore(path string) (*Store, error) { return openStore(path, false) }
+
+func openStore(path string, create bool) (*Store, error) {
+	switch err := checkBoltFile(path); {
+	case errors.Is(err, os.ErrNotExist) && create:
+	case errors.Is(err, os.ErrNotExist):
+		return nil, fmt.Errorf("%w: %s does not exist (check -db)", ErrNoStore, path)
+	case err != nil:
+		return nil, err
+	}
+	db, err := openBolt(path, &bolt.Options{Timeout: OpenTimeout})
 	if err != nil {
 		if errors.Is(err, bolt.ErrTimeout) {
 			return nil, fmt.Errorf("%w: %s", ErrLocked, path)
+		}
+		if errors.Is(err, ErrDamaged) {
+			return nil, err
+		}
+		if !errors.Is(err, os.ErrNotExist) && !errors.Is(err, os.ErrPermission) {
+			// bbolt's own refusals (ErrInvalid, ErrChecksum, ErrVersionMismatch).
+			return nil, fmt.Errorf("%w: %s: %w", ErrDamaged, path, err)
 		}
 		return nil, fmt.Errorf("relay: open %s: %w", path, err)
 	}
@@ -519,9 +542,11 @@ type FeedEvent struct {
 }
 
 // Feed returns up to limit events of a till's feed after cursor, and the log's
-// head (the last sequence ever given out). A cursor beyond the head means the
-// relay's file was replaced; Feed then returns ErrCursorAhead.
-func (s *Store) Feed(till string, after uint64, limit int) ([]FeedEvent, uint64, error) {
+// head (the last sequence ever given out). It stops before the bodies pass
+// maxBytes, but always returns at least one event when there is one. A cursor
+// beyond the head means the relay's file was replaced; Feed then returns
+// ErrCursorAhead.
+func (s *Store) Feed(till string, after uint64, limit, maxBytes int) ([]FeedEvent, uint64, error) {
 	var out []FeedEvent
 	var head uint64
 	err := s.db.View(func(tx *bolt.Tx) error {
@@ -535,10 +560,14 @@ func (s *Store) Feed(till string, after uint64, limit int) ([]FeedEvent, uint64,
 			return ErrNoTill
 		}
 		c := fb.Cursor()
+		size := 0
 		for k, _ := c.Seek(itob(after + 1)); k != nil && len(out) < limit; k, _ = c.Next() {
 			_, _, body, ok := decodeRecord(events.Get(k))
 			if !ok { // pruned while the feed entry waits for the same pruning
 				continue
+			}
+			if size += len(body) + feedEventOverhead; size > maxBytes && len(out) > 0 {
+				break
 			}
 			// Values live only as long as the transaction: copy.
 			out = append(out, FeedEvent{Cursor: binary.BigEndian.Uint64(k), Event: bytes.Clone(body)})
