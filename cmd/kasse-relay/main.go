@@ -22,6 +22,7 @@ import (
 	"net"
 	"os"
 	"os/signal"
+	"sync"
 	"syscall"
 	"text/tabwriter"
 	"time"
@@ -97,6 +98,11 @@ func serve(ctx context.Context, args []string) error {
 	receiptRetention := fs.Duration("receipt-retention", relay.DefaultReceiptRetention, "keep receipt pages this long")
 	backupPath := fs.String("backup", "", "write a hot backup of the file here every -backup-every")
 	backupEvery := fs.Duration("backup-every", 24*time.Hour, "interval of -backup")
+	maxConns := fs.Int("max-conns", relay.DefaultMaxConns, "connections held at once, in all (0: no limit); more are answered 503")
+	maxPerClient := fs.Int("max-conns-per-client", relay.DefaultMaxConnsPerClient, "connections held at once from one IP address (0: no limit)")
+	checkEvery := fs.Duration("check-registrations", relay.DefaultCheckEvery, "how often to ask Vipps whether the webhook registrations still exist (needs the VIPPS_* keys; 0: never)")
+	reregister := fs.Bool("reregister", false, "register a registration that Vipps deleted again (default: report it in the log and on /healthz)")
+	api := fs.String("api", "https://api.vipps.no", "Vipps MobilePay API base URL, for -check-registrations")
 	logFormat := fs.String("log-format", "text", "text or json")
 	logLevel := fs.String("log-level", "info", "debug, info, warn or error")
 	fs.Parse(args)
@@ -123,6 +129,7 @@ func serve(ctx context.Context, args []string) error {
 		Store: st, PublicURL: *public, ReceiptBaseURL: *receipts,
 		ReplayWindow: *window, LongPoll: *longPoll,
 		Retention: *retention, ReceiptRetention: *receiptRetention,
+		WebhookAPI: webhookAPIs(*checkEvery, *api, log), CheckEvery: *checkEvery, ReRegister: *reregister,
 		Logger: log,
 	})
 	if err != nil {
@@ -134,6 +141,9 @@ func serve(ctx context.Context, args []string) error {
 	if err != nil {
 		return fmt.Errorf("serve: %w", err)
 	}
+	// Below TLS, so that handshakes count; a 503 in plain text only where
+	// the client speaks plain HTTP.
+	ln = relay.LimitListener(ln, *maxConns, *maxPerClient, *cert == "")
 	if *cert != "" {
 		c, err := tls.LoadX509KeyPair(*cert, *key)
 		if err != nil {
@@ -173,6 +183,34 @@ func serve(ctx context.Context, args []string) error {
 	}
 	log.Info("stopped")
 	return nil
+}
+
+// webhookAPIs gives the registration check its Webhooks API clients, one per
+// MSN, with the keys in the environment; nil (no check) without keys.
+func webhookAPIs(every time.Duration, base string, log *slog.Logger) func(string) (relay.WebhookAPI, error) {
+	id, secret, sub := os.Getenv("VIPPS_CLIENT_ID"), os.Getenv("VIPPS_CLIENT_SECRET"), os.Getenv("VIPPS_SUBSCRIPTION_KEY")
+	if every <= 0 {
+		return nil
+	}
+	if id == "" || secret == "" || sub == "" {
+		log.Warn("registration check off: set VIPPS_CLIENT_ID, VIPPS_CLIENT_SECRET and VIPPS_SUBSCRIPTION_KEY to have the relay notice a registration Vipps deleted")
+		return nil
+	}
+	var mu sync.Mutex
+	clients := map[string]*epayment.Client{}
+	return func(msn string) (relay.WebhookAPI, error) {
+		mu.Lock()
+		defer mu.Unlock()
+		if c := clients[msn]; c != nil {
+			return c, nil
+		}
+		c, err := epayment.New(epayment.Config{BaseURL: base, MSN: msn, ClientID: id, ClientSecret: secret, SubscriptionKey: sub, Logger: log})
+		if err != nil {
+			return nil, err
+		}
+		clients[msn] = c
+		return c, nil
+	}
 }
 
 func backupLoop(ctx context.Context, st *relay.Store, path string, every time.Duration, log *slog.Logger) {

@@ -86,6 +86,16 @@ type Config struct {
 	Retention, ReceiptRetention time.Duration
 	// PruneEvery is how often old data is pruned; 0 means hourly.
 	PruneEvery time.Duration
+	// WebhookAPI gives the Webhooks API client of an MSN, for the periodic
+	// check that the stored registrations still exist at Vipps; nil turns the
+	// check off.
+	WebhookAPI func(msn string) (WebhookAPI, error)
+	// CheckEvery is how often registrations are checked; 0 means
+	// DefaultCheckEvery.
+	CheckEvery time.Duration
+	// ReRegister registers a registration that Vipps deleted again, instead
+	// of only reporting it in the log and on /healthz.
+	ReRegister bool
 	Logger     *slog.Logger
 	// Now is the clock; nil means time.Now. Tests move it.
 	Now func() time.Time
@@ -103,6 +113,7 @@ type Server struct {
 	wake      *signals
 	waiting   atomic.Int64   // long-polls waiting now, for /healthz
 	parked    sync.WaitGroup // parked long-polls not yet answered
+	regs      regCheck
 	done      chan struct{}
 	closeOnce sync.Once
 	bg        sync.WaitGroup
@@ -143,6 +154,9 @@ func NewServer(cfg Config) (*Server, error) {
 	if cfg.PruneEvery == 0 {
 		cfg.PruneEvery = time.Hour
 	}
+	if cfg.CheckEvery <= 0 {
+		cfg.CheckEvery = DefaultCheckEvery
+	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
@@ -166,6 +180,10 @@ func NewServer(cfg Config) (*Server, error) {
 	s.mux = mux
 	s.bg.Add(1)
 	go s.pruneLoop()
+	if cfg.WebhookAPI != nil {
+		s.bg.Add(1)
+		go s.checkLoop()
+	}
 	return s, nil
 }
 
@@ -525,7 +543,12 @@ func encodePage(page EventsPage) []byte {
 // Health is the answer of /healthz. Anyone gets Status; a request with a
 // till's token also gets the counts, which say something about the business.
 type Health struct {
-	Status  string        `json:"status"`
+	// Status is "ok", or "registration missing" while a stored webhook
+	// registration is gone at Vipps (MissingRegistrations says which); the
+	// relay still answers 200 then, as its other MSNs still work.
+	Status               string   `json:"status"`
+	MissingRegistrations []string `json:"missingRegistrations,omitempty"` // MSN/id
+
 	Head    uint64        `json:"head,omitempty"`    // last event sequence
 	Tills   int           `json:"tills,omitempty"`   // active tills
 	Waiting int64         `json:"waiting,omitempty"` // long-polls waiting for an event
@@ -565,6 +588,9 @@ func (s *Server) handleHealth(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	h := Health{Status: "ok"}
+	if missing := s.regs.list(); len(missing) > 0 {
+		h.Status, h.MissingRegistrations = "registration missing", missing
+	}
 	if s.store.TillByToken(bearer(r)) != nil {
 		h.Head, h.Tills, h.Waiting = head, s.store.activeTills(), s.waiting.Load()
 		h.Runtime = readRuntimeStats()
