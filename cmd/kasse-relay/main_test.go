@@ -305,7 +305,7 @@ func TestGracefulShutdownAnswersLongPollsAndExits(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer st.Close()
-	if h, _ := st.Head(); h != 1 {
+	if h, _ := st.Head(context.Background()); h != 1 {
 		t.Fatalf("head %d after restart", h)
 	}
 }

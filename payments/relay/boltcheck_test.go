@@ -1,6 +1,7 @@
 package relay
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"os"
@@ -27,7 +28,7 @@ func goodStore(t *testing.T) []byte {
 	for i := range 60 {
 		ev := event(msnA, fmt.Sprintf("shop1-%04d", i), "AUTHORIZED")
 		body := fmt.Appendf(nil, `{"msn":%q,"reference":%q,"pad":%q}`, msnA, ev.Reference, make([]byte, 100+i*20))
-		if _, err := st.Append(ev, body, time.Now()); err != nil {
+		if _, err := st.Append(context.Background(), ev, body, time.Now()); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -59,7 +60,7 @@ func openDamaged(t *testing.T, b []byte) (string, error) {
 	if _, err := st.Stats(); err != nil {
 		return path, err
 	}
-	if _, _, err := st.Feed("till-1", 0, 1000, 1<<30); err != nil {
+	if _, _, err := st.Feed(context.Background(), "till-1", 0, 1000, 1<<30); err != nil {
 		return path, err
 	}
 	return path, nil

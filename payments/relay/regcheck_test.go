@@ -115,7 +115,7 @@ func TestRegistrationDeletedAtVippsIsNoticed(t *testing.T) {
 		if len(hooks) != 1 || hooks[0].URL != url || hooks[0].ID == reg.ID {
 			t.Fatalf("at Vipps after re-registering: %+v", hooks)
 		}
-		stored := h.store.registrationsFor(msn)
+		stored := h.store.RegistrationsFor(msn)
 		if len(stored) != 1 || stored[0].ID != hooks[0].ID || stored[0].Secret == reg.Secret {
 			t.Fatalf("stored after re-registering: %+v", stored)
 		}

@@ -720,7 +720,7 @@ func TestHotBackupIsAWholeStore(t *testing.T) {
 	if len(st.Registrations()) != 2 {
 		t.Fatalf("the backup has %d registrations", len(st.Registrations()))
 	}
-	evs, head, err := st.Feed("till-1", 0, 10, 1<<20)
+	evs, head, err := st.Feed(context.Background(), "till-1", 0, 10, 1<<20)
 	if err != nil || len(evs) != 1 || head != 1 {
 		t.Fatalf("backup feed: %d events, head %d, %v", len(evs), head, err)
 	}

@@ -68,7 +68,8 @@ const (
 
 // Config configures a Server.
 type Config struct {
-	Store *Store
+	// Store is the relay's state: a *Store (bbolt) or a *JetStore.
+	Store Backend
 	// PublicURL is the base URL Vipps posts to (https://relay.example.com). The
 	// HMAC covers host and path of the URL each registration stored; PublicURL
 	// is the fallback and the base for WebhookURL.
@@ -105,7 +106,7 @@ type Config struct {
 // receipt upload and page, and /healthz.
 type Server struct {
 	cfg   Config
-	store *Store
+	store Backend
 	log   *slog.Logger
 	mux   *http.ServeMux
 	now   func() time.Time
@@ -178,6 +179,9 @@ func NewServer(cfg Config) (*Server, error) {
 	mux.HandleFunc("GET "+PathReceiptPage+"/{id}", s.handleReceiptPage)
 	mux.HandleFunc("GET "+PathHealth, s.handleHealth)
 	s.mux = mux
+	if w, ok := cfg.Store.(waker); ok {
+		w.setWake(s.wake.notify)
+	}
 	s.bg.Add(1)
 	go s.pruneLoop()
 	if cfg.WebhookAPI != nil {
@@ -306,7 +310,7 @@ func writeError(w http.ResponseWriter, status int, msg string) {
 func (s *Server) handleWebhook(w http.ResponseWriter, r *http.Request) {
 	msn := r.PathValue("msn")
 	log := s.log.With("msn", msn, "remote", r.RemoteAddr)
-	regs := s.store.registrationsFor(msn)
+	regs := s.store.RegistrationsFor(msn)
 	if len(regs) == 0 {
 		// Refused before the body is read: no secret, nothing to verify with.
 		log.Warn("webhook refused", "reason", "no registration for MSN")
@@ -367,7 +371,7 @@ func (s *Server) handleWebhook(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusBadRequest, "event msn, reference or name wrong")
 		return
 	}
-	res, err := s.store.Append(ev, body, now)
+	res, err := s.store.Append(r.Context(), ev, body, now)
 	if err != nil {
 		log.Error("webhook not stored", "reference", ev.Reference, "err", err)
 		writeError(w, http.StatusServiceUnavailable, "not stored, retry")
@@ -469,7 +473,7 @@ func (s *Server) handleEvents(w http.ResponseWriter, r *http.Request) {
 	// Take the wake channel before reading, so that an event committed between
 	// the read and the wait still wakes this request.
 	ch := s.wake.wait(till.Name)
-	evs, head, err := s.store.Feed(till.Name, after, feedLimit, feedMaxBytes)
+	evs, head, err := s.store.Feed(r.Context(), till.Name, after, feedLimit, feedMaxBytes)
 	if err == nil && len(evs) == 0 && wait > 0 {
 		select {
 		case <-s.done:
@@ -498,11 +502,11 @@ func (s *Server) handleEvents(w http.ResponseWriter, r *http.Request) {
 		}
 		s.waiting.Add(-1)
 		timer.Stop()
-		if !s.store.active(till) {
+		if !s.store.Active(till) {
 			s.unauthorized(w)
 			return
 		}
-		evs, head, err = s.store.Feed(till.Name, after, feedLimit, feedMaxBytes)
+		evs, head, err = s.store.Feed(r.Context(), till.Name, after, feedLimit, feedMaxBytes)
 	}
 	switch {
 	case errors.Is(err, ErrCursorAhead):
@@ -581,7 +585,7 @@ func readRuntimeStats() *RuntimeStats {
 }
 
 func (s *Server) handleHealth(w http.ResponseWriter, r *http.Request) {
-	head, err := s.store.Head() // a read transaction: proves the file answers
+	head, err := s.store.Head(r.Context()) // a read transaction: proves the file answers
 	if err != nil {
 		s.log.Error("health", "err", err)
 		writeError(w, http.StatusServiceUnavailable, "store unavailable")
@@ -592,7 +596,7 @@ func (s *Server) handleHealth(w http.ResponseWriter, r *http.Request) {
 		h.Status, h.MissingRegistrations = "registration missing", missing
 	}
 	if s.store.TillByToken(bearer(r)) != nil {
-		h.Head, h.Tills, h.Waiting = head, s.store.activeTills(), s.waiting.Load()
+		h.Head, h.Tills, h.Waiting = head, s.store.ActiveTills(), s.waiting.Load()
 		h.Runtime = readRuntimeStats()
 	}
 	writeJSON(w, http.StatusOK, h)

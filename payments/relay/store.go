@@ -2,6 +2,7 @@ package relay
 
 import (
 	"bytes"
+	"context"
 	"crypto/rand"
 	"crypto/sha256"
 	"crypto/subtle"
@@ -349,8 +350,8 @@ func (s *Store) TillByToken(token string) *Till {
 	return t
 }
 
-// active reports whether the named till still holds the token hash it had.
-func (s *Store) active(t *Till) bool {
+// Active reports whether the named till still holds the token hash it had.
+func (s *Store) Active(t *Till) bool {
 	s.mu.RLock()
 	defer s.mu.RUnlock()
 	return s.byToken[[sha256.Size]byte(t.TokenHash)] == t
@@ -443,7 +444,8 @@ func (s *Store) Registrations() []Registration {
 	return out
 }
 
-func (s *Store) registrationsFor(msn string) []Registration {
+// RegistrationsFor lists the registrations of one MSN.
+func (s *Store) RegistrationsFor(msn string) []Registration {
 	s.mu.RLock()
 	defer s.mu.RUnlock()
 	return s.regs[msn]
@@ -489,7 +491,7 @@ type Appended struct {
 // Append stores a verified event durably, once: a second delivery of the same
 // ev.Key() returns the first one's sequence with Duplicate set. Concurrent calls
 // share one commit (bbolt Batch); Append returns after that commit.
-func (s *Store) Append(ev webhook.Event, body []byte, received time.Time) (Appended, error) {
+func (s *Store) Append(_ context.Context, ev webhook.Event, body []byte, received time.Time) (Appended, error) {
 	key := ev.Key()
 	if len(key) > 0xffff {
 		return Appended{}, errors.New("relay: event key too long")
@@ -546,7 +548,7 @@ type FeedEvent struct {
 // maxBytes, but always returns at least one event when there is one. A cursor
 // beyond the head means the relay's file was replaced; Feed then returns
 // ErrCursorAhead.
-func (s *Store) Feed(till string, after uint64, limit, maxBytes int) ([]FeedEvent, uint64, error) {
+func (s *Store) Feed(_ context.Context, till string, after uint64, limit, maxBytes int) ([]FeedEvent, uint64, error) {
 	var out []FeedEvent
 	var head uint64
 	err := s.db.View(func(tx *bolt.Tx) error {
@@ -682,7 +684,7 @@ func (s *Store) WriteTransactions() int {
 }
 
 // Head is the last event sequence given out.
-func (s *Store) Head() (uint64, error) {
+func (s *Store) Head(context.Context) (uint64, error) {
 	var head uint64
 	err := s.db.View(func(tx *bolt.Tx) error {
 		head = tx.Bucket(bucketEvents).Sequence()
@@ -694,7 +696,8 @@ func (s *Store) Head() (uint64, error) {
 	return head, nil
 }
 
-func (s *Store) activeTills() int {
+// ActiveTills counts the tills with a valid token.
+func (s *Store) ActiveTills() int {
 	s.mu.RLock()
 	defer s.mu.RUnlock()
 	return len(s.byToken)
