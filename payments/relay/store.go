@@ -3,10 +3,8 @@ package relay
 import (
 	"bytes"
 	"context"
-	"crypto/rand"
 	"crypto/sha256"
 	"crypto/subtle"
-	"encoding/base64"
 	"encoding/binary"
 	"encoding/json"
 	"errors"
@@ -80,6 +78,8 @@ type Till struct {
 	Revoked *time.Time `json:"revoked,omitempty"`
 
 	TokenHash []byte `json:"tokenHash"` // SHA-256 of the token; the token itself is never stored
+
+	start uint64 // JetStore: the stream sequence the till's feed starts after
 }
 
 // Registration is a webhook registration with the Webhooks API for one MSN.
@@ -201,16 +201,10 @@ func hashToken(token string) [sha256.Size]byte { return sha256.Sum256([]byte(tok
 // same MSN (or the other way round) is refused, since one till would then see
 // the other's payments.
 func (s *Store) AddTill(name, msn, prefix string) (token string, err error) {
-	if name == "" || strings.ContainsAny(name, "\x00/") || len(name) > 100 {
-		return "", fmt.Errorf("relay: till name %q: want 1-100 characters, no '/'", name)
+	if err := checkTillArgs(name, msn, prefix); err != nil {
+		return "", err
 	}
-	if msn == "" || prefix == "" {
-		return "", fmt.Errorf("relay: till %q: MSN and reference prefix are both required", name)
-	}
-	raw := make([]byte, 32)
-	rand.Read(raw) // never fails (crypto/rand, Go ≥ 1.24)
-	token = tokenPrefix + base64.RawURLEncoding.EncodeToString(raw)
-	h := hashToken(token)
+	token, h := newToken()
 	t := &Till{Name: name, MSN: msn, Prefix: prefix, Created: time.Now().UTC(), TokenHash: h[:]}
 	s.admin.Lock()
 	defer s.admin.Unlock()
@@ -259,6 +253,16 @@ func (s *Store) AddTill(name, msn, prefix string) (token string, err error) {
 	s.byMSN[msn] = append(s.byMSN[msn], t)
 	s.mu.Unlock()
 	return token, nil
+}
+
+func checkTillArgs(name, msn, prefix string) error {
+	if name == "" || strings.ContainsAny(name, "\x00/") || len(name) > 100 {
+		return fmt.Errorf("relay: till name %q: want 1-100 characters, no '/'", name)
+	}
+	if msn == "" || prefix == "" {
+		return fmt.Errorf("relay: till %q: MSN and reference prefix are both required", name)
+	}
+	return nil
 }
 
 // RevokeTill invalidates a till's token at once and drops its feed. The record
