@@ -15,6 +15,7 @@ package main
 import (
 	"context"
 	"crypto/tls"
+	"crypto/x509"
 	"errors"
 	"flag"
 	"fmt"
@@ -22,10 +23,13 @@ import (
 	"net"
 	"os"
 	"os/signal"
+	"strings"
 	"sync"
 	"syscall"
 	"text/tabwriter"
 	"time"
+
+	"github.com/nats-io/nats.go"
 
 	"github.com/kasse-pos/kasse/payments/epayment"
 	"github.com/kasse-pos/kasse/payments/relay"
@@ -79,14 +83,94 @@ func main() {
 	}
 }
 
-func newFlags(name string) (*flag.FlagSet, *string) {
+// storeFlags choose the relay's store: the bbolt file -db (the default), or
+// NATS JetStream with -nats.
+type storeFlags struct {
+	db       *string
+	nats     *string
+	replicas *int
+	prefix   *string
+	creds    *string
+	ca       *string
+}
+
+func newFlags(name string) (*flag.FlagSet, *storeFlags) {
 	fs := flag.NewFlagSet("kasse-relay "+name, flag.ExitOnError)
-	db := fs.String("db", "kasse-relay.db", "the relay's bbolt file")
-	return fs, db
+	sf := &storeFlags{
+		db:       fs.String("db", "kasse-relay.db", "the relay's bbolt file (without -nats)"),
+		nats:     fs.String("nats", os.Getenv("KASSE_RELAY_NATS"), "NATS server URL(s), comma-separated: keep the relay's state in JetStream there instead of -db"),
+		replicas: fs.Int("nats-replicas", 0, "JetStream replicas of the relay's stream and buckets (default 1, or 3 with -cluster)"),
+		prefix:   fs.String("nats-prefix", "kasse", "prefix of the JetStream stream, buckets and subjects"),
+		creds:    fs.String("nats-creds", "", "NATS credentials file (for a NATS system with authentication)"),
+		ca:       fs.String("nats-ca", "", "CA certificate (PEM) to verify the NATS servers' TLS with"),
+	}
+	return fs, sf
+}
+
+// open opens the store the flags name. create says whether a missing bbolt
+// file may be created (serve and register); JetStream creates its stream and
+// buckets when they are missing in any case.
+func (sf *storeFlags) open(ctx context.Context, create bool, log *slog.Logger) (relay.Backend, error) {
+	if *sf.nats == "" {
+		if create {
+			return relay.OpenStore(*sf.db)
+		}
+		return relay.OpenExistingStore(*sf.db)
+	}
+	return sf.openJet(ctx, *sf.nats, 1, log)
+}
+
+func (sf *storeFlags) openJet(ctx context.Context, url string, defReplicas int, log *slog.Logger) (*relay.JetStore, error) {
+	cfg := relay.JetStoreConfig{URL: url, Replicas: *sf.replicas, Prefix: *sf.prefix, Logger: log}
+	if cfg.Replicas == 0 {
+		cfg.Replicas = defReplicas
+	}
+	if *sf.creds != "" {
+		cfg.ConnOptions = append(cfg.ConnOptions, nats.UserCredentials(*sf.creds))
+	}
+	if *sf.ca != "" {
+		cfg.ConnOptions = append(cfg.ConnOptions, nats.RootCAs(*sf.ca))
+	}
+	return openJetStore(ctx, cfg, log)
+}
+
+// openJetStore retries while JetStream is not ready: a cluster's nodes start
+// one after another, and JetStream answers once a quorum has met.
+func openJetStore(ctx context.Context, cfg relay.JetStoreConfig, log *slog.Logger) (*relay.JetStore, error) {
+	ctx, cancel := context.WithTimeout(ctx, 2*time.Minute)
+	defer cancel()
+	for attempt := 0; ; attempt++ {
+		actx, acancel := context.WithTimeout(ctx, 10*time.Second)
+		st, err := relay.OpenJetStore(actx, cfg)
+		acancel()
+		if err == nil {
+			return st, nil
+		}
+		if ctx.Err() != nil {
+			return nil, fmt.Errorf("JetStream not ready: %w", err)
+		}
+		if attempt%10 == 0 && log != nil {
+			log.Info("waiting for JetStream", "err", err)
+		}
+		select {
+		case <-ctx.Done():
+		case <-time.After(500 * time.Millisecond):
+		}
+	}
 }
 
 func serve(ctx context.Context, args []string) error {
-	fs, dbPath := newFlags("serve")
+	fs, sf := newFlags("serve")
+	dbPath := sf.db
+	cluster := fs.String("cluster", "", "run an embedded NATS node with routes to these peers (host:port of their -cluster-listen, comma-separated); state in JetStream, R3 by default")
+	natsDir := fs.String("nats-dir", "", "run an embedded NATS node keeping JetStream's files here (with -cluster: default kasse-relay-nats)")
+	nodeName := fs.String("node-name", hostname(), "this node's name in the cluster (unique)")
+	natsListen := fs.String("nats-listen", "127.0.0.1:4222", "embedded node: client address (for this relay and `kasse-relay till -nats`)")
+	clusterListen := fs.String("cluster-listen", ":6222", "embedded node: address the other nodes route to")
+	clusterName := fs.String("cluster-name", "kasse-relay", "embedded node: the cluster's name (the same on every node)")
+	clusterCert := fs.String("cluster-tls-cert", "", "embedded node: TLS certificate for the routes between nodes (PEM)")
+	clusterKey := fs.String("cluster-tls-key", "", "embedded node: its key")
+	clusterCA := fs.String("cluster-tls-ca", "", "embedded node: CA that signed every node's certificate (mutual TLS)")
 	listen := fs.String("listen", ":8080", "address to listen on")
 	public := fs.String("public-url", os.Getenv("KASSE_RELAY_PUBLIC_URL"), "the URL Vipps and tills reach this relay at, e.g. https://relay.example.com")
 	receipts := fs.String("receipt-url", "", "base URL of receipt links (default: -public-url)")
@@ -120,9 +204,62 @@ func serve(ctx context.Context, args []string) error {
 	if *retention > 0 && *retention < 7*24*time.Hour {
 		log.Warn("retention is shorter than Vipps' 7 days of retries: a late retry would be delivered to tills again", "retention", *retention)
 	}
-	st, err := relay.OpenStore(*dbPath)
-	if err != nil {
-		return err
+	var st relay.Backend
+	where := *dbPath
+	switch {
+	case *cluster != "" || *natsDir != "":
+		dir := *natsDir
+		if dir == "" {
+			dir = "kasse-relay-nats"
+		}
+		ncfg := relay.NodeConfig{Name: *nodeName, StoreDir: dir, Listen: *natsListen, Logger: log,
+			// One node: fsync before acknowledging. A cluster: a quorum holds it.
+			SyncAlways: *cluster == ""}
+		if *cluster != "" {
+			ncfg.ClusterName, ncfg.ClusterListen, ncfg.Routes = *clusterName, *clusterListen, splitList(*cluster)
+			if *clusterCert != "" {
+				tc, err := clusterTLS(*clusterCert, *clusterKey, *clusterCA)
+				if err != nil {
+					return err
+				}
+				ncfg.ClusterTLS = tc
+			}
+		}
+		node, err := relay.StartNode(ncfg)
+		if err != nil {
+			return err
+		}
+		defer node.Shutdown()
+		replicas := 1
+		if *cluster != "" {
+			replicas = 3
+		}
+		js, err := sf.openJet(ctx, node.ClientURL(), replicas, log)
+		if err != nil {
+			return err
+		}
+		st, where = js, "embedded NATS "+node.ClientURL()+" in "+dir
+	case *sf.nats != "":
+		js, err := sf.openJet(ctx, *sf.nats, 1, log)
+		if err != nil {
+			return err
+		}
+		st, where = js, "NATS "+*sf.nats
+	default:
+		bst, err := relay.OpenStore(*dbPath)
+		if err != nil {
+			return err
+		}
+		st = bst
+		if *backupPath != "" {
+			go backupLoop(ctx, bst, *backupPath, *backupEvery, log)
+		}
+		stopAdmin, err := serveAdmin(bst, adminSocket(*dbPath), log)
+		if err != nil {
+			bst.Close()
+			return err
+		}
+		defer stopAdmin()
 	}
 	defer st.Close()
 	srv, err := relay.NewServer(relay.Config{
@@ -156,11 +293,7 @@ func serve(ctx context.Context, args []string) error {
 	}
 	st0, _ := st.Stats()
 	log.Info("listening", "addr", ln.Addr().String(), "tls", *cert != "", "publicURL", *public,
-		"db", *dbPath, "head", st0.Head, "tills", st0.Tills, "registrations", len(st.Registrations()))
-
-	if *backupPath != "" {
-		go backupLoop(ctx, st, *backupPath, *backupEvery, log)
-	}
+		"store", where, "head", st0.Head, "tills", st0.Tills, "registrations", len(st.Registrations()))
 	errc := make(chan error, 1)
 	go func() { errc <- hs.Serve(relay.Listener(ln)) }()
 	select {
@@ -213,6 +346,88 @@ func webhookAPIs(every time.Duration, base string, log *slog.Logger) func(string
 	}
 }
 
+// adminStore is what the till and registration commands use: the store
+// itself, or a running relay's admin socket.
+type adminStore interface {
+	relay.TillAdmin
+	relay.RegistrationStore
+	Registrations() []relay.Registration
+}
+
+// openAdmin opens the store for a command that changes tills or
+// registrations. A bbolt file that a running relay holds is changed through
+// that relay's admin socket instead; JetStream needs no such detour.
+func (sf *storeFlags) openAdmin(ctx context.Context, create bool) (adminStore, func(), error) {
+	st, err := sf.open(ctx, create, nil)
+	if err == nil {
+		return st, func() { st.Close() }, nil
+	}
+	if *sf.nats != "" || !errors.Is(err, relay.ErrLocked) {
+		return nil, nil, err
+	}
+	a, aerr := relay.DialAdmin(ctx, adminSocket(*sf.db))
+	if aerr != nil {
+		return nil, nil, fmt.Errorf("%w; and its admin socket does not answer: %w", err, aerr)
+	}
+	return a, func() {}, nil
+}
+
+func (sf *storeFlags) where() string {
+	if *sf.nats != "" {
+		return "JetStream at " + *sf.nats
+	}
+	return *sf.db
+}
+
+// adminSocket is where a relay on a bbolt file serves its admin API.
+func adminSocket(db string) string { return db + ".sock" }
+
+func serveAdmin(st *relay.Store, path string, log *slog.Logger) (func(), error) {
+	stop, err := relay.ServeAdmin(st, path)
+	if err != nil {
+		return nil, err
+	}
+	log.Info("admin socket", "path", path)
+	return stop, nil
+}
+
+func hostname() string {
+	h, _ := os.Hostname()
+	return h
+}
+
+func splitList(s string) []string {
+	var out []string
+	for _, p := range strings.Split(s, ",") {
+		if p = strings.TrimSpace(p); p != "" {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+// clusterTLS is mutual TLS between the nodes: each presents its certificate
+// and accepts only peers whose certificate the CA signed.
+func clusterTLS(certFile, keyFile, caFile string) (*tls.Config, error) {
+	c, err := tls.LoadX509KeyPair(certFile, keyFile)
+	if err != nil {
+		return nil, fmt.Errorf("cluster TLS: %w", err)
+	}
+	tc := &tls.Config{MinVersion: tls.VersionTLS12, Certificates: []tls.Certificate{c}}
+	if caFile != "" {
+		pem, err := os.ReadFile(caFile)
+		if err != nil {
+			return nil, fmt.Errorf("cluster TLS: %w", err)
+		}
+		pool := x509.NewCertPool()
+		if !pool.AppendCertsFromPEM(pem) {
+			return nil, fmt.Errorf("cluster TLS: no certificate in %s", caFile)
+		}
+		tc.RootCAs, tc.ClientCAs, tc.ClientAuth = pool, pool, tls.RequireAndVerifyClientCert
+	}
+	return tc, nil
+}
+
 func backupLoop(ctx context.Context, st *relay.Store, path string, every time.Duration, log *slog.Logger) {
 	t := time.NewTicker(every)
 	defer t.Stop()
@@ -247,7 +462,7 @@ func newLogger(format, level string) (*slog.Logger, error) {
 
 // webhooks runs register, list and delete against the Webhooks API.
 func webhooks(ctx context.Context, cmd string, args []string) error {
-	fs, dbPath := newFlags(cmd)
+	fs, sf := newFlags(cmd)
 	msn := fs.String("msn", "", "merchant serial number (sales unit)")
 	base := fs.String("url", os.Getenv("KASSE_RELAY_PUBLIC_URL"), "register: this relay's public URL, e.g. https://relay.example.com")
 	id := fs.String("id", "", "delete: the registration's id")
@@ -273,21 +488,11 @@ func webhooks(ctx context.Context, cmd string, args []string) error {
 	ctx, cancel := context.WithTimeout(ctx, time.Minute)
 	defer cancel()
 	// Only register creates a missing file: it is how a relay is set up.
-	open := relay.OpenExistingStore
-	if cmd == "register" {
-		open = relay.OpenStore
-	}
-	st, err := open(*dbPath)
-	switch {
-	case cmd == "list" && errors.Is(err, relay.ErrLocked):
-		// Listing needs no change here: do it while the relay runs, without
-		// telling which secrets this file holds.
-		st = nil
-	case err != nil:
+	st, closeStore, err := sf.openAdmin(ctx, cmd == "register")
+	if err != nil {
 		return err
-	default:
-		defer st.Close()
 	}
+	defer closeStore()
 	switch cmd {
 	case "register":
 		if *base == "" {
@@ -298,7 +503,7 @@ func webhooks(ctx context.Context, cmd string, args []string) error {
 			return err
 		}
 		if created {
-			fmt.Printf("registered %s for MSN %s (id %s); the secret is stored in %s\n", reg.URL, reg.MSN, reg.ID, *dbPath)
+			fmt.Printf("registered %s for MSN %s (id %s); the secret is stored in %s\n", reg.URL, reg.MSN, reg.ID, sf.where())
 		} else {
 			fmt.Printf("already registered: %s for MSN %s (id %s)\n", reg.URL, reg.MSN, reg.ID)
 		}
@@ -308,19 +513,14 @@ func webhooks(ctx context.Context, cmd string, args []string) error {
 			return err
 		}
 		local := map[string]string{}
-		if st != nil {
-			for _, r := range st.Registrations() {
-				local[r.ID] = "yes"
-			}
+		for _, r := range st.Registrations() {
+			local[r.ID] = "yes"
 		}
 		w := tabwriter.NewWriter(os.Stdout, 0, 4, 2, ' ', 0)
 		fmt.Fprintln(w, "ID\tURL\tSECRET HERE\tEVENTS")
 		for _, h := range hooks {
 			here := local[h.ID]
-			switch {
-			case st == nil:
-				here = "? (relay running)"
-			case here == "":
+			if here == "" {
 				here = "no"
 			}
 			fmt.Fprintf(w, "%s\t%s\t%s\t%d\n", h.ID, h.URL, here, len(h.Events))
@@ -347,18 +547,18 @@ func till(args []string) error {
 	if (sub == "add" || sub == "revoke") && len(args) > 0 && args[0] != "" && args[0][0] != '-' {
 		name, args = args[0], args[1:]
 	}
-	fs, dbPath := newFlags("till " + sub)
+	fs, sf := newFlags("till " + sub)
 	msn := fs.String("msn", "", "add: the till's merchant serial number")
 	prefix := fs.String("prefix", "", "add: the reference prefix of the till's payments, e.g. shop1-till1-")
 	fs.Parse(args)
 	if name == "" && fs.NArg() > 0 {
 		name = fs.Arg(0)
 	}
-	st, err := relay.OpenExistingStore(*dbPath)
+	st, closeStore, err := sf.openAdmin(context.Background(), false)
 	if err != nil {
 		return err
 	}
-	defer st.Close()
+	defer closeStore()
 	switch sub {
 	case "add":
 		if name == "" {
@@ -401,7 +601,8 @@ func till(args []string) error {
 }
 
 func backup(args []string) error {
-	fs, dbPath := newFlags("backup")
+	fs, sf := newFlags("backup")
+	dbPath := sf.db
 	out := fs.String("o", "", "where to write the copy")
 	fs.Parse(args)
 	if *out == "" {
