@@ -140,7 +140,7 @@ func openJetStore(ctx context.Context, cfg relay.JetStoreConfig, log *slog.Logge
 	ctx, cancel := context.WithTimeout(ctx, 2*time.Minute)
 	defer cancel()
 	for attempt := 0; ; attempt++ {
-		actx, acancel := context.WithTimeout(ctx, 10*time.Second)
+		actx, acancel := context.WithTimeout(ctx, 20*time.Second)
 		st, err := relay.OpenJetStore(actx, cfg)
 		acancel()
 		if err == nil {

@@ -155,11 +155,28 @@ func (s *JetStore) setup(ctx context.Context) error {
 		return fmt.Errorf("relay: jetstream: %w", err)
 	}
 	s.js = js
+	// A request to a cluster that has only just elected its meta leader can
+	// go unanswered; ask something cheap, briefly, until it answers.
+	for {
+		actx, cancel := context.WithTimeout(ctx, time.Second)
+		_, err := js.AccountInfo(actx)
+		cancel()
+		if err == nil {
+			break
+		}
+		if ctx.Err() != nil {
+			return fmt.Errorf("relay: JetStream not ready: %w", err)
+		}
+		select {
+		case <-ctx.Done():
+		case <-time.After(100 * time.Millisecond):
+		}
+	}
 	maxAge, dupes := s.cfg.Retention, s.cfg.Retention
 	if maxAge < 0 {
 		maxAge, dupes = 0, DefaultRetention
 	}
-	s.stream, err = js.CreateOrUpdateStream(ctx, jetstream.StreamConfig{
+	scfg := jetstream.StreamConfig{
 		Name:        s.name("EVENTS"),
 		Description: "kasse-relay: verified webhook events; the sequence is the tills' cursor",
 		Subjects:    []string{s.cfg.Prefix + ".ev.>"},
@@ -176,6 +193,10 @@ func (s *JetStore) setup(ctx context.Context) error {
 		DenyPurge:    false,
 		AllowDirect:  false, // reads go to the leader, which has every acknowledged event
 		MaxConsumers: -1,
+	}
+	err = retryAsset(ctx, func(ctx context.Context) (err error) {
+		s.stream, err = js.CreateOrUpdateStream(ctx, scfg)
+		return err
 	})
 	if err != nil {
 		return fmt.Errorf("relay: create stream %s: %w", s.name("EVENTS"), err)
@@ -184,7 +205,9 @@ func (s *JetStore) setup(ctx context.Context) error {
 	if rttl < 0 {
 		rttl = 0
 	}
-	for _, b := range []struct {
+	// In parallel: each new replicated bucket waits for its group to elect a
+	// leader, seconds on a fresh cluster.
+	buckets := []struct {
 		kv   *jetstream.KeyValue
 		name string
 		ttl  time.Duration
@@ -194,15 +217,29 @@ func (s *JetStore) setup(ctx context.Context) error {
 		{&s.regsKV, "REGS", 0, "kasse-relay: webhook registrations and their secrets"},
 		{&s.rcpts, "RECEIPTS", rttl, "kasse-relay: receipt pages"},
 		{&s.rkeys, "RECEIPTKEYS", rttl, "kasse-relay: till and receipt number to receipt id"},
-	} {
-		kv, err := js.CreateOrUpdateKeyValue(ctx, jetstream.KeyValueConfig{
-			Bucket: s.name(b.name), Description: b.desc, History: 1, TTL: b.ttl,
-			Storage: jetstream.FileStorage, Replicas: s.cfg.Replicas,
+	}
+	errs := make([]error, len(buckets))
+	var wg sync.WaitGroup
+	for i, b := range buckets {
+		wg.Go(func() {
+			var kv jetstream.KeyValue
+			err := retryAsset(ctx, func(ctx context.Context) (err error) {
+				kv, err = js.CreateOrUpdateKeyValue(ctx, jetstream.KeyValueConfig{
+					Bucket: s.name(b.name), Description: b.desc, History: 1, TTL: b.ttl,
+					Storage: jetstream.FileStorage, Replicas: s.cfg.Replicas,
+				})
+				return err
+			})
+			if err != nil {
+				errs[i] = fmt.Errorf("relay: create bucket %s: %w", s.name(b.name), err)
+				return
+			}
+			*b.kv = kv
 		})
-		if err != nil {
-			return fmt.Errorf("relay: create bucket %s: %w", s.name(b.name), err)
-		}
-		*b.kv = kv
+	}
+	wg.Wait()
+	if err := errors.Join(errs...); err != nil {
+		return err
 	}
 	wctx, stop := context.WithCancel(context.Background())
 	s.stop = stop
@@ -217,6 +254,20 @@ func (s *JetStore) setup(ctx context.Context) error {
 		return fmt.Errorf("relay: subscribe: %w", err)
 	}
 	return nil
+}
+
+// retryAsset creates or updates a stream or bucket, asking again when an
+// attempt goes unanswered: when several instances of a new cluster create the
+// same stream at once, all but the first request can wait for ever.
+func retryAsset(ctx context.Context, create func(context.Context) error) error {
+	for {
+		actx, cancel := context.WithTimeout(ctx, 3*time.Second)
+		err := create(actx)
+		cancel()
+		if err == nil || ctx.Err() != nil || !errors.Is(err, context.DeadlineExceeded) {
+			return err
+		}
+	}
 }
 
 // watch follows a bucket for the life of the store; it returns after the

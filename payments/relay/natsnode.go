@@ -8,6 +8,7 @@ import (
 	"net"
 	"net/url"
 	"strconv"
+	"sync"
 	"time"
 
 	"github.com/nats-io/nats-server/v2/server"
@@ -72,7 +73,6 @@ func StartNode(cfg NodeConfig) (*Node, error) {
 		StoreDir:   cfg.StoreDir,
 		SyncAlways: cfg.SyncAlways,
 		NoSigs:     true, // the relay handles SIGTERM
-		NoLog:      cfg.Logger == nil,
 		// Clients (relay instances) carry webhooks up to 1 MiB.
 		MaxPayload: MaxMaxBody + 64<<10,
 	}
@@ -108,13 +108,27 @@ func StartNode(cfg NodeConfig) (*Node, error) {
 	if err != nil {
 		return nil, fmt.Errorf("relay: NATS node: %w", err)
 	}
-	if cfg.Logger != nil {
-		srv.SetLoggerV2(&natsLogger{cfg.Logger.With("part", "nats")}, false, false, false)
+	log := cfg.Logger
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
 	}
+	nl := &natsLogger{l: log.With("part", "nats")}
+	srv.SetLoggerV2(nl, false, false, false)
 	srv.Start()
-	if !srv.ReadyForConnections(30 * time.Second) {
+	// The server reports a port it cannot bind through Fatalf and carries
+	// on; take that as the failure it is.
+	for deadline := time.Now().Add(30 * time.Second); !srv.ReadyForConnections(100 * time.Millisecond); {
+		if err := nl.fatalErr(); err != nil || time.Now().After(deadline) {
+			srv.Shutdown()
+			if err == nil {
+				err = errors.New("not ready after 30 s")
+			}
+			return nil, fmt.Errorf("relay: NATS node %s: %w", cfg.Name, err)
+		}
+	}
+	if err := nl.fatalErr(); err != nil {
 		srv.Shutdown()
-		return nil, fmt.Errorf("relay: NATS node %s did not start", cfg.Name)
+		return nil, fmt.Errorf("relay: NATS node %s: %w", cfg.Name, err)
 	}
 	return &Node{srv: srv}, nil
 }
@@ -157,12 +171,31 @@ func splitHostPort(addr, defHost string, defPort int) (string, int, error) {
 	return h, n, nil
 }
 
-// natsLogger passes the server's log to slog, debug and trace dropped.
-type natsLogger struct{ l *slog.Logger }
+// natsLogger passes the server's log to slog, debug and trace dropped, and
+// keeps the first fatal error.
+type natsLogger struct {
+	l     *slog.Logger
+	mu    sync.Mutex
+	fatal error
+}
+
+func (n *natsLogger) fatalErr() error {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	return n.fatal
+}
 
 func (n *natsLogger) Noticef(format string, v ...any) { n.l.Info(fmt.Sprintf(format, v...)) }
 func (n *natsLogger) Warnf(format string, v ...any)   { n.l.Warn(fmt.Sprintf(format, v...)) }
-func (n *natsLogger) Fatalf(format string, v ...any)  { n.l.Error(fmt.Sprintf(format, v...)) }
 func (n *natsLogger) Errorf(format string, v ...any)  { n.l.Error(fmt.Sprintf(format, v...)) }
-func (n *natsLogger) Debugf(string, ...any)           {}
-func (n *natsLogger) Tracef(string, ...any)           {}
+func (n *natsLogger) Fatalf(format string, v ...any) {
+	msg := fmt.Sprintf(format, v...)
+	n.l.Error(msg)
+	n.mu.Lock()
+	if n.fatal == nil {
+		n.fatal = errors.New(msg)
+	}
+	n.mu.Unlock()
+}
+func (n *natsLogger) Debugf(string, ...any) {}
+func (n *natsLogger) Tracef(string, ...any) {}

@@ -2,6 +2,7 @@ package relay
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -58,6 +59,8 @@ const (
 	// MaxReceiptBody bounds an uploaded receipt.
 	MaxReceiptBody = 256 << 10
 	feedLimit      = 200
+	// storeTimeout bounds one store call of a request.
+	storeTimeout = 10 * time.Second
 	// feedMaxBytes bounds a page of the feed by its bodies' size, well under
 	// the poller's 16 MiB cap even at the largest body (MaxBody is capped at
 	// 1 MiB for that reason).
@@ -371,7 +374,11 @@ func (s *Server) handleWebhook(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusBadRequest, "event msn, reference or name wrong")
 		return
 	}
-	res, err := s.store.Append(r.Context(), ev, body, now)
+	// Bounded: a JetStream cluster electing a new leader may not answer for
+	// a while, and Vipps is better served by a 503 it retries than a hang.
+	actx, cancel := context.WithTimeout(r.Context(), storeTimeout)
+	res, err := s.store.Append(actx, ev, body, now)
+	cancel()
 	if err != nil {
 		log.Error("webhook not stored", "reference", ev.Reference, "err", err)
 		writeError(w, http.StatusServiceUnavailable, "not stored, retry")
