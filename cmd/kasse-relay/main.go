@@ -3,11 +3,13 @@
 // the events of their own payments. See docs/relay.md.
 //
 //	kasse-relay serve    -db relay.db -public-url https://relay.example.com [-listen :8443 -tls-cert F -tls-key F]
+//	kasse-relay serve    -public-url URL -nats-dir DIR -cluster host1:6222,host2:6222,host3:6222 (an HA node)
+//	kasse-relay serve    -public-url URL -nats nats://host:4222 (state in an existing NATS JetStream)
 //	kasse-relay register -db relay.db -msn 123456 -url https://relay.example.com
 //	kasse-relay list     -db relay.db -msn 123456
 //	kasse-relay delete   -db relay.db -msn 123456 -id UUID
 //	kasse-relay till add NAME -db relay.db -msn 123456 -prefix shop1-till1-
-//	kasse-relay till list|revoke NAME -db relay.db
+//	kasse-relay till list|revoke NAME -db relay.db   (or -nats URL; works while the relay runs)
 //	kasse-relay backup   -db relay.db -o copy.db
 //	kasse-relay bench    [-webhooks 20000 -tills 10000]
 package main
@@ -43,7 +45,8 @@ const usage = `kasse-relay: the webhook relay of Kasse (see docs/relay.md)
   list      list an MSN's webhook registrations at Vipps
   delete    delete a webhook registration at Vipps and here
   till      add NAME | list | revoke NAME: the tills that poll this relay
-  backup    copy the relay's file (while the relay is stopped)
+            (while it runs too: through its admin socket, or -nats)
+  backup    copy the relay's bbolt file (while the relay is stopped; serve -backup while it runs)
   bench     measure ingest rate, delivery latency and idle-till memory
 
 Run 'kasse-relay COMMAND -h' for a command's flags. Vipps API keys come from
@@ -607,6 +610,9 @@ func backup(args []string) error {
 	fs.Parse(args)
 	if *out == "" {
 		return errors.New("backup: -o is required")
+	}
+	if *sf.nats != "" {
+		return errors.New("backup: on JetStream, back up the stream and buckets with the NATS CLI (docs/relay.md, Backups and restore on JetStream)")
 	}
 	st, err := relay.OpenExistingStore(*dbPath)
 	if err != nil {
