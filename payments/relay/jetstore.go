@@ -716,7 +716,7 @@ func (s *JetStore) Append(ctx context.Context, ev webhook.Event, body []byte, re
 	m.Header.Set(hdrRef, ev.Reference)
 	m.Header.Set(hdrMSN, ev.MSN)
 	m.Header.Set(hdrReceived, received.UTC().Format(time.RFC3339Nano))
-	ack, err := s.js.PublishMsg(ctx, m, jetstream.WithMsgID(ev.Key()))
+	ack, err := s.publish(ctx, m, ev.Key())
 	if err != nil {
 		return Appended{}, fmt.Errorf("relay: store event: %w", err)
 	}
@@ -730,6 +730,31 @@ func (s *JetStore) Append(ctx context.Context, ev webhook.Event, body []byte, re
 		s.nc.Publish(s.cfg.Prefix+".wake", b)
 	}
 	return out, nil
+}
+
+// publishAttempt bounds one attempt to publish an event. A publish that
+// reached a stream leader which then died is never answered; asking again
+// reaches the new leader within an election, and the message id makes the
+// second attempt a duplicate if the first was stored after all.
+const publishAttempt = 2 * time.Second
+
+func (s *JetStore) publish(ctx context.Context, m *nats.Msg, id string) (*jetstream.PubAck, error) {
+	for {
+		actx, cancel := context.WithTimeout(ctx, publishAttempt)
+		ack, err := s.js.PublishMsg(actx, m, jetstream.WithMsgID(id))
+		cancel()
+		if err == nil || ctx.Err() != nil {
+			return ack, err
+		}
+		if !errors.Is(err, context.DeadlineExceeded) && !errors.Is(err, nats.ErrTimeout) && !errors.Is(err, jetstream.ErrNoStreamResponse) && !errors.Is(err, nats.ErrNoResponders) {
+			return nil, err
+		}
+		select {
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		case <-time.After(50 * time.Millisecond):
+		}
+	}
 }
 
 // Feed reads a till's feed after cursor from the stream's leader, one
