@@ -207,6 +207,13 @@ func serve(ctx context.Context, args []string) error {
 	if *retention > 0 && *retention < 7*24*time.Hour {
 		log.Warn("retention is shorter than Vipps' 7 days of retries: a late retry would be delivered to tills again", "retention", *retention)
 	}
+	jet := *cluster != "" || *natsDir != "" || *sf.nats != ""
+	if jet && *backupPath != "" {
+		return errors.New("serve: -backup is for the bbolt file; on JetStream see docs/relay.md (Backups and restore on JetStream)")
+	}
+	if *cluster != "" && *sf.nats != "" {
+		return errors.New("serve: give -cluster (an embedded node) or -nats (an existing NATS system), not both")
+	}
 	var st relay.Backend
 	where := *dbPath
 	switch {
