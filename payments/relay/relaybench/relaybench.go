@@ -45,7 +45,8 @@ const (
 // results to out.
 func Main(ctx context.Context, args []string, out io.Writer) error {
 	fs := flag.NewFlagSet("kasse-relay bench", flag.ContinueOnError)
-	only := fs.String("only", "all", "ingest, latency, memory or all")
+	only := fs.String("only", "all", "ingest, latency, memory, flood or all")
+	floodConns := fs.Int("flood", 15000, "flood: connections that never send a request")
 	runs := fs.Int("runs", 3, "repeat the ingest and latency runs; the median is reported")
 	webhooks := fs.Int("webhooks", 20000, "ingest: webhooks per run")
 	conc := fs.Int("concurrency", 64, "ingest: deliveries in flight at once")
@@ -156,6 +157,30 @@ func Main(ctx context.Context, args []string, out io.Writer) error {
 			return fmt.Errorf("polling: %w", err)
 		}
 		fmt.Fprintf(out, "LATENCY beside it: polling GET payment every 2s: p50 %s, p99 %s (%d payments)\n", g.P50, g.P99, g.N)
+	}
+	if want("flood") {
+		bin := *exe
+		if bin == "" {
+			var err error
+			if bin, err = os.Executable(); err != nil {
+				return err
+			}
+		}
+		for _, lim := range [][2]string{{strconv.Itoa(relay.DefaultMaxConns), strconv.Itoa(relay.DefaultMaxConnsPerClient)}, {"10000", "0"}, {"0", "0"}} {
+			d := filepath.Join(tmp, "flood-"+lim[0]+"-"+lim[1])
+			if err := os.MkdirAll(d, 0o700); err != nil {
+				return err
+			}
+			r, err := Flood(ctx, bin, d, *floodConns, lim[0], lim[1])
+			if err != nil {
+				return fmt.Errorf("flood: %w", err)
+			}
+			fmt.Fprintf(out, "FLOOD -max-conns %s -max-conns-per-client %s: %d idle connections from one address: %d held, %d answered 503, %d other; relay RSS %.1f MB (idle %.1f MB, peak %.1f MB)\n",
+				lim[0], lim[1], r.Conns, r.Held, r.Refused, r.Other, mb(r.RSS), mb(r.IdleRSS), mb(r.PeakRSS))
+		}
+	}
+	if !want("ingest") && !want("latency") && !want("memory") {
+		return nil
 	}
 	fmt.Fprintf(out, "\nSUMMARY (medians of %d runs; %d tills for memory)\n", *runs, *tills)
 	fmt.Fprintf(out, "%-10s %12s %22s %14s\n", "store", "ingest/s", "POST->poller p50/p99", "RSS idle tills")
