@@ -2,8 +2,10 @@
 //
 // The relay (Server, on a Store) receives ePayment webhooks at
 // POST /v1/webhooks/{msn}, verifies their HMAC against the registration of
-// that MSN, stores each event once in a bbolt file, and answers 200 only after
-// the commit. Each till has a token and a feed of the events of its own
+// that MSN, stores each event once, and answers 200 only after it is durable:
+// in a bbolt file (Store, one host) or in NATS JetStream (JetStore, several
+// instances on a cluster, with StartNode for an embedded NATS node). Both are
+// a Backend, held to the same behaviour by one conformance suite. Each till has a token and a feed of the events of its own
 // payments (its MSN, references starting with its prefix), which it follows
 // with GET /v1/events?after=CURSOR, a long-poll. Poller is that till-side
 // client: it saves the cursor after the till has acted, so delivery is
