@@ -38,13 +38,17 @@ func TestDamagedOrMissingStoreExitsClearly(t *testing.T) {
 		{empty, "damaged", []string{"backup", "-o", filepath.Join(dir, "b.db")}},
 		{truncated, "damaged", []string{"serve", "-listen", "127.0.0.1:0", "-public-url", testPublic}},
 		{truncated, "damaged", []string{"till", "revoke", "till-1"}},
+		{empty, "damaged", []string{"register", "-msn", testMSN, "-url", testPublic, "-api", "http://127.0.0.1:1"}},
+		{truncated, "damaged", []string{"list", "-msn", testMSN, "-api", "http://127.0.0.1:1"}},
 		{missing, "does not exist", []string{"till", "add", "t2", "-msn", testMSN, "-prefix", "x-"}},
 		{missing, "does not exist", []string{"till", "list"}},
 	}
 	for _, c := range cases {
 		before, _ := os.ReadFile(c.db)
 		args := append(append([]string{}, c.args...), "-db", c.db)
-		out, err := exec.Command(bin, args...).CombinedOutput()
+		cmd := exec.Command(bin, args...)
+		cmd.Env = append(cmd.Environ(), "VIPPS_CLIENT_ID=id", "VIPPS_CLIENT_SECRET=secret", "VIPPS_SUBSCRIPTION_KEY=key")
+		out, err := cmd.CombinedOutput()
 		var ee *exec.ExitError
 		if !errors.As(err, &ee) || ee.ExitCode() != 1 {
 			t.Errorf("%s on %s: %v, want exit status 1\n%s", c.args[:2], filepath.Base(c.db), err, out)

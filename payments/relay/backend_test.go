@@ -114,6 +114,9 @@ var conformance = []struct {
 	{"tills", func(t *testing.T, open func() Backend) {
 		st := open()
 		defer st.Close()
+		if list, err := st.Tills(); err != nil || len(list) != 0 {
+			t.Fatalf("Tills of a new store = %v, %v", list, err)
+		}
 		tok, err := st.AddTill("till-1", msnA, "shop1-t1-")
 		if err != nil {
 			t.Fatal(err)
