@@ -95,6 +95,9 @@ type storeFlags struct {
 	prefix   *string
 	creds    *string
 	ca       *string
+	// serve's -retention and -receipt-retention, which a JetStream store
+	// applies as MaxAge and TTL (zero: the defaults).
+	retention, receiptRetention time.Duration
 }
 
 func newFlags(name string) (*flag.FlagSet, *storeFlags) {
@@ -120,11 +123,13 @@ func (sf *storeFlags) open(ctx context.Context, create bool, log *slog.Logger) (
 		}
 		return relay.OpenExistingStore(*sf.db)
 	}
-	return sf.openJet(ctx, *sf.nats, 1, log)
+	// Bound to what exists: the relay instances own the stream's settings.
+	return sf.openJet(ctx, *sf.nats, 1, true, log)
 }
 
-func (sf *storeFlags) openJet(ctx context.Context, url string, defReplicas int, log *slog.Logger) (*relay.JetStore, error) {
-	cfg := relay.JetStoreConfig{URL: url, Replicas: *sf.replicas, Prefix: *sf.prefix, Logger: log}
+func (sf *storeFlags) openJet(ctx context.Context, url string, defReplicas int, bind bool, log *slog.Logger) (*relay.JetStore, error) {
+	cfg := relay.JetStoreConfig{URL: url, Replicas: *sf.replicas, Prefix: *sf.prefix, Bind: bind, Logger: log,
+		Retention: sf.retention, ReceiptRetention: sf.receiptRetention}
 	if cfg.Replicas == 0 {
 		cfg.Replicas = defReplicas
 	}
@@ -207,6 +212,7 @@ func serve(ctx context.Context, args []string) error {
 	if *retention > 0 && *retention < 7*24*time.Hour {
 		log.Warn("retention is shorter than Vipps' 7 days of retries: a late retry would be delivered to tills again", "retention", *retention)
 	}
+	sf.retention, sf.receiptRetention = *retention, *receiptRetention
 	jet := *cluster != "" || *natsDir != "" || *sf.nats != ""
 	if jet && *backupPath != "" {
 		return errors.New("serve: -backup is for the bbolt file; on JetStream see docs/relay.md (Backups and restore on JetStream)")
@@ -244,13 +250,13 @@ func serve(ctx context.Context, args []string) error {
 		if *cluster != "" {
 			replicas = 3
 		}
-		js, err := sf.openJet(ctx, node.ClientURL(), replicas, log)
+		js, err := sf.openJet(ctx, node.ClientURL(), replicas, false, log)
 		if err != nil {
 			return err
 		}
 		st, where = js, "embedded NATS "+node.ClientURL()+" in "+dir
 	case *sf.nats != "":
-		js, err := sf.openJet(ctx, *sf.nats, 1, log)
+		js, err := sf.openJet(ctx, *sf.nats, 1, false, log)
 		if err != nil {
 			return err
 		}

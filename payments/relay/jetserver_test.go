@@ -133,3 +133,44 @@ func waitUntil(t *testing.T, what string, cond func() bool) {
 		time.Sleep(5 * time.Millisecond)
 	}
 }
+
+// TestBindKeepsTheRelaysSettings: `kasse-relay till add -nats` opens the
+// store bound to what the relay created, and must not reset its retention.
+func TestBindKeepsTheRelaysSettings(t *testing.T) {
+	n := startTestNode(t, t.TempDir())
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	relaySt, err := OpenJetStore(ctx, JetStoreConfig{URL: n.ClientURL(), Retention: 48 * time.Hour, ReceiptRetention: 72 * time.Hour})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer relaySt.Close()
+	cli, err := OpenJetStore(ctx, JetStoreConfig{URL: n.ClientURL(), Bind: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := cli.AddTill("till-1", msnA, "p-"); err != nil {
+		t.Fatal(err)
+	}
+	cli.Close()
+	info, err := relaySt.stream.Info(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rs, err := relaySt.rcpts.Status(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if info.Config.MaxAge != 48*time.Hour || rs.TTL() != 72*time.Hour {
+		t.Fatalf("after the CLI: MaxAge %v, receipt TTL %v; want 48h, 72h", info.Config.MaxAge, rs.TTL())
+	}
+	// Opened without Bind, with other settings, the store applies them.
+	again, err := OpenJetStore(ctx, JetStoreConfig{URL: n.ClientURL(), Retention: 24 * time.Hour})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer again.Close()
+	if info, _ := again.stream.Info(ctx); info.Config.MaxAge != 24*time.Hour {
+		t.Fatalf("a relay with -retention 24h left MaxAge %v", info.Config.MaxAge)
+	}
+}

@@ -86,6 +86,10 @@ type JetStoreConfig struct {
 	// buckets' TTL; 0 means the defaults, negative keeps forever. JetStream
 	// expires by itself, so Prune has nothing to do.
 	Retention, ReceiptRetention time.Duration
+	// Bind uses the stream and buckets as they are, creating only what is
+	// missing: for the CLI, which must not undo the replicas or retention
+	// that the relay instances set.
+	Bind bool
 	// Timeout bounds the administrative calls, which take no context; 0
 	// means 10 s.
 	Timeout time.Duration
@@ -195,6 +199,11 @@ func (s *JetStore) setup(ctx context.Context) error {
 		MaxConsumers: -1,
 	}
 	err = retryAsset(ctx, func(ctx context.Context) (err error) {
+		if s.cfg.Bind {
+			if s.stream, err = js.Stream(ctx, scfg.Name); err == nil || !errors.Is(err, jetstream.ErrStreamNotFound) {
+				return err
+			}
+		}
 		s.stream, err = js.CreateOrUpdateStream(ctx, scfg)
 		return err
 	})
@@ -224,6 +233,11 @@ func (s *JetStore) setup(ctx context.Context) error {
 		wg.Go(func() {
 			var kv jetstream.KeyValue
 			err := retryAsset(ctx, func(ctx context.Context) (err error) {
+				if s.cfg.Bind {
+					if kv, err = js.KeyValue(ctx, s.name(b.name)); err == nil || !errors.Is(err, jetstream.ErrBucketNotFound) {
+						return err
+					}
+				}
 				kv, err = js.CreateOrUpdateKeyValue(ctx, jetstream.KeyValueConfig{
 					Bucket: s.name(b.name), Description: b.desc, History: 1, TTL: b.ttl,
 					Storage: jetstream.FileStorage, Replicas: s.cfg.Replicas,
