@@ -16,6 +16,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+
 	"github.com/kasse-pos/kasse/payments/relay"
 	"github.com/kasse-pos/kasse/payments/webhook"
 )
@@ -161,11 +164,24 @@ func TestClusterSurvivesSIGKILLOfANode(t *testing.T) {
 	prefixes := []string{"k-a-", "k-b-"}
 	var tokens []string
 	for i, p := range prefixes {
-		tok, err := admin.AddTill(fmt.Sprintf("till-%d", i), testMSN, p)
-		if err != nil {
-			t.Fatal(err)
-		}
-		tokens = append(tokens, tok)
+		// The operator's way, on another node than the registration's.
+		out := cli(t, bin, "till", "add", fmt.Sprintf("till-%d", i), "-nats", fmt.Sprintf("nats://127.0.0.1:%d", nodes[2].client), "-msn", testMSN, "-prefix", p)
+		lines := strings.Split(strings.TrimSpace(out), "\n")
+		tokens = append(tokens, lines[len(lines)-1])
+	}
+	// The CLI left the stream as the relays made it: three replicas.
+	nc, err := nats.Connect(fmt.Sprintf("nats://127.0.0.1:%d", nodes[0].client))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer nc.Close()
+	js, _ := jetstream.New(nc)
+	stream, err := js.Stream(ctx, "KASSE_EVENTS")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if info, err := stream.Info(ctx); err != nil || info.Config.Replicas != 3 {
+		t.Fatalf("stream after till add: %v replicas, %v", info.Config.Replicas, err)
 	}
 	// The instances learn of the registration by their watches.
 	for _, n := range nodes {
