@@ -273,15 +273,33 @@ func (s *JetStore) setup(ctx context.Context) error {
 // retryAsset creates or updates a stream or bucket, asking again when an
 // attempt goes unanswered: when several instances of a new cluster create the
 // same stream at once, all but the first request can wait for ever.
+// A cluster that has just met may also not know its peers yet ("no suitable
+// peers for placement"); that passes within seconds too.
 func retryAsset(ctx context.Context, create func(context.Context) error) error {
 	for {
 		actx, cancel := context.WithTimeout(ctx, 3*time.Second)
 		err := create(actx)
 		cancel()
-		if err == nil || ctx.Err() != nil || !errors.Is(err, context.DeadlineExceeded) {
+		if err == nil || ctx.Err() != nil || !transientJSError(err) {
 			return err
 		}
+		select {
+		case <-ctx.Done():
+			return err
+		case <-time.After(100 * time.Millisecond):
+		}
 	}
+}
+
+// errCodeNoPeers is JetStream's "no suitable peers for placement".
+const errCodeNoPeers jetstream.ErrorCode = 10005
+
+func transientJSError(err error) bool {
+	if errors.Is(err, context.DeadlineExceeded) || errors.Is(err, nats.ErrTimeout) {
+		return true
+	}
+	var apiErr *jetstream.APIError
+	return errors.As(err, &apiErr) && (apiErr.ErrorCode == errCodeNoPeers || apiErr.Code == 503)
 }
 
 // watch follows a bucket for the life of the store; it returns after the
