@@ -98,6 +98,7 @@ func TestConnectionLimits(t *testing.T) {
 	if !healthy(t, "127.0.0.3", addr) {
 		t.Fatal("client B refused while A is at its limit")
 	}
+	waitOpen(t, limited, 5) // B's request closed its connection
 	// Fill the total from B and C: 5 + 5 + 2 = 12.
 	for range 5 {
 		dialFrom(t, "127.0.0.3", addr)
