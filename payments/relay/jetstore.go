@@ -135,7 +135,11 @@ func OpenJetStore(ctx context.Context, cfg JetStoreConfig) (*JetStore, error) {
 			nats.MaxReconnects(-1),
 			nats.ReconnectWait(250 * time.Millisecond),
 			nats.RetryOnFailedConnect(false),
-			nats.DisconnectErrHandler(func(_ *nats.Conn, err error) { cfg.Logger.Warn("nats disconnected", "err", err) }),
+			nats.DisconnectErrHandler(func(_ *nats.Conn, err error) {
+				if err != nil { // nil: closed on purpose
+					cfg.Logger.Warn("nats disconnected", "err", err)
+				}
+			}),
 			nats.ReconnectHandler(func(nc *nats.Conn) { cfg.Logger.Info("nats reconnected", "server", nc.ConnectedUrlRedacted()) }),
 		}, cfg.ConnOptions...)
 		nc, err := nats.Connect(cfg.URL, opts...)
