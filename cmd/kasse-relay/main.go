@@ -222,6 +222,7 @@ func serve(ctx context.Context, args []string) error {
 	}
 	var st relay.Backend
 	where := *dbPath
+	stopAdmin := func() {}
 	switch {
 	case *cluster != "" || *natsDir != "":
 		dir := *natsDir
@@ -270,12 +271,13 @@ func serve(ctx context.Context, args []string) error {
 		if *backupPath != "" {
 			go backupLoop(ctx, bst, *backupPath, *backupEvery, log)
 		}
-		stopAdmin, err := serveAdmin(bst, adminSocket(*dbPath), log)
+		stop, err := serveAdmin(bst, adminSocket(*dbPath), log)
 		if err != nil {
 			bst.Close()
 			return err
 		}
-		defer stopAdmin()
+		stopAdmin = stop
+		defer stop()
 	}
 	defer st.Close()
 	srv, err := relay.NewServer(relay.Config{
@@ -327,6 +329,7 @@ func serve(ctx context.Context, args []string) error {
 	if err := hs.Shutdown(sctx); err != nil {
 		log.Warn("shutdown", "err", err)
 	}
+	stopAdmin() // before the store closes under it
 	if err := st.Close(); err != nil {
 		return fmt.Errorf("serve: close store: %w", err)
 	}

@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"net/url"
 	"os"
+	"sync"
 	"time"
 )
 
@@ -135,11 +136,16 @@ func ServeAdmin(b Backend, path string) (stop func(), err error) {
 	}
 	srv := &http.Server{Handler: AdminHandler(b), ReadHeaderTimeout: 10 * time.Second}
 	go srv.Serve(ln)
+	var once sync.Once
 	return func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		defer cancel()
-		srv.Shutdown(ctx)
-		os.Remove(path)
+		// Once: a second call after the store's lock is released could
+		// remove the socket of a relay started since.
+		once.Do(func() {
+			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+			defer cancel()
+			srv.Shutdown(ctx)
+			os.Remove(path)
+		})
 	}, nil
 }
 
