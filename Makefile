@@ -26,7 +26,7 @@ bench: bench-go bench-relay ## every benchmark behind the README's figures
 bench-go: ## Go benchmarks, 5 runs each (compare runs with benchstat)
 	$(GO) test -run '^$$' -bench . -benchmem -count 5 ./app/... ./payments/... ./hardware/...
 
-bench-relay: build ## the relay's goals: ingest rate, event latency, memory of 10,000 idle tills (~4 min)
+bench-relay: build ## the relay side by side on bbolt, one JetStream node and a three-node cluster: ingest, latency, memory of 10,000 idle tills, and the disk's fsync rate (~10 min)
 	$(BIN)/kasse-relay bench
 
 long-test: ## the crash matrix over many random seeds (KASSE_SEEDS=500 for more; ~2 s a seed)

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"io"
 	"net"
 	"net/http"
 	"os/exec"
@@ -80,12 +81,25 @@ func TestEndToEndWithTheSimulator(t *testing.T) {
 
 	cmd := exec.Command(bin, "serve", "-db", db, "-listen", addr, "-public-url", public, "-log-format", "json")
 	p := startCmd(t, cmd)
-	// While it runs, listing works and changing is refused plainly.
-	if out := cli(t, bin, "list", "-db", db, "-msn", sim.DemoMSN, "-api", simURL); !strings.Contains(out, "relay running") {
+	// While it runs, the commands go through its admin socket: listing knows
+	// the secret is here, and a till added now can poll at once.
+	if out := cli(t, bin, "list", "-db", db, "-msn", sim.DemoMSN, "-api", simURL); !strings.Contains(out, "yes") {
 		t.Fatalf("list while running said: %s", out)
 	}
-	if out, err := exec.Command(bin, "till", "add", "till-2", "-db", db, "-msn", sim.DemoMSN, "-prefix", "e2e-2-").CombinedOutput(); err == nil || !strings.Contains(string(out), "stop it first") {
-		t.Fatalf("till add while running: %v %s", err, out)
+	out = cli(t, bin, "till", "add", "till-2", "-db", db, "-msn", sim.DemoMSN, "-prefix", "e2e-2-")
+	lines = strings.Split(strings.TrimSpace(out), "\n")
+	token2 := lines[len(lines)-1]
+	if code, _ := pollOnce(t, p.base, token2); code != http.StatusOK {
+		t.Fatalf("till added while running: poll %d", code)
+	}
+	if out := cli(t, bin, "till", "revoke", "till-2", "-db", db); !strings.Contains(out, "revoked") {
+		t.Fatalf("till revoke while running said: %s", out)
+	}
+	if code, _ := pollOnce(t, p.base, token2); code != http.StatusUnauthorized {
+		t.Fatalf("till revoked while running: poll %d", code)
+	}
+	if out, err := exec.Command(bin, "till", "add", "till-1", "-db", db, "-msn", sim.DemoMSN, "-prefix", "e2e-9-").CombinedOutput(); err == nil || !strings.Contains(string(out), "exists") {
+		t.Fatalf("till add of a taken name while running: %v %s", err, out)
 	}
 
 	events := make(chan webhook.Event, 10)
@@ -157,3 +171,17 @@ type fileCursor struct{ c uint64 }
 
 func (f *fileCursor) LoadCursor() (uint64, error) { return f.c, nil }
 func (f *fileCursor) SaveCursor(c uint64) error   { f.c = c; return nil }
+
+// pollOnce asks the relay's feed once without waiting.
+func pollOnce(t *testing.T, base, token string) (int, []byte) {
+	t.Helper()
+	req, _ := http.NewRequest(http.MethodGet, base+relay.PathEvents+"?after=0&wait=0", nil)
+	req.Header.Set("Authorization", "Bearer "+token)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, b
+}

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
@@ -32,19 +33,48 @@ const (
 	testPublic = "https://relay.test"
 )
 
-// build compiles kasse-relay into a temporary directory.
+// build compiles kasse-relay once per test binary (linking nats-server in
+// takes a while) into a temporary directory that TestMain removes.
 func build(t *testing.T) string {
 	t.Helper()
-	goBin, err := exec.LookPath("go")
-	if err != nil {
-		t.Skip("no go command to build kasse-relay with")
+	buildOnce.Do(func() {
+		goBin, err := exec.LookPath("go")
+		if err != nil {
+			buildErr = err
+			return
+		}
+		dir, err := os.MkdirTemp("", "kasse-relay-test")
+		if err != nil {
+			buildErr = err
+			return
+		}
+		buildDir = dir
+		bin := filepath.Join(dir, "kasse-relay")
+		out, err := exec.Command(goBin, "build", "-o", bin, ".").CombinedOutput()
+		if err != nil {
+			buildErr = fmt.Errorf("go build: %v\n%s", err, out)
+			return
+		}
+		builtBin = bin
+	})
+	if buildErr != nil {
+		t.Fatal(buildErr)
 	}
-	bin := filepath.Join(t.TempDir(), "kasse-relay")
-	out, err := exec.Command(goBin, "build", "-o", bin, ".").CombinedOutput()
-	if err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
+	return builtBin
+}
+
+var (
+	buildOnce          sync.Once
+	buildDir, builtBin string
+	buildErr           error
+)
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if buildDir != "" {
+		os.RemoveAll(buildDir)
 	}
-	return bin
+	os.Exit(code)
 }
 
 // prepare makes a relay file with a registration and one till.
@@ -305,7 +335,7 @@ func TestGracefulShutdownAnswersLongPollsAndExits(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer st.Close()
-	if h, _ := st.Head(); h != 1 {
+	if h, _ := st.Head(context.Background()); h != 1 {
 		t.Fatalf("head %d after restart", h)
 	}
 }

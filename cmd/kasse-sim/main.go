@@ -35,6 +35,7 @@ func run() error {
 		qrAge        = flag.Duration("personal-qr-age", sim.DefaultPersonalQRAge, "how long an issued personal QR can be exchanged")
 		manual       = flag.Bool("manual-customer", false, "turn the simulated customer off; approve with POST /epayment/v1/test/payments/{reference}/approve")
 		plainHTTP    = flag.Bool("allow-http-webhooks", false, "accept http:// webhook URLs off loopback")
+		adminAnyone  = flag.Bool("admin-from-anywhere", false, "serve the control API (/sim/v1/) to clients off loopback too")
 		msn          = flag.String("msn", sim.DemoMSN, "merchant serial number")
 		clientID     = flag.String("client-id", sim.DemoClientID, "client_id of the merchant")
 		clientSecret = flag.String("client-secret", sim.DemoClientSecret, "client_secret of the merchant")
@@ -70,6 +71,7 @@ func run() error {
 		ManualCustomer:         *manual,
 		PersonalQRMaxAge:       *qrAge,
 		AllowPlainHTTPWebhooks: *plainHTTP,
+		AdminFromAnywhere:      *adminAnyone,
 		Logger:                 log,
 	})
 	if err != nil {

@@ -189,13 +189,16 @@ func (wt *waiter) fire() {
 	wt.timer.Stop()
 	wt.mu.Unlock()
 	s.wake.unpark(wt.till.Name, wt)
+	// No request context here: the handler returned when the poll parked.
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
 
 	status, body := http.StatusOK, []byte(nil)
 	extra := ""
-	if !s.store.active(wt.till) {
+	if !s.store.Active(wt.till) {
 		status, extra = http.StatusUnauthorized, "WWW-Authenticate: Bearer realm=\"kasse-relay\"\r\n"
 		body, _ = json.Marshal(problem{Error: "unauthorized"})
-	} else if evs, _, err := s.store.Feed(wt.till.Name, wt.after, feedLimit); err != nil {
+	} else if evs, _, err := s.store.Feed(ctx, wt.till.Name, wt.after, feedLimit, feedMaxBytes); err != nil {
 		s.log.Error("read feed", "till", wt.till.Name, "err", err)
 		status = http.StatusServiceUnavailable
 		body, _ = json.Marshal(problem{Error: "store unavailable"})
@@ -207,9 +210,11 @@ func (wt *waiter) fire() {
 		if n := len(evs); n > 0 {
 			page.Cursor = evs[n-1].Cursor
 		}
-		body, _ = json.Marshal(page)
+		body = encodePage(page)
 	}
-	body = append(body, '\n')
+	if body[len(body)-1] != '\n' {
+		body = append(body, '\n')
+	}
 	conn := "keep-alive"
 	select {
 	case <-s.done: // shutting down: let the till reconnect elsewhere or later

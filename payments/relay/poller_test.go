@@ -1,7 +1,9 @@
 package relay
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -368,5 +370,43 @@ func TestPollerKeepsGoingWhenTheCursorCannotBeSaved(t *testing.T) {
 	case err := <-tl.done:
 		t.Fatalf("Run returned %v", err)
 	default:
+	}
+}
+
+// TestLargeEventsStayReadable: 51 signed bodies of 64 KiB of '<' were once
+// one page of 19 MB (HTML-escaped six times over), past the poller's 16 MiB
+// cap, and the till's feed stalled. Pages are bounded in bytes and not
+// escaped, so the poller gets every event, in order.
+func TestLargeEventsStayReadable(t *testing.T) {
+	h := newHarness(t, nil)
+	tok := h.addTill("till-1", msnA, "big-")
+	const n = 51
+	for i := range n {
+		ev := event(msnA, fmt.Sprintf("big-%03d", i), epayment.EventAuthorized)
+		b, _ := json.Marshal(ev)
+		pad := strings.Repeat("<", DefaultMaxBody-len(b)-20)
+		body := append(b[:len(b)-1], `,"pad":"`+pad+`"}`...)
+		if resp := h.postRaw(msnA, body, secretA, time.Now(), nil); resp.StatusCode != http.StatusOK {
+			t.Fatalf("event %d (%d bytes): %s", i, len(body), resp.Status)
+		}
+	}
+	// One raw page: bounded, and '<' is not escaped.
+	req, _ := http.NewRequest(http.MethodGet, h.http.URL+PathEvents+"?after=0&wait=0", nil)
+	req.Header.Set("Authorization", "Bearer "+tok)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	raw, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if len(raw) > feedMaxBytes+MaxMaxBody || bytes.Contains(raw, []byte(`\u003c`)) {
+		t.Fatalf("page of %d bytes (escaped: %v)", len(raw), bytes.Contains(raw, []byte(`\u003c`)))
+	}
+
+	tl := runTill(t, h.http.URL, tok, &memCursor{}, nil)
+	for i := range n {
+		if ev := tl.next(t); ev.Reference != fmt.Sprintf("big-%03d", i) {
+			t.Fatalf("event %d: %s", i, ev.Reference)
+		}
 	}
 }

@@ -2,6 +2,7 @@ package relay
 
 import (
 	"bytes"
+	"context"
 	"crypto/rand"
 	"encoding/base64"
 	"encoding/json"
@@ -96,7 +97,7 @@ func newReceiptID() string {
 
 // SaveReceipt stores a till's receipt and returns its id; the same till and
 // receipt number give the id stored before.
-func (s *Store) SaveReceipt(till string, doc ReceiptDoc, now time.Time) (string, error) {
+func (s *Store) SaveReceipt(_ context.Context, till string, doc ReceiptDoc, now time.Time) (string, error) {
 	v, err := json.Marshal(receiptRecord{Till: till, Created: now.UTC(), Doc: doc})
 	if err != nil {
 		return "", err
@@ -122,7 +123,7 @@ func (s *Store) SaveReceipt(till string, doc ReceiptDoc, now time.Time) (string,
 }
 
 // Receipt returns a stored receipt.
-func (s *Store) Receipt(id string) (ReceiptDoc, error) {
+func (s *Store) Receipt(_ context.Context, id string) (ReceiptDoc, error) {
 	var rec receiptRecord
 	err := s.db.View(func(tx *bolt.Tx) error {
 		v := tx.Bucket(bucketReceipts).Get([]byte(id))
@@ -184,7 +185,7 @@ func (s *Server) handleReceiptUpload(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusBadRequest, "receipt: "+err.Error())
 		return
 	}
-	id, err := s.store.SaveReceipt(till.Name, doc, s.now())
+	id, err := s.store.SaveReceipt(r.Context(), till.Name, doc, s.now())
 	if err != nil {
 		s.log.Error("receipt not stored", "till", till.Name, "err", err)
 		writeError(w, http.StatusServiceUnavailable, "not stored, retry")
@@ -202,7 +203,7 @@ func (s *Server) handleReceiptPage(w http.ResponseWriter, r *http.Request) {
 	h.Set("Referrer-Policy", "no-referrer")
 	h.Set("Content-Type", "text/html; charset=utf-8")
 	id := r.PathValue("id")
-	doc, err := s.store.Receipt(id)
+	doc, err := s.store.Receipt(r.Context(), id)
 	if err != nil {
 		h.Set("Cache-Control", "no-store")
 		w.WriteHeader(http.StatusNotFound)

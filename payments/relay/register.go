@@ -25,7 +25,7 @@ var ErrRegisteredElsewhere = errors.New("relay: URL registered at Vipps, but its
 // Register registers url for msn's webhook.TillEvents with the Webhooks API and stores
 // the returned id and secret. A URL this relay registered before is left as it
 // is (created false, nothing changed).
-func Register(ctx context.Context, api WebhookAPI, st *Store, msn, url string) (reg Registration, created bool, err error) {
+func Register(ctx context.Context, api WebhookAPI, st RegistrationStore, msn, url string) (reg Registration, created bool, err error) {
 	hooks, err := api.ListWebhooks(ctx)
 	if err != nil {
 		return Registration{}, false, fmt.Errorf("relay: list webhooks: %w", err)
@@ -34,7 +34,7 @@ func Register(ctx context.Context, api WebhookAPI, st *Store, msn, url string) (
 		if h.URL != url {
 			continue
 		}
-		for _, r := range st.registrationsFor(msn) {
+		for _, r := range st.RegistrationsFor(msn) {
 			if r.ID == h.ID {
 				return r, false, nil
 			}
@@ -52,7 +52,7 @@ func Register(ctx context.Context, api WebhookAPI, st *Store, msn, url string) (
 		}
 		return Registration{}, false, err
 	}
-	for _, r := range st.registrationsFor(msn) {
+	for _, r := range st.RegistrationsFor(msn) {
 		if r.ID == got.ID {
 			return r, true, nil
 		}
@@ -62,7 +62,7 @@ func Register(ctx context.Context, api WebhookAPI, st *Store, msn, url string) (
 
 // Unregister deletes a registration at Vipps and from the store. A
 // registration Vipps no longer knows is still removed locally.
-func Unregister(ctx context.Context, api WebhookAPI, st *Store, id string) error {
+func Unregister(ctx context.Context, api WebhookAPI, st RegistrationStore, id string) error {
 	if err := api.DeleteWebhook(ctx, id); err != nil {
 		var apiErr *epayment.APIError
 		if !errors.As(err, &apiErr) || (apiErr.Status != 404 && apiErr.Status != 400) {

@@ -314,6 +314,8 @@ func TestRefusals(t *testing.T) {
 		}, http.StatusRequestEntityTooLarge},
 		{"not JSON, signed", msnA, []byte("msn=123456&reference=r-3"), secretA, now, nil, http.StatusBadRequest},
 		{"JSON array, signed", msnA, []byte(`[1,2]`), secretA, now, nil, http.StatusBadRequest},
+		{"invalid UTF-8, signed", msnA, []byte("{\"msn\":\"123456\",\"reference\":\"r-4\",\"name\":\"AUTHORIZED\",\"x\":\"\xff\xfe\"}"), secretA, now, nil, http.StatusBadRequest},
+		{"overlong UTF-8 '<', signed", msnA, []byte("{\"msn\":\"123456\",\"reference\":\"r-5\",\"name\":\"AUTHORIZED\",\"x\":\"\xc0\xbc\"}"), secretA, now, nil, http.StatusBadRequest},
 		{"content type not JSON", msnA, good, secretA, now, func(r *http.Request) { r.Header.Set("Content-Type", "text/plain") }, http.StatusUnsupportedMediaType},
 		{"unknown MSN", "999999", good, secretA, now, nil, http.StatusNotFound},
 		{"event of another MSN signed with this MSN's secret", msnB, good, secretB, now, nil, http.StatusBadRequest},
@@ -718,7 +720,7 @@ func TestHotBackupIsAWholeStore(t *testing.T) {
 	if len(st.Registrations()) != 2 {
 		t.Fatalf("the backup has %d registrations", len(st.Registrations()))
 	}
-	evs, head, err := st.Feed("till-1", 0, 10)
+	evs, head, err := st.Feed(context.Background(), "till-1", 0, 10, 1<<20)
 	if err != nil || len(evs) != 1 || head != 1 {
 		t.Fatalf("backup feed: %d events, head %d, %v", len(evs), head, err)
 	}

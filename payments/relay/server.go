@@ -1,6 +1,8 @@
 package relay
 
 import (
+	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -15,6 +17,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+	"unicode/utf8"
 
 	"github.com/kasse-pos/kasse/payments/webhook"
 )
@@ -45,6 +48,9 @@ const (
 	DefaultLongPoll = 25 * time.Second
 	// DefaultMaxBody bounds a webhook body; real ones are under 1 KiB.
 	DefaultMaxBody = 64 << 10
+	// MaxMaxBody is the largest MaxBody allowed: a feed page holds at least
+	// one body and must stay readable by the poller.
+	MaxMaxBody = 1 << 20
 	// DefaultRetention is how long events are kept: beyond Vipps' 7 days of
 	// retries, so that a late retry is still recognised as a duplicate.
 	DefaultRetention = 14 * 24 * time.Hour
@@ -53,11 +59,20 @@ const (
 	// MaxReceiptBody bounds an uploaded receipt.
 	MaxReceiptBody = 256 << 10
 	feedLimit      = 200
+	// storeTimeout bounds one store call of a request.
+	storeTimeout = 10 * time.Second
+	// feedMaxBytes bounds a page of the feed by its bodies' size, well under
+	// the poller's 16 MiB cap even at the largest body (MaxBody is capped at
+	// 1 MiB for that reason).
+	feedMaxBytes = 1 << 20
+	// feedEventOverhead is the JSON around one body in a page.
+	feedEventOverhead = len(`{"cursor":18446744073709551615,"event":},`)
 )
 
 // Config configures a Server.
 type Config struct {
-	Store *Store
+	// Store is the relay's state: a *Store (bbolt) or a *JetStore.
+	Store Backend
 	// PublicURL is the base URL Vipps posts to (https://relay.example.com). The
 	// HMAC covers host and path of the URL each registration stored; PublicURL
 	// is the fallback and the base for WebhookURL.
@@ -75,6 +90,16 @@ type Config struct {
 	Retention, ReceiptRetention time.Duration
 	// PruneEvery is how often old data is pruned; 0 means hourly.
 	PruneEvery time.Duration
+	// WebhookAPI gives the Webhooks API client of an MSN, for the periodic
+	// check that the stored registrations still exist at Vipps; nil turns the
+	// check off.
+	WebhookAPI func(msn string) (WebhookAPI, error)
+	// CheckEvery is how often registrations are checked; 0 means
+	// DefaultCheckEvery.
+	CheckEvery time.Duration
+	// ReRegister registers a registration that Vipps deleted again, instead
+	// of only reporting it in the log and on /healthz.
+	ReRegister bool
 	Logger     *slog.Logger
 	// Now is the clock; nil means time.Now. Tests move it.
 	Now func() time.Time
@@ -84,7 +109,7 @@ type Config struct {
 // receipt upload and page, and /healthz.
 type Server struct {
 	cfg   Config
-	store *Store
+	store Backend
 	log   *slog.Logger
 	mux   *http.ServeMux
 	now   func() time.Time
@@ -92,6 +117,7 @@ type Server struct {
 	wake      *signals
 	waiting   atomic.Int64   // long-polls waiting now, for /healthz
 	parked    sync.WaitGroup // parked long-polls not yet answered
+	regs      regCheck
 	done      chan struct{}
 	closeOnce sync.Once
 	bg        sync.WaitGroup
@@ -117,6 +143,9 @@ func NewServer(cfg Config) (*Server, error) {
 	if cfg.MaxBody == 0 {
 		cfg.MaxBody = DefaultMaxBody
 	}
+	if cfg.MaxBody > MaxMaxBody {
+		return nil, fmt.Errorf("relay: MaxBody %d is over %d", cfg.MaxBody, MaxMaxBody)
+	}
 	if cfg.ReceiptBaseURL == "" {
 		cfg.ReceiptBaseURL = cfg.PublicURL
 	}
@@ -128,6 +157,9 @@ func NewServer(cfg Config) (*Server, error) {
 	}
 	if cfg.PruneEvery == 0 {
 		cfg.PruneEvery = time.Hour
+	}
+	if cfg.CheckEvery <= 0 {
+		cfg.CheckEvery = DefaultCheckEvery
 	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
@@ -150,8 +182,15 @@ func NewServer(cfg Config) (*Server, error) {
 	mux.HandleFunc("GET "+PathReceiptPage+"/{id}", s.handleReceiptPage)
 	mux.HandleFunc("GET "+PathHealth, s.handleHealth)
 	s.mux = mux
+	if w, ok := cfg.Store.(waker); ok {
+		w.setWake(s.wake.notify)
+	}
 	s.bg.Add(1)
 	go s.pruneLoop()
+	if cfg.WebhookAPI != nil {
+		s.bg.Add(1)
+		go s.checkLoop()
+	}
 	return s, nil
 }
 
@@ -274,7 +313,7 @@ func writeError(w http.ResponseWriter, status int, msg string) {
 func (s *Server) handleWebhook(w http.ResponseWriter, r *http.Request) {
 	msn := r.PathValue("msn")
 	log := s.log.With("msn", msn, "remote", r.RemoteAddr)
-	regs := s.store.registrationsFor(msn)
+	regs := s.store.RegistrationsFor(msn)
 	if len(regs) == 0 {
 		// Refused before the body is read: no secret, nothing to verify with.
 		log.Warn("webhook refused", "reason", "no registration for MSN")
@@ -316,6 +355,13 @@ func (s *Server) handleWebhook(w http.ResponseWriter, r *http.Request) {
 		writeError(w, status, "verification failed")
 		return
 	}
+	if !utf8.Valid(body) {
+		// JSON is UTF-8 (RFC 8259); stored raw, such a body would be served
+		// to tills as something other than what Vipps signed.
+		log.Warn("webhook refused", "reason", "body is not valid UTF-8")
+		writeError(w, http.StatusBadRequest, "body is not valid UTF-8")
+		return
+	}
 	var ev webhook.Event
 	if err := json.Unmarshal(body, &ev); err != nil {
 		log.Warn("webhook refused", "reason", "not a JSON event", "err", err)
@@ -328,7 +374,11 @@ func (s *Server) handleWebhook(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusBadRequest, "event msn, reference or name wrong")
 		return
 	}
-	res, err := s.store.Append(ev, body, now)
+	// Bounded: a JetStream cluster electing a new leader may not answer for
+	// a while, and Vipps is better served by a 503 it retries than a hang.
+	actx, cancel := context.WithTimeout(r.Context(), storeTimeout)
+	res, err := s.store.Append(actx, ev, body, now)
+	cancel()
 	if err != nil {
 		log.Error("webhook not stored", "reference", ev.Reference, "err", err)
 		writeError(w, http.StatusServiceUnavailable, "not stored, retry")
@@ -430,7 +480,7 @@ func (s *Server) handleEvents(w http.ResponseWriter, r *http.Request) {
 	// Take the wake channel before reading, so that an event committed between
 	// the read and the wait still wakes this request.
 	ch := s.wake.wait(till.Name)
-	evs, head, err := s.store.Feed(till.Name, after, feedLimit)
+	evs, head, err := s.store.Feed(r.Context(), till.Name, after, feedLimit, feedMaxBytes)
 	if err == nil && len(evs) == 0 && wait > 0 {
 		select {
 		case <-s.done:
@@ -459,11 +509,11 @@ func (s *Server) handleEvents(w http.ResponseWriter, r *http.Request) {
 		}
 		s.waiting.Add(-1)
 		timer.Stop()
-		if !s.store.active(till) {
+		if !s.store.Active(till) {
 			s.unauthorized(w)
 			return
 		}
-		evs, head, err = s.store.Feed(till.Name, after, feedLimit)
+		evs, head, err = s.store.Feed(r.Context(), till.Name, after, feedLimit, feedMaxBytes)
 	}
 	switch {
 	case errors.Is(err, ErrCursorAhead):
@@ -485,13 +535,31 @@ func (s *Server) handleEvents(w http.ResponseWriter, r *http.Request) {
 	if n := len(evs); n > 0 {
 		page.Cursor = evs[n-1].Cursor
 	}
-	writeJSON(w, http.StatusOK, page)
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Cache-Control", "no-store")
+	w.Write(encodePage(page))
+}
+
+// encodePage is a feed page as JSON. HTML escaping is off: it would turn
+// each '<' of a body into six bytes and could push a page past the size the
+// poller reads.
+func encodePage(page EventsPage) []byte {
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	enc.Encode(page) // a page of checked JSON always encodes
+	return b.Bytes()
 }
 
 // Health is the answer of /healthz. Anyone gets Status; a request with a
 // till's token also gets the counts, which say something about the business.
 type Health struct {
-	Status  string        `json:"status"`
+	// Status is "ok", or "registration missing" while a stored webhook
+	// registration is gone at Vipps (MissingRegistrations says which); the
+	// relay still answers 200 then, as its other MSNs still work.
+	Status               string   `json:"status"`
+	MissingRegistrations []string `json:"missingRegistrations,omitempty"` // MSN/id
+
 	Head    uint64        `json:"head,omitempty"`    // last event sequence
 	Tills   int           `json:"tills,omitempty"`   // active tills
 	Waiting int64         `json:"waiting,omitempty"` // long-polls waiting for an event
@@ -524,15 +592,18 @@ func readRuntimeStats() *RuntimeStats {
 }
 
 func (s *Server) handleHealth(w http.ResponseWriter, r *http.Request) {
-	head, err := s.store.Head() // a read transaction: proves the file answers
+	head, err := s.store.Head(r.Context()) // a read transaction: proves the file answers
 	if err != nil {
 		s.log.Error("health", "err", err)
 		writeError(w, http.StatusServiceUnavailable, "store unavailable")
 		return
 	}
 	h := Health{Status: "ok"}
+	if missing := s.regs.list(); len(missing) > 0 {
+		h.Status, h.MissingRegistrations = "registration missing", missing
+	}
 	if s.store.TillByToken(bearer(r)) != nil {
-		h.Head, h.Tills, h.Waiting = head, s.store.activeTills(), s.waiting.Load()
+		h.Head, h.Tills, h.Waiting = head, s.store.ActiveTills(), s.waiting.Load()
 		h.Runtime = readRuntimeStats()
 	}
 	writeJSON(w, http.StatusOK, h)

@@ -2,10 +2,9 @@ package relay
 
 import (
 	"bytes"
-	"crypto/rand"
+	"context"
 	"crypto/sha256"
 	"crypto/subtle"
-	"encoding/base64"
 	"encoding/binary"
 	"encoding/json"
 	"errors"
@@ -79,6 +78,8 @@ type Till struct {
 	Revoked *time.Time `json:"revoked,omitempty"`
 
 	TokenHash []byte `json:"tokenHash"` // SHA-256 of the token; the token itself is never stored
+
+	start uint64 // JetStore: the stream sequence the till's feed starts after
 }
 
 // Registration is a webhook registration with the Webhooks API for one MSN.
@@ -91,12 +92,35 @@ type Registration struct {
 	Created time.Time `json:"created"`
 }
 
-// OpenStore opens (creating if needed) the relay's bbolt file at path.
-func OpenStore(path string) (*Store, error) {
-	db, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: OpenTimeout})
+// OpenStore opens the relay's bbolt file at path, creating it if it does not
+// exist. An existing file is checked first: an empty, truncated or damaged
+// one is refused with ErrDamaged, never replaced by a new store.
+func OpenStore(path string) (*Store, error) { return openStore(path, true) }
+
+// OpenExistingStore is OpenStore for commands that must not create a store
+// (a mistyped -db would otherwise start a new, empty one): a missing file is
+// ErrNoStore.
+func OpenExistingStore(path string) (*Store, error) { return openStore(path, false) }
+
+func openStore(path string, create bool) (*Store, error) {
+	switch err := checkBoltFile(path); {
+	case errors.Is(err, os.ErrNotExist) && create:
+	case errors.Is(err, os.ErrNotExist):
+		return nil, fmt.Errorf("%w: %s does not exist (check -db)", ErrNoStore, path)
+	case err != nil:
+		return nil, err
+	}
+	db, err := openBolt(path, &bolt.Options{Timeout: OpenTimeout})
 	if err != nil {
 		if errors.Is(err, bolt.ErrTimeout) {
 			return nil, fmt.Errorf("%w: %s", ErrLocked, path)
+		}
+		if errors.Is(err, ErrDamaged) {
+			return nil, err
+		}
+		if !errors.Is(err, os.ErrNotExist) && !errors.Is(err, os.ErrPermission) {
+			// bbolt's own refusals (ErrInvalid, ErrChecksum, ErrVersionMismatch).
+			return nil, fmt.Errorf("%w: %s: %w", ErrDamaged, path, err)
 		}
 		return nil, fmt.Errorf("relay: open %s: %w", path, err)
 	}
@@ -177,16 +201,10 @@ func hashToken(token string) [sha256.Size]byte { return sha256.Sum256([]byte(tok
 // same MSN (or the other way round) is refused, since one till would then see
 // the other's payments.
 func (s *Store) AddTill(name, msn, prefix string) (token string, err error) {
-	if name == "" || strings.ContainsAny(name, "\x00/") || len(name) > 100 {
-		return "", fmt.Errorf("relay: till name %q: want 1-100 characters, no '/'", name)
+	if err := checkTillArgs(name, msn, prefix); err != nil {
+		return "", err
 	}
-	if msn == "" || prefix == "" {
-		return "", fmt.Errorf("relay: till %q: MSN and reference prefix are both required", name)
-	}
-	raw := make([]byte, 32)
-	rand.Read(raw) // never fails (crypto/rand, Go ≥ 1.24)
-	token = tokenPrefix + base64.RawURLEncoding.EncodeToString(raw)
-	h := hashToken(token)
+	token, h := newToken()
 	t := &Till{Name: name, MSN: msn, Prefix: prefix, Created: time.Now().UTC(), TokenHash: h[:]}
 	s.admin.Lock()
 	defer s.admin.Unlock()
@@ -235,6 +253,16 @@ func (s *Store) AddTill(name, msn, prefix string) (token string, err error) {
 	s.byMSN[msn] = append(s.byMSN[msn], t)
 	s.mu.Unlock()
 	return token, nil
+}
+
+func checkTillArgs(name, msn, prefix string) error {
+	if name == "" || strings.ContainsAny(name, "\x00/") || len(name) > 100 {
+		return fmt.Errorf("relay: till name %q: want 1-100 characters, no '/'", name)
+	}
+	if msn == "" || prefix == "" {
+		return fmt.Errorf("relay: till %q: MSN and reference prefix are both required", name)
+	}
+	return nil
 }
 
 // RevokeTill invalidates a till's token at once and drops its feed. The record
@@ -326,8 +354,8 @@ func (s *Store) TillByToken(token string) *Till {
 	return t
 }
 
-// active reports whether the named till still holds the token hash it had.
-func (s *Store) active(t *Till) bool {
+// Active reports whether the named till still holds the token hash it had.
+func (s *Store) Active(t *Till) bool {
 	s.mu.RLock()
 	defer s.mu.RUnlock()
 	return s.byToken[[sha256.Size]byte(t.TokenHash)] == t
@@ -420,7 +448,8 @@ func (s *Store) Registrations() []Registration {
 	return out
 }
 
-func (s *Store) registrationsFor(msn string) []Registration {
+// RegistrationsFor lists the registrations of one MSN.
+func (s *Store) RegistrationsFor(msn string) []Registration {
 	s.mu.RLock()
 	defer s.mu.RUnlock()
 	return s.regs[msn]
@@ -466,7 +495,7 @@ type Appended struct {
 // Append stores a verified event durably, once: a second delivery of the same
 // ev.Key() returns the first one's sequence with Duplicate set. Concurrent calls
 // share one commit (bbolt Batch); Append returns after that commit.
-func (s *Store) Append(ev webhook.Event, body []byte, received time.Time) (Appended, error) {
+func (s *Store) Append(_ context.Context, ev webhook.Event, body []byte, received time.Time) (Appended, error) {
 	key := ev.Key()
 	if len(key) > 0xffff {
 		return Appended{}, errors.New("relay: event key too long")
@@ -519,9 +548,11 @@ type FeedEvent struct {
 }
 
 // Feed returns up to limit events of a till's feed after cursor, and the log's
-// head (the last sequence ever given out). A cursor beyond the head means the
-// relay's file was replaced; Feed then returns ErrCursorAhead.
-func (s *Store) Feed(till string, after uint64, limit int) ([]FeedEvent, uint64, error) {
+// head (the last sequence ever given out). It stops before the bodies pass
+// maxBytes, but always returns at least one event when there is one. A cursor
+// beyond the head means the relay's file was replaced; Feed then returns
+// ErrCursorAhead.
+func (s *Store) Feed(_ context.Context, till string, after uint64, limit, maxBytes int) ([]FeedEvent, uint64, error) {
 	var out []FeedEvent
 	var head uint64
 	err := s.db.View(func(tx *bolt.Tx) error {
@@ -535,10 +566,14 @@ func (s *Store) Feed(till string, after uint64, limit int) ([]FeedEvent, uint64,
 			return ErrNoTill
 		}
 		c := fb.Cursor()
+		size := 0
 		for k, _ := c.Seek(itob(after + 1)); k != nil && len(out) < limit; k, _ = c.Next() {
 			_, _, body, ok := decodeRecord(events.Get(k))
 			if !ok { // pruned while the feed entry waits for the same pruning
 				continue
+			}
+			if size += len(body) + feedEventOverhead; size > maxBytes && len(out) > 0 {
+				break
 			}
 			// Values live only as long as the transaction: copy.
 			out = append(out, FeedEvent{Cursor: binary.BigEndian.Uint64(k), Event: bytes.Clone(body)})
@@ -653,7 +688,7 @@ func (s *Store) WriteTransactions() int {
 }
 
 // Head is the last event sequence given out.
-func (s *Store) Head() (uint64, error) {
+func (s *Store) Head(context.Context) (uint64, error) {
 	var head uint64
 	err := s.db.View(func(tx *bolt.Tx) error {
 		head = tx.Bucket(bucketEvents).Sequence()
@@ -665,7 +700,8 @@ func (s *Store) Head() (uint64, error) {
 	return head, nil
 }
 
-func (s *Store) activeTills() int {
+// ActiveTills counts the tills with a valid token.
+func (s *Store) ActiveTills() int {
 	s.mu.RLock()
 	defer s.mu.RUnlock()
 	return len(s.byToken)

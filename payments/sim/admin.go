@@ -5,7 +5,9 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
+	"net/netip"
 	"time"
 )
 
@@ -83,7 +85,9 @@ func (s *Sim) Faults() Faults {
 	return s.faults.f
 }
 
-func (s *Sim) adminRoutes(mux *http.ServeMux) {
+func (s *Sim) adminRoutes(outer *http.ServeMux) {
+	mux := http.NewServeMux()
+	outer.Handle("/sim/v1/", s.adminGuard(mux))
 	mux.HandleFunc("GET /sim/v1/faults", func(w http.ResponseWriter, r *http.Request) {
 		jsonAnswer(http.StatusOK, ctJSON, toFaultsJSON(s.Faults())).write(w)
 	})
@@ -119,4 +123,26 @@ func (s *Sim) adminRoutes(mux *http.ServeMux) {
 		}
 		jsonAnswer(http.StatusOK, ctJSON, map[string]string{"qrCode": qr}).write(w)
 	})
+}
+
+// adminGuard lets only loopback clients reach the control API, unless
+// Config.AdminFromAnywhere: the simulator may listen on 0.0.0.0 for phones in
+// a demo, and the control API must not be open to that network.
+func (s *Sim) adminGuard(h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if !s.cfg.AdminFromAnywhere && !loopbackPeer(r.RemoteAddr) {
+			problem(r, http.StatusForbidden, "", "Forbidden", "the simulator's control API answers only loopback clients (kasse-sim -admin-from-anywhere)").write(w)
+			return
+		}
+		h.ServeHTTP(w, r)
+	})
+}
+
+func loopbackPeer(remote string) bool {
+	host, _, err := net.SplitHostPort(remote)
+	if err != nil {
+		return false
+	}
+	ip, err := netip.ParseAddr(host)
+	return err == nil && ip.Unmap().IsLoopback()
 }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"net/http"
+	"net/http/httptest"
 	"testing"
 	"time"
 
@@ -66,5 +67,51 @@ func TestParseFaults(t *testing.T) {
 	}
 	if _, err := sim.ParseFaults([]byte(`{"dropAfterr":1}`)); err == nil {
 		t.Error("a misspelt fault was accepted")
+	}
+}
+
+// TestControlAPIOnlyForLoopbackClients: the control API sets faults and shows
+// every ledger without credentials, so a client off loopback is refused unless
+// AdminFromAnywhere; the Vipps API itself answers anyone.
+func TestControlAPIOnlyForLoopbackClients(t *testing.T) {
+	for _, anywhere := range []bool{false, true} {
+		s, err := sim.New(sim.Config{AdminFromAnywhere: anywhere})
+		if err != nil {
+			t.Fatal(err)
+		}
+		h := s.Handler()
+		for _, c := range []struct {
+			remote string
+			want   int
+		}{
+			{"127.0.0.1:40000", http.StatusOK},
+			{"[::1]:40000", http.StatusOK},
+			{"192.0.2.7:40000", http.StatusForbidden},
+			{"[2001:db8::7]:40000", http.StatusForbidden},
+			{"[::ffff:10.0.0.7]:40000", http.StatusForbidden},
+		} {
+			want := c.want
+			if anywhere {
+				want = http.StatusOK
+			}
+			for _, path := range []string{"/sim/v1/faults", "/sim/v1/ledger"} {
+				req := httptest.NewRequest(http.MethodGet, path, nil)
+				req.RemoteAddr = c.remote
+				rec := httptest.NewRecorder()
+				h.ServeHTTP(rec, req)
+				if rec.Code != want {
+					t.Errorf("anywhere=%v %s from %s: %d, want %d", anywhere, path, c.remote, rec.Code, want)
+				}
+			}
+			// A Vipps route stays open to every address (it has its own auth).
+			req := httptest.NewRequest(http.MethodPost, "/accesstoken/get", nil)
+			req.RemoteAddr = c.remote
+			rec := httptest.NewRecorder()
+			h.ServeHTTP(rec, req)
+			if rec.Code == http.StatusForbidden {
+				t.Errorf("anywhere=%v: access token route refused %s", anywhere, c.remote)
+			}
+		}
+		s.Close()
 	}
 }

@@ -80,6 +80,10 @@ type Config struct {
 	// AllowPlainHTTPWebhooks lets webhooks be registered to http:// URLs on
 	// hosts other than loopback. Loopback http:// is always allowed.
 	AllowPlainHTTPWebhooks bool
+	// AdminFromAnywhere serves the control API under /sim/v1/ to clients on
+	// any address. By default only loopback clients reach it: it sets faults
+	// and reads every merchant's ledger without credentials.
+	AdminFromAnywhere bool
 	// WebhookLimit is how many registrations one MSN may have per event type.
 	WebhookLimit int
 	// WebhookTimeout is how long a delivery may take before it counts as failed.
