@@ -190,7 +190,12 @@ var ErrNoKey = errors.New("no public key for this key version")
 // that fails: an edited transaction fails itself, a deleted one fails the
 // transaction after the gap.
 func VerifyChain(chain []Signed, keys PublicKeys) error {
-	prev := FirstPrevious
+	return VerifyChainFrom(FirstPrevious, chain, keys)
+}
+
+// VerifyChainFrom is VerifyChain for a part of a chain whose first
+// transaction follows the signature prev, e.g. a period's export.
+func VerifyChainFrom(prev string, chain []Signed, keys PublicKeys) error {
 	for i, s := range chain {
 		data := SignedString(prev, s.Transaction)
 		pub, err := keys(s.KeyVersion)
