@@ -251,3 +251,37 @@ func PublicKeyFile(path string) (PublicKeys, error) {
 	}
 	return func(string) (*rsa.PublicKey, error) { return pub, nil }, nil
 }
+
+// HistoryFile is a PublicKeys over a key folder's history (keys.json) without
+// opening the folder for signing: for checking exports anywhere.
+func HistoryFile(path string) (PublicKeys, error) {
+	h, err := ReadHistory(path)
+	if err != nil {
+		return nil, err
+	}
+	return func(version string) (*rsa.PublicKey, error) {
+		for _, k := range h {
+			if k.Version == version {
+				return ParsePublicKey([]byte(k.PublicKey))
+			}
+		}
+		return nil, fmt.Errorf("%w: %q", ErrNoKey, version)
+	}, nil
+}
+
+// HistoryPath is the key history file of the key folder dir.
+func HistoryPath(dir string) string { return filepath.Join(dir, historyFile) }
+
+// ReadHistory reads a key history file (keys.json) without touching the
+// private key.
+func ReadHistory(path string) ([]KeyInfo, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("key history: %w", err)
+	}
+	var h []KeyInfo
+	if err := json.Unmarshal(b, &h); err != nil {
+		return nil, fmt.Errorf("key history %s: %w", path, err)
+	}
+	return h, nil
+}

@@ -70,6 +70,13 @@ func TestKeyStoreRotationKeepsOldPublicKeys(t *testing.T) {
 	if err := VerifyChain(append(old, more...), reopened.Public); err != nil {
 		t.Fatal(err)
 	}
+	fromFile, err := HistoryFile(HistoryPath(dir))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := VerifyChain(append(old, more...), fromFile); err != nil {
+		t.Fatalf("with keys.json alone: %v", err)
+	}
 	h := reopened.History()
 	if len(h) != 2 || h[0].Retired.IsZero() || !h[1].Retired.IsZero() {
 		t.Fatalf("history: %+v", h)

@@ -42,8 +42,9 @@ type Signer struct {
 	nr     uint64 // the newest nr in the journal
 }
 
-// NewSigner signs j's transactions with the current key of keys. now is the
-// clock of the signed date and time (nil: time.Now).
+// NewSigner signs j's transactions with the current key of keys. A
+// transaction is signed with the date and time it completed; now (nil:
+// time.Now) is used only when the journal does not say.
 func NewSigner(j *journal.Journal, keys *KeyStore, now func() time.Time) *Signer {
 	if now == nil {
 		now = time.Now
@@ -120,11 +121,17 @@ func (s *Signer) sign(sale *journal.Sale) ([]journal.Record, error) {
 		return nil, nil
 	}
 	key := s.keys.Current()
-	at := s.now()
-	local := at.In(Norway)
+	now := s.now()
 	prev, nr := s.prev, s.nr
 	recs := make([]journal.Record, 0, len(todo))
 	for _, c := range todo {
+		// The transaction's own time, not the signing's: a transaction signed
+		// late (after a crash) keeps its date.
+		at := c.At
+		if at.IsZero() {
+			at = now
+		}
+		local := at.In(Norway)
 		nr++
 		t := Transaction{Nr: strconv.FormatUint(nr, 10), Date: local.Format(time.DateOnly), Time: local.Format(time.TimeOnly),
 			AmountIn: c.AmountIn, AmountEx: c.AmountEx}
@@ -134,7 +141,7 @@ func (s *Signer) sign(sale *journal.Sale) ([]journal.Record, error) {
 		}
 		sg := signed[0]
 		prev = sg.Signature
-		recs = append(recs, journal.Record{Kind: journal.KindSigned, At: at, Sale: sale.ID, Ref: c.Reference,
+		recs = append(recs, journal.Record{Kind: journal.KindSigned, Sale: sale.ID, Ref: c.Reference,
 			Note: "signed " + c.Of, Signed: &journal.SignedData{Of: c.Of, Nr: sg.Nr, Date: sg.Date, Time: sg.Time,
 				AmountIn: sg.AmountIn, AmountEx: sg.AmountEx, KeyVersion: sg.KeyVersion, Signature: sg.Signature}})
 	}

@@ -108,8 +108,9 @@ func TestSignerSignsCompletedTransactionsOnce(t *testing.T) {
 		t.Fatalf("%d signatures, want 1", len(recs))
 	}
 	d := recs[0].Signed
-	// 2 × 125.00 at 25 % + 57.50 at 15 %; 08:30:05 UTC is 10:30:05 in Oslo in July.
-	want := journal.SignedData{Of: OfSale, Nr: "1", Date: "2030-07-01", Time: "10:30:05", AmountIn: 30750, AmountEx: 25000, KeyVersion: "1"}
+	// 2 × 125.00 at 25 % + 57.50 at 15 %, at the capture's journal time
+	// (09:00:17 UTC, 10:00:17 in Oslo in winter), not the signer's clock.
+	want := journal.SignedData{Of: OfSale, Nr: "1", Date: "2030-01-02", Time: "10:00:17", AmountIn: 30750, AmountEx: 25000, KeyVersion: "1"}
 	d.Signature, want.Signature = "", ""
 	if *d != want {
 		t.Fatalf("signed %+v\nwant   %+v", *d, want)
@@ -147,7 +148,7 @@ func TestSignerSignsCompletedTransactionsOnce(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if SignedString(FirstPrevious, chain[0].Transaction) != "0;2030-07-01;10:30:05;1;307.50;250.00" {
+	if SignedString(FirstPrevious, chain[0].Transaction) != "0;2030-01-02;10:00:17;1;307.50;250.00" {
 		t.Fatalf("first signed string %q", SignedString(FirstPrevious, chain[0].Transaction))
 	}
 	// A key that did not sign the chain does not verify it.
@@ -193,5 +194,18 @@ func TestTransactionsAmountRefundSplitsOverVATRates(t *testing.T) {
 	named := txs[2]
 	if len(named.Lines) != 1 || named.Lines[0].ProductID != "bread" || named.Lines[0].Quantity != -1 || named.AmountEx != -5000 {
 		t.Fatalf("line refund %+v", named)
+	}
+}
+
+func TestNorwayIsOsloTimeWithDaylightSaving(t *testing.T) {
+	for utc, want := range map[time.Time]string{
+		time.Date(2030, 7, 1, 8, 30, 5, 0, time.UTC):   "2030-07-01 10:30:05", // CEST, UTC+2
+		time.Date(2030, 1, 2, 23, 30, 0, 0, time.UTC):  "2030-01-03 00:30:00", // CET, UTC+1: the next day
+		time.Date(2030, 3, 31, 0, 59, 59, 0, time.UTC): "2030-03-31 01:59:59", // just before the change
+		time.Date(2030, 3, 31, 1, 0, 0, 0, time.UTC):   "2030-03-31 03:00:00", // just after
+	} {
+		if got := utc.In(Norway).Format(time.DateTime); got != want {
+			t.Errorf("%s: %s, want %s", utc, got, want)
+		}
 	}
 }

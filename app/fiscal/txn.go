@@ -3,6 +3,7 @@ package fiscal
 import (
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/kasse-pos/kasse/app/basket"
 	"github.com/kasse-pos/kasse/app/journal"
@@ -33,9 +34,12 @@ type Completed struct {
 	Of        string // OfSale, or OfRefundPrefix + the refund's key
 	Reference string // the Vipps payment reference
 	Return    bool
-	Lines     []Line
-	AmountIn  int64
-	AmountEx  int64
+	// At is when it completed: the capture's journal time, or for a refund
+	// when the cashier registered it. Zero if the journal does not say.
+	At       time.Time
+	Lines    []Line
+	AmountIn int64
+	AmountEx int64
 }
 
 // Transactions lists a sale's completed transactions in the order they
@@ -53,6 +57,11 @@ func Transactions(s *journal.Sale) []Completed {
 		return nil
 	}
 	sale := Completed{Of: OfSale, Reference: captured.Reference}
+	for _, st := range s.Steps {
+		if st.State == journal.StateCaptured && st.Reference == captured.Reference {
+			sale.At = st.At
+		}
+	}
 	for _, l := range captured.Basket.Lines {
 		sale.add(fromBasket(l, l.Quantity))
 	}
@@ -61,7 +70,7 @@ func Transactions(s *journal.Sale) []Completed {
 		if !rf.Done {
 			continue
 		}
-		c := Completed{Of: OfRefundPrefix + rf.Key, Reference: rf.Reference, Return: true}
+		c := Completed{Of: OfRefundPrefix + rf.Key, Reference: rf.Reference, Return: true, At: rf.At}
 		for _, l := range refundLines(captured.Basket, rf) {
 			c.add(l)
 		}

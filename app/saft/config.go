@@ -3,6 +3,7 @@ package saft
 import (
 	"fmt"
 	"regexp"
+	"strings"
 	"time"
 )
 
@@ -85,4 +86,28 @@ func (c Config) withDefaults() Config {
 // with the time of creation in Norwegian time.
 func FileName(orgNumber string, created time.Time, n int) string {
 	return fmt.Sprintf("SAF-T Cash Register_%s_%s_%d.xml", orgNumber, created.Format("20060102150405"), n)
+}
+
+var postalRE = regexp.MustCompile(`^([0-9]{4})\s+(.+)$`)
+
+// ShopConfig makes a Config from the till's shop settings (station config:
+// shop name, one-line address, org number as printed, e.g. "999 999 999 MVA")
+// and POS id. An address "Storgata 1, 0155 Oslo" is split into street, postal
+// code and city; anything else is kept whole as the street.
+func ShopConfig(name, address, orgNumber, posID string) Config {
+	digits := make([]rune, 0, 9)
+	for _, r := range orgNumber {
+		if r >= '0' && r <= '9' {
+			digits = append(digits, r)
+		}
+	}
+	c := Config{OrgNumber: string(digits), CompanyName: name, RegisterID: posID,
+		VATRegistered: strings.Contains(strings.ToUpper(orgNumber), "MVA")}
+	c.Address.Street = strings.TrimSpace(address)
+	if i := strings.LastIndexByte(address, ','); i >= 0 {
+		if m := postalRE.FindStringSubmatch(strings.TrimSpace(address[i+1:])); m != nil {
+			c.Address = Address{Street: strings.TrimSpace(address[:i]), PostalCode: m[1], City: m[2]}
+		}
+	}
+	return c
 }
