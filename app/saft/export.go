@@ -465,8 +465,8 @@ func Write(w io.Writer, af *AuditFile) error {
 }
 
 // Export builds the file for the period and writes it into dir under
-// FileName. It returns the file's path. The file is written whole or not at
-// all, and never overwrites another export.
+// FileName. It returns the file's path. A file that fails to write is
+// removed, and an existing file is never overwritten.
 func Export(ctx context.Context, j *journal.Journal, cfg Config, from, to, dir string, now time.Time) (string, error) {
 	af, err := Build(ctx, j, cfg, from, to, now)
 	if err != nil {
@@ -474,24 +474,22 @@ func Export(ctx context.Context, j *journal.Journal, cfg Config, from, to, dir s
 	}
 	n := cfg.withDefaults().FileNumber
 	path := filepath.Join(dir, FileName(cfg.OrgNumber, now.In(fiscal.Norway), n))
-	tmp, err := os.CreateTemp(dir, ".saft-*.xml")
+	// O_EXCL: never overwrite another export. Read-only once written: the
+	// file is a copy of the journal for the tax office, not for editing.
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o444)
 	if err != nil {
 		return "", fmt.Errorf("saft: %w", err)
 	}
-	defer os.Remove(tmp.Name())
-	if err := Write(tmp, af); err != nil {
-		tmp.Close()
-		return "", err
+	err = Write(f, af)
+	if err == nil {
+		err = f.Sync()
 	}
-	if err := tmp.Close(); err != nil {
-		return "", fmt.Errorf("saft: %w", err)
+	if cerr := f.Close(); err == nil {
+		err = cerr
 	}
-	if err := os.Chmod(tmp.Name(), 0o444); err != nil {
-		return "", fmt.Errorf("saft: %w", err)
-	}
-	// Link, not rename: an existing file of the same name stays as it was.
-	if err := os.Link(tmp.Name(), path); err != nil {
-		return "", fmt.Errorf("saft: %w", err)
+	if err != nil {
+		os.Remove(path) // a half-written file must not pass for an export
+		return "", fmt.Errorf("saft: %s: %w", path, err)
 	}
 	return path, nil
 }

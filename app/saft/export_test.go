@@ -322,9 +322,9 @@ func TestVerifyThePacksExample(t *testing.T) {
 	}
 }
 
-func TestExportPeriodStartsMidChain(t *testing.T) {
+func TestExportEmptyPeriod(t *testing.T) {
 	tl := aDay(t)
-	// Nothing on 2 March: an empty but valid file.
+	// Nothing after 1 March: an empty but valid file.
 	path, err := Export(context.Background(), tl.j, shop, "2030-03-02", "2030-03-31", tl.dir, time.Now())
 	if err != nil {
 		t.Fatal(err)
@@ -333,6 +333,42 @@ func TestExportPeriodStartsMidChain(t *testing.T) {
 	rep, err := Verify(path, tl.keys.Public)
 	if err != nil || !rep.OK() || rep.Registers[0].Transactions != 0 {
 		t.Fatalf("%v %s", err, rep)
+	}
+	// The same name twice (same second): the first file is kept.
+	created := time.Date(2030, 4, 1, 8, 0, 0, 0, time.UTC)
+	if _, err := Export(context.Background(), tl.j, shop, "2030-03-01", "2030-03-01", tl.dir, created); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Export(context.Background(), tl.j, shop, "2030-03-02", "2030-03-02", tl.dir, created); err == nil {
+		t.Fatal("overwrote an export")
+	}
+}
+
+func TestVerifyAFileThatStartsInsideTheChain(t *testing.T) {
+	tl := aDay(t)
+	path, err := Export(context.Background(), tl.j, shop, "2030-03-01", "2030-03-01", tl.dir, time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Without transaction 1 (as in a period that starts after it) the file
+	// is checked from transaction 2's signature on.
+	i := bytes.Index(b, []byte("<cashtransaction>"))
+	k := bytes.Index(b[i:], []byte("</cashtransaction>")) + len("</cashtransaction>")
+	later := filepath.Join(t.TempDir(), "later.xml")
+	if err := os.WriteFile(later, append(append([]byte(nil), b[:i]...), b[i+k:]...), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	rep, err := Verify(later, tl.keys.Public)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := rep.Registers[0]
+	if !rep.OK() || !c.StartsMidChain || c.Transactions != 2 || c.Verified != 1 {
+		t.Fatalf("%+v\n%s", c, rep)
 	}
 }
 
