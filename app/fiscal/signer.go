@@ -1,9 +1,11 @@
 package fiscal
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"sync"
 	"time"
@@ -67,56 +69,65 @@ func (s *Signer) Sign(ctx context.Context, saleID uint64) ([]journal.Record, err
 	if err != nil {
 		return nil, fmt.Errorf("sign sale %d: %w", saleID, err)
 	}
-	return s.sign(sale)
+	return s.sign(unsigned(sale))
 }
 
 // SignPending signs every completed transaction in the journal that has no
-// signature yet, sale by sale, and returns how many it signed.
+// signature yet, oldest first, and returns how many it signed.
 func (s *Signer) SignPending(ctx context.Context) (int, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if err := ctx.Err(); err != nil {
+		return 0, err
+	}
 	if err := s.load(); err != nil {
 		return 0, err
 	}
-	var todo []*journal.Sale
+	var todo []pending
 	if err := s.j.Each(func(sale *journal.Sale) bool {
-		if len(unsigned(sale)) > 0 {
-			todo = append(todo, sale)
-		}
-		return true
+		todo = append(todo, unsigned(sale)...)
+		return ctx.Err() == nil
 	}); err != nil {
 		return 0, fmt.Errorf("sign pending: %w", err)
 	}
-	n := 0
-	for _, sale := range todo {
-		if err := ctx.Err(); err != nil {
-			return n, err
-		}
-		recs, err := s.sign(sale)
-		n += len(recs)
-		if err != nil {
-			return n, err
-		}
+	if err := ctx.Err(); err != nil {
+		return 0, err
 	}
-	return n, nil
+	// Each lists sales newest first; the chain must follow the order the
+	// transactions completed in.
+	slices.SortStableFunc(todo, func(a, b pending) int {
+		if c := a.c.At.Compare(b.c.At); c != 0 {
+			return c
+		}
+		return cmp.Compare(a.sale, b.sale)
+	})
+	recs, err := s.sign(todo)
+	return len(recs), err
 }
 
-func unsigned(sale *journal.Sale) []Completed {
+// pending is a completed transaction without a signature.
+type pending struct {
+	sale uint64
+	c    Completed
+}
+
+func unsigned(sale *journal.Sale) []pending {
 	done := map[string]bool{}
 	for _, sg := range sale.Signatures {
 		done[sg.Of] = true
 	}
-	var out []Completed
+	var out []pending
 	for _, c := range Transactions(sale) {
 		if !done[c.Of] {
-			out = append(out, c)
+			out = append(out, pending{sale: sale.ID, c: c})
 		}
 	}
 	return out
 }
 
-func (s *Signer) sign(sale *journal.Sale) ([]journal.Record, error) {
-	todo := unsigned(sale)
+// sign signs todo in order and journals the signatures in one append: all
+// or none.
+func (s *Signer) sign(todo []pending) ([]journal.Record, error) {
 	if len(todo) == 0 {
 		return nil, nil
 	}
@@ -124,7 +135,8 @@ func (s *Signer) sign(sale *journal.Sale) ([]journal.Record, error) {
 	now := s.now()
 	prev, nr := s.prev, s.nr
 	recs := make([]journal.Record, 0, len(todo))
-	for _, c := range todo {
+	for _, p := range todo {
+		c := p.c
 		// The transaction's own time, not the signing's: a transaction signed
 		// late (after a crash) keeps its date.
 		at := c.At
@@ -137,18 +149,18 @@ func (s *Signer) sign(sale *journal.Sale) ([]journal.Record, error) {
 			AmountIn: c.AmountIn, AmountEx: c.AmountEx}
 		signed, err := Chain(prev, []Transaction{t}, key)
 		if err != nil {
-			return nil, fmt.Errorf("sign sale %d: %w", sale.ID, err)
+			return nil, fmt.Errorf("sign sale %d: %w", p.sale, err)
 		}
 		sg := signed[0]
 		prev = sg.Signature
-		recs = append(recs, journal.Record{Kind: journal.KindSigned, Sale: sale.ID, Ref: c.Reference,
+		recs = append(recs, journal.Record{Kind: journal.KindSigned, Sale: p.sale, Ref: c.Reference,
 			Note: "signed " + c.Of, Signed: &journal.SignedData{Of: c.Of, Nr: sg.Nr, Date: sg.Date, Time: sg.Time,
 				AmountIn: sg.AmountIn, AmountEx: sg.AmountEx, KeyVersion: sg.KeyVersion, Signature: sg.Signature}})
 	}
 	out, err := s.j.Append(recs...)
 	if err != nil {
 		// Nothing was written: the chain head stays where it was.
-		return nil, fmt.Errorf("journal signature of sale %d: %w", sale.ID, err)
+		return nil, fmt.Errorf("journal the signatures: %w", err)
 	}
 	s.prev, s.nr = prev, nr
 	return out, nil

@@ -6,6 +6,7 @@ import (
 	"io"
 	"log/slog"
 	"path/filepath"
+	"slices"
 	"testing"
 	"time"
 
@@ -207,5 +208,39 @@ func TestNorwayIsOsloTimeWithDaylightSaving(t *testing.T) {
 		if got := utc.In(Norway).Format(time.DateTime); got != want {
 			t.Errorf("%s: %s, want %s", utc, got, want)
 		}
+	}
+}
+
+func TestSignPendingSignsOldestFirst(t *testing.T) {
+	dir := t.TempDir()
+	j := openJournal(t, filepath.Join(dir, "kasse.db"))
+	defer j.Close()
+	keys, err := OpenKeys(filepath.Join(dir, "fiscal"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	first := capturedSale(t, j, "kasse-1-000001", shirt)
+	second := capturedSale(t, j, "kasse-1-000002", bread)
+	refund(t, j, first, "kasse-1-000001", "rf-1", 12500, "shirt:1")
+	n, err := NewSigner(j, keys, nil).SignPending(context.Background())
+	if err != nil || n != 3 {
+		t.Fatalf("signed %d, %v", n, err)
+	}
+	chain, err := JournalChain(j)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The journal lists sales newest first; the chain follows completion.
+	want := []int64{25000, 5750, -12500}
+	for i, s := range chain {
+		if s.Nr != string(rune('1'+i)) || s.AmountIn != want[i] {
+			t.Errorf("chain[%d] = nr %s, %d; want nr %d, %d", i, s.Nr, s.AmountIn, i+1, want[i])
+		}
+	}
+	if i := slices.IndexFunc(chain, func(s Signed) bool { return s.AmountIn == 5750 }); i != 1 {
+		t.Errorf("sale %d signed at %d", second, i)
+	}
+	if err := VerifyJournal(j, keys.Public); err != nil {
+		t.Fatal(err)
 	}
 }

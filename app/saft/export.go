@@ -201,6 +201,9 @@ func (b *builder) employee(id string, at time.Time) string {
 	if id == "" {
 		return ""
 	}
+	if rs := []rune(id); len(rs) > 35 { // IdentificationString35
+		id = string(rs[:35])
+	}
 	if _, ok := b.employees[id]; !ok {
 		b.employees[id] = Employee{EmpID: id, DateOfEntry: at.Format(time.DateOnly), TimeOfEntry: at.Format(time.TimeOnly), SurName: id}
 	}
