@@ -34,6 +34,10 @@ const (
 	KindPrinted        Kind = "receipt.printed"     // Print
 	KindCopy           Kind = "receipt.copy"        // Print: a copy, marked as such
 	KindDayClosed      Kind = "day.closed"          // Day
+	// KindSigned is the Norwegian cash-register signature of one completed
+	// transaction of the sale (its capture, or a refund), chained to the
+	// signature before it in this journal (see app/fiscal).
+	KindSigned Kind = "transaction.signed" // Signed
 )
 
 // known reports whether k is one of the kinds above.
@@ -41,7 +45,7 @@ func (k Kind) known() bool {
 	switch k {
 	case KindJournalCreated, KindMigrated, KindSaleOpened, KindLineAdded, KindLineChanged, KindLineRemoved,
 		KindBasketCleared, KindCustomer, KindSaleNumbered, KindIntent, KindAnswer, KindState, KindEvent,
-		KindReceipt, KindPrinted, KindCopy, KindDayClosed:
+		KindReceipt, KindPrinted, KindCopy, KindDayClosed, KindSigned:
 		return true
 	}
 	return false
@@ -74,6 +78,7 @@ type Record struct {
 	Event    *EventData    `json:"event,omitempty"`
 	Print    *PrintData    `json:"print,omitempty"`
 	Day      *DayData      `json:"day,omitempty"`
+	Signed   *SignedData   `json:"signed,omitempty"`
 }
 
 // GenesisHash is the Prev of a journal's first record.
@@ -199,6 +204,21 @@ type DayData struct {
 	Report string `json:"report,omitempty"`
 }
 
+// SignedData is one signed transaction: the fields of the signed string as
+// they were signed, the key that signed it and the signature (base64). Of says
+// which transaction of the sale it covers: "sale" for the capture, or
+// "refund:" followed by the refund's idempotency key.
+type SignedData struct {
+	Of         string `json:"of"`
+	Nr         string `json:"nr"`
+	Date       string `json:"date"`     // YYYY-MM-DD, Norwegian time
+	Time       string `json:"time"`     // HH:MM:SS, Norwegian time
+	AmountIn   int64  `json:"amountIn"` // minor units incl. VAT; negative for a return
+	AmountEx   int64  `json:"amountEx"` // minor units excl. VAT
+	KeyVersion string `json:"keyVersion"`
+	Signature  string `json:"signature"`
+}
+
 // Apply folds one record into the sale it belongs to. It is the only code that
 // derives a sale from its records; the journal's index caches its result and
 // can always be rebuilt by folding the records again.
@@ -289,6 +309,11 @@ func Apply(s *Sale, r Record) error {
 		if r.Print.Error == "" {
 			s.Copies++
 		}
+	case KindSigned:
+		if r.Signed == nil {
+			return errPayload(r)
+		}
+		s.Signatures = append(s.Signatures, *r.Signed)
 	case KindJournalCreated, KindMigrated, KindDayClosed:
 		// Not about a sale.
 	default:

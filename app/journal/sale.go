@@ -110,6 +110,8 @@ type Sale struct {
 	// Corrections counts line changes and removals and cleared baskets.
 	Corrections int         `json:"corrections,omitempty"`
 	Events      []EventSeen `json:"events,omitempty"`
+	// Signatures are the sale's signed transactions, in journal order.
+	Signatures []SignedData `json:"signatures,omitempty"`
 	// LastSeq is the sequence number of the sale's newest record.
 	LastSeq uint64 `json:"lastSeq"`
 }

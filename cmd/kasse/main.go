@@ -27,6 +27,9 @@ func main() {
 	if len(os.Args) > 1 && os.Args[1] == "journal" {
 		os.Exit(runJournal(os.Args[2:]))
 	}
+	if len(os.Args) > 1 && os.Args[1] == "export" {
+		os.Exit(runExport(os.Args[2:]))
+	}
 	demoMode := flag.Bool("demo", false, "run against the built-in simulator (no Vipps account needed)")
 	kiosk := flag.Bool("kiosk", false, "full screen self-checkout")
 	configPath := flag.String("config", "", "configuration file (JSON)")

@@ -1,0 +1,137 @@
+package fiscal
+
+import (
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/kasse-pos/kasse/app/basket"
+	"github.com/kasse-pos/kasse/app/journal"
+	"github.com/kasse-pos/kasse/app/money"
+)
+
+// What a completed transaction is: a sale whose payment was captured, or a
+// refund the API confirmed.
+const (
+	OfSale         = "sale"
+	OfRefundPrefix = "refund:"
+)
+
+// Line is one line of a completed transaction, with its own exact VAT split.
+// Returns have negative quantities and amounts.
+type Line struct {
+	ProductID string
+	Name      string
+	Quantity  int
+	UnitPrice int64 // incl. VAT, minor units, always positive
+	VAT       int   // percent
+	AmountIn  int64
+	AmountEx  int64
+}
+
+// Completed is one transaction of a sale that must be signed.
+type Completed struct {
+	Of        string // OfSale, or OfRefundPrefix + the refund's key
+	Reference string // the Vipps payment reference
+	Return    bool
+	// At is when it completed: the capture's journal time, or for a refund
+	// when the cashier registered it. Zero if the journal does not say.
+	At       time.Time
+	Lines    []Line
+	AmountIn int64
+	AmountEx int64
+}
+
+// Transactions lists a sale's completed transactions in the order they
+// happened: the captured payment first, then each confirmed refund. Amounts
+// are exactly the sums of the lines. The same function feeds the Signer and
+// the SAF-T export, so what is signed is what is exported.
+func Transactions(s *journal.Sale) []Completed {
+	var captured *journal.Attempt
+	for _, a := range s.Attempts {
+		if a.State == journal.StateCaptured {
+			captured = a
+		}
+	}
+	if captured == nil {
+		return nil
+	}
+	sale := Completed{Of: OfSale, Reference: captured.Reference}
+	for _, st := range s.Steps {
+		if st.State == journal.StateCaptured && st.Reference == captured.Reference {
+			sale.At = st.At
+		}
+	}
+	for _, l := range captured.Basket.Lines {
+		sale.add(fromBasket(l, l.Quantity))
+	}
+	out := []Completed{sale}
+	for _, rf := range s.Refunds {
+		if !rf.Done {
+			continue
+		}
+		c := Completed{Of: OfRefundPrefix + rf.Key, Reference: rf.Reference, Return: true, At: rf.At}
+		for _, l := range refundLines(captured.Basket, rf) {
+			c.add(l)
+		}
+		out = append(out, c)
+	}
+	return out
+}
+
+func (c *Completed) add(l Line) {
+	c.Lines = append(c.Lines, l)
+	c.AmountIn += l.AmountIn
+	c.AmountEx += l.AmountEx
+}
+
+func fromBasket(l basket.Line, q int) Line {
+	bl := l
+	bl.Quantity = q
+	net, _ := bl.Split()
+	return Line{ProductID: l.ProductID, Name: l.Name, Quantity: q, UnitPrice: l.UnitPrice, VAT: l.VAT,
+		AmountIn: bl.Total(), AmountEx: net}
+}
+
+// refundLines are the return lines of a refund: the products and quantities
+// it names when they cover its amount exactly, otherwise (a refund of an
+// amount) the amount spread over the sale's VAT rates in proportion to their
+// share of the sale, so the VAT returned is the VAT charged.
+func refundLines(b basket.Basket, rf journal.Refund) []Line {
+	var named []Line
+	var sum int64
+	for _, s := range rf.Lines {
+		// Refund lines are "productID:quantity" (app/backoffice).
+		i := strings.LastIndexByte(s, ':')
+		q, err := strconv.Atoi(s[i+1:])
+		if i <= 0 || err != nil || q <= 0 {
+			named = nil
+			break
+		}
+		for _, l := range b.Lines {
+			if l.ProductID == s[:i] {
+				nl := fromBasket(l, -q)
+				named = append(named, nl)
+				sum += nl.AmountIn
+				break
+			}
+		}
+	}
+	if len(named) > 0 && sum == -rf.Amount {
+		return named
+	}
+	t := b.Totals()
+	var out []Line
+	left := rf.Amount
+	for i, r := range t.ByVAT {
+		part := left
+		if i < len(t.ByVAT)-1 && t.Gross != 0 {
+			part = rf.Amount * r.Gross / t.Gross
+		}
+		left -= part
+		net, _ := money.Split(-part, r.Percent)
+		out = append(out, Line{Name: "Refusjon " + strconv.Itoa(r.Percent) + " % MVA", Quantity: -1,
+			UnitPrice: part, VAT: r.Percent, AmountIn: -part, AmountEx: net})
+	}
+	return out
+}

@@ -1,0 +1,498 @@
+// Package saft writes the journal as a SAF-T Cash Register file (Norway,
+// kassasystemforskrifta § 2-7 first paragraph; schema v1.00) and checks the
+// signatures of such a file.
+//
+// The file is derived from the journal only: a cashtransaction for every
+// signed transaction (journal.KindSigned) dated in the period, with the lines,
+// VAT and payment of the sale or refund it covers (fiscal.Transactions, the
+// same fold that was signed), and an event for every journal record that maps
+// to an event code. Event codes Kasse does not write yet are listed in
+// docs/kassasystem.md.
+package saft
+
+import (
+	"context"
+	"encoding/xml"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"time"
+
+	"github.com/kasse-pos/kasse/app/fiscal"
+	"github.com/kasse-pos/kasse/app/journal"
+	"github.com/kasse-pos/kasse/app/money"
+)
+
+// Kasse's own codes (basicID) and the predefined codes they map to.
+const (
+	LineSale   = "SAL" // basic type 05, no predefined list
+	LineReturn = "RET"
+
+	TransSale   = "CASHSAL"   // 11001 cash sale
+	TransReturn = "RETURNSAL" // 11006 return payment
+
+	PayVipps = "VIPPS" // 12011 mobile phone apps
+
+	EventReceipt    = "SALREC"    // 13012 sales receipt (paper or electronic)
+	EventCopy       = "COPYREC"   // 13014 copy receipt
+	EventZReport    = "ZREP"      // 13009 Z report
+	EventLineCorr   = "LINECORR"  // 13999 line reduced or removed before payment
+	EventBasketVoid = "BASKETCLR" // 13999 basket cleared before payment
+)
+
+var fixedBasics = []struct{ typ, id, predefined, list, desc string }{
+	{"05", LineSale, "", "", "Salgslinje"},
+	{"05", LineReturn, "", "", "Returlinje"},
+	{"11", TransSale, "11001", listTrans, ""},
+	{"11", TransReturn, "11006", listTrans, ""},
+	{"12", PayVipps, "12011", listPayment, "Vipps MobilePay"},
+	{"13", EventReceipt, "13012", listEvent, ""},
+	{"13", EventCopy, "13014", listEvent, ""},
+	{"13", EventZReport, "13009", listEvent, ""},
+	{"13", EventLineCorr, "13999", listEvent, "Linjekorreksjon før betaling"},
+	{"13", EventBasketVoid, "13999", listEvent, "Handlekurv tømt før betaling"},
+}
+
+// ErrUnsigned means the journal has completed transactions without a
+// signature: the till must sign them (fiscal.Signer.SignPending) before an
+// export can be complete.
+var ErrUnsigned = errors.New("the journal has completed transactions that are not signed")
+
+// maxText is the longest eventText the schema allows (String9999).
+const maxText = 9999
+
+// Build makes the audit file for the cash register's journal j from day from
+// to day to (YYYY-MM-DD, both included, Norwegian time). created is the time
+// of creation written in the header.
+func Build(ctx context.Context, j *journal.Journal, cfg Config, from, to string, created time.Time) (*AuditFile, error) {
+	if err := cfg.check(); err != nil {
+		return nil, err
+	}
+	cfg = cfg.withDefaults()
+	start, err := time.ParseInLocation(time.DateOnly, from, fiscal.Norway)
+	if err != nil {
+		return nil, fmt.Errorf("saft: from %q: %w", from, err)
+	}
+	end, err := time.ParseInLocation(time.DateOnly, to, fiscal.Norway)
+	if err != nil {
+		return nil, fmt.Errorf("saft: to %q: %w", to, err)
+	}
+	if end.Before(start) {
+		return nil, fmt.Errorf("saft: the period ends (%s) before it starts (%s)", to, from)
+	}
+	b := &builder{cfg: cfg, j: j, sales: map[uint64]*journal.Sale{}, groups: map[string]bool{},
+		articles: map[string]Article{}, employees: map[string]Employee{}, vatCodes: map[int]bool{}}
+	if err := b.checkSigned(); err != nil {
+		return nil, err
+	}
+	inPeriod := func(date string) bool { return date >= from && date <= to }
+
+	var recs []journal.Record
+	if err := j.EachRecord(1, func(r journal.Record) bool {
+		recs = append(recs, r)
+		return ctx.Err() == nil
+	}); err != nil {
+		return nil, fmt.Errorf("saft: read the journal: %w", err)
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	reg := CashRegister{RegisterID: cfg.RegisterID, RegDesc: cfg.RegisterDesc}
+	for _, r := range recs {
+		if r.Kind == journal.KindSigned {
+			if r.Signed == nil || !inPeriod(r.Signed.Date) {
+				continue
+			}
+			ct, err := b.transaction(r)
+			if err != nil {
+				return nil, err
+			}
+			reg.Transactions = append(reg.Transactions, ct)
+			continue
+		}
+		at := r.At.In(fiscal.Norway)
+		if !inPeriod(at.Format(time.DateOnly)) {
+			continue
+		}
+		ev, ok, err := b.event(r, at)
+		if err != nil {
+			return nil, err
+		}
+		if ok {
+			reg.Events = append(reg.Events, ev)
+		}
+	}
+
+	created = created.In(fiscal.Norway)
+	af := &AuditFile{
+		Header: Header{
+			FiscalYear: from[:4], StartDate: from, EndDate: to, CurCode: cfg.Currency,
+			DateCreated: created.Format(time.DateOnly), TimeCreated: created.Format(time.TimeOnly),
+			SoftwareDesc: cfg.SoftwareName, SoftwareVersion: cfg.SoftwareVersion, SoftwareCompanyName: cfg.SoftwareCompany,
+			AuditfileVersion: "1.0",
+			HeaderComment:    fmt.Sprintf("Utvalg: kasse %s, %s til %s", cfg.RegisterID, from, to),
+		},
+		Company: Company{CompanyIdent: cfg.OrgNumber, CompanyName: cfg.CompanyName, TaxRegistrationCountry: "NO"},
+	}
+	if cfg.VATRegistered {
+		af.Company.TaxRegIdent = cfg.OrgNumber + "MVA"
+	}
+	addr := &StreetAddress{Streetname: cfg.Address.Street, City: cfg.Address.City, PostalCode: cfg.Address.PostalCode, Country: cfg.Address.Country}
+	af.Company.StreetAddress = addr
+	if err := b.fill(&af.Company, from); err != nil {
+		return nil, err
+	}
+	af.Company.Locations = []Location{{Name: cfg.LocationName, StreetAddress: addr, CashRegisters: []CashRegister{reg}}}
+	return af, nil
+}
+
+type builder struct {
+	cfg       Config
+	j         *journal.Journal
+	sales     map[uint64]*journal.Sale
+	groups    map[string]bool
+	articles  map[string]Article
+	employees map[string]Employee
+	vatCodes  map[int]bool
+}
+
+func (b *builder) sale(id uint64) (*journal.Sale, error) {
+	if s, ok := b.sales[id]; ok {
+		return s, nil
+	}
+	s, err := b.j.Get(id)
+	if err != nil {
+		return nil, fmt.Errorf("saft: sale %d: %w", id, err)
+	}
+	b.sales[id] = s
+	return s, nil
+}
+
+// checkSigned refuses a journal with completed but unsigned transactions: a
+// file without them would look complete and not be.
+func (b *builder) checkSigned() error {
+	var missing []string
+	err := b.j.Each(func(s *journal.Sale) bool {
+		done := map[string]bool{}
+		for _, sg := range s.Signatures {
+			done[sg.Of] = true
+		}
+		for _, c := range fiscal.Transactions(s) {
+			if !done[c.Of] {
+				missing = append(missing, fmt.Sprintf("sale %d (%s)", s.ID, c.Of))
+			}
+		}
+		return true
+	})
+	if err != nil {
+		return fmt.Errorf("saft: read the journal: %w", err)
+	}
+	if len(missing) > 0 {
+		return fmt.Errorf("saft: %w: %v", ErrUnsigned, missing)
+	}
+	return nil
+}
+
+func (b *builder) employee(id string, at time.Time) string {
+	if id == "" {
+		return ""
+	}
+	if rs := []rune(id); len(rs) > 35 { // IdentificationString35
+		id = string(rs[:35])
+	}
+	if _, ok := b.employees[id]; !ok {
+		b.employees[id] = Employee{EmpID: id, DateOfEntry: at.Format(time.DateOnly), TimeOfEntry: at.Format(time.TimeOnly), SurName: id}
+	}
+	return id
+}
+
+func (b *builder) articleGroup(l fiscal.Line) (string, error) {
+	g := b.cfg.ArticleGroups[l.ProductID]
+	if g == "" {
+		g = "04003" // sale of goods
+		if l.VAT == 15 {
+			g = "04006" // food
+		}
+	}
+	if _, err := officialCode(listArtGroup, g); err != nil {
+		return "", fmt.Errorf("saft: article group of %q: %w", l.ProductID, err)
+	}
+	b.groups[g] = true
+	return g, nil
+}
+
+func (b *builder) transaction(r journal.Record) (CashTransaction, error) {
+	sg := r.Signed
+	s, err := b.sale(r.Sale)
+	if err != nil {
+		return CashTransaction{}, err
+	}
+	var c *fiscal.Completed
+	for _, t := range fiscal.Transactions(s) {
+		if t.Of == sg.Of {
+			c = &t
+			break
+		}
+	}
+	if c == nil || c.AmountIn != sg.AmountIn || c.AmountEx != sg.AmountEx {
+		return CashTransaction{}, fmt.Errorf("saft: signature nr %s no longer matches sale %d (%s); check the journal with `kasse journal verify`", sg.Nr, s.ID, sg.Of)
+	}
+	at, err := time.ParseInLocation(time.DateOnly+" "+time.TimeOnly, sg.Date+" "+sg.Time, fiscal.Norway)
+	if err != nil {
+		return CashTransaction{}, fmt.Errorf("saft: signature nr %s: %w", sg.Nr, err)
+	}
+	tp, lineType, transType := "C", LineSale, TransSale
+	if c.Return {
+		tp, lineType, transType = "D", LineReturn, TransReturn
+	}
+	ct := CashTransaction{
+		Nr: sg.Nr, TransID: sg.Nr, TransType: transType,
+		TransAmntIn: fiscal.FormatAmount(sg.AmountIn), TransAmntEx: fiscal.FormatAmount(sg.AmountEx), AmntTp: tp,
+		EmpID: b.employee(s.Cashier, at), TransDate: sg.Date, TransTime: sg.Time,
+		Signature: sg.Signature, KeyVersion: sg.KeyVersion,
+	}
+	if c.Return {
+		for _, o := range s.Signatures {
+			if o.Of == fiscal.OfSale {
+				ct.RefID = o.Nr
+			}
+		}
+		ct.Desc = "Retur av kvittering " + s.ReceiptNumber
+	} else {
+		ct.Desc = "Kvittering " + s.ReceiptNumber
+		if s.Printed || s.ReceiptURL != "" {
+			ct.ReceiptNum = 1
+		}
+		ct.ReceiptCopyNum = min(s.Copies, 999)
+	}
+	type vatSum struct{ vat, base int64 }
+	sums := map[int]*vatSum{}
+	var rates []int
+	for i, l := range c.Lines {
+		g, err := b.articleGroup(l)
+		if err != nil {
+			return CashTransaction{}, err
+		}
+		code, err := standardVATCode(l.VAT)
+		if err != nil {
+			return CashTransaction{}, fmt.Errorf("saft: sale %d: %w", s.ID, err)
+		}
+		b.vatCodes[l.VAT] = true
+		if sums[l.VAT] == nil {
+			sums[l.VAT] = &vatSum{}
+			rates = append(rates, l.VAT)
+		}
+		sums[l.VAT].vat += l.AmountIn - l.AmountEx
+		sums[l.VAT].base += l.AmountEx
+		line := CTLine{Nr: sg.Nr, LineID: strconv.Itoa(i + 1), LineType: lineType, ArtGroupID: g,
+			Qnt: strconv.Itoa(l.Quantity), LineAmntIn: fiscal.FormatAmount(l.AmountIn), LineAmntEx: fiscal.FormatAmount(l.AmountEx),
+			AmntTp: tp, Ppu: fiscal.FormatAmount(l.UnitPrice),
+			Vat: &Vat{VatCode: code, VatPerc: percent(l.VAT), VatAmnt: fiscal.FormatAmount(l.AmountIn - l.AmountEx), VatAmntTp: tp,
+				VatBasAmnt: fiscal.FormatAmount(l.AmountEx)}}
+		if l.ProductID != "" {
+			line.ArtID = l.ProductID
+			if _, ok := b.articles[l.ProductID]; !ok {
+				b.articles[l.ProductID] = Article{ArtID: l.ProductID, DateOfEntry: sg.Date, ArtGroupID: g, ArtDesc: l.Name}
+			}
+		} else {
+			line.Desc = l.Name
+		}
+		ct.Lines = append(ct.Lines, line)
+	}
+	for _, p := range rates {
+		code, _ := standardVATCode(p)
+		ct.Vat = append(ct.Vat, Vat{VatCode: code, VatPerc: percent(p), VatAmnt: fiscal.FormatAmount(sums[p].vat), VatAmntTp: tp,
+			VatBasAmnt: fiscal.FormatAmount(sums[p].base)})
+	}
+	ref := c.Reference
+	if a := s.Attempt(c.Reference); a != nil && a.PSPReference != "" && !c.Return {
+		ref += " (pspReference " + a.PSPReference + ")"
+	}
+	ct.Payments = []Payment{{PaymentType: PayVipps, PaidAmnt: fiscal.FormatAmount(sg.AmountIn), EmpID: ct.EmpID,
+		CurCode: b.cfg.Currency, PaymentRefID: ref}}
+	return ct, nil
+}
+
+func percent(p int) string { return strconv.Itoa(p) + ".00" }
+
+// event maps a journal record to an event, if its kind has an event code.
+func (b *builder) event(r journal.Record, at time.Time) (Event, bool, error) {
+	ev := Event{EventID: strconv.FormatUint(r.Seq, 10), EventDate: at.Format(time.DateOnly), EventTime: at.Format(time.TimeOnly)}
+	switch r.Kind {
+	case journal.KindPrinted, journal.KindReceipt:
+		if r.Print == nil || r.Print.Error != "" {
+			return ev, false, nil
+		}
+		ev.EventType = EventReceipt
+		ev.EventText = "Salgskvittering skrevet ut"
+		if r.Kind == journal.KindReceipt {
+			ev.EventText = "Elektronisk salgskvittering sendt"
+		}
+	case journal.KindCopy:
+		if r.Print == nil || r.Print.Error != "" {
+			return ev, false, nil
+		}
+		ev.EventType, ev.EventText = EventCopy, "Kopikvittering (KOPI)"
+	case journal.KindDayClosed:
+		if r.Day == nil {
+			return ev, false, nil
+		}
+		ev.EventType = EventZReport
+		ev.EventText = "Z-rapport for " + r.Day.Closed + "\n" + r.Day.Report
+	case journal.KindLineChanged, journal.KindLineRemoved:
+		if r.Line == nil {
+			return ev, false, nil
+		}
+		l, q := r.Line.Line, r.Line.Line.Quantity
+		if r.Kind == journal.KindLineRemoved {
+			q = 0
+		}
+		if q >= r.Line.Before {
+			return ev, false, nil // an increase is not a correction
+		}
+		ev.EventType = EventLineCorr
+		ev.EventText = fmt.Sprintf("Linjekorreksjon: %s (%s) %d → %d, %s", l.Name, l.ProductID, r.Line.Before, q,
+			money.Format(-l.UnitPrice*int64(r.Line.Before-q)))
+	case journal.KindBasketCleared:
+		ev.EventType = EventBasketVoid
+		ev.EventText = "Handlekurv tømt før betaling"
+		if r.Note != "" {
+			ev.EventText += " (" + r.Note + ")"
+		}
+	default:
+		return ev, false, nil
+	}
+	if r.Sale != 0 {
+		s, err := b.sale(r.Sale)
+		if err != nil {
+			return ev, false, err
+		}
+		for _, sg := range s.Signatures {
+			if sg.Of == fiscal.OfSale {
+				ev.TransID = sg.Nr
+			}
+		}
+	}
+	ev.EmpID = b.employee(r.Cashier, at)
+	if rs := []rune(ev.EventText); len(rs) > maxText {
+		ev.EventText = string(rs[:maxText])
+	}
+	return ev, true, nil
+}
+
+// fill writes the master data the transactions and events refer to.
+func (b *builder) fill(c *Company, from string) error {
+	var rates []int
+	for p := range b.vatCodes {
+		rates = append(rates, p)
+	}
+	sort.Sort(sort.Reverse(sort.IntSlice(rates)))
+	if len(rates) > 0 {
+		c.VatCodeDetails = &VatCodeDetails{}
+	}
+	for _, p := range rates {
+		code, err := standardVATCode(p)
+		if err != nil {
+			return err
+		}
+		desc, _ := officialCode(listTax, code)
+		c.VatCodeDetails.VatCodeDetail = append(c.VatCodeDetails.VatCodeDetail,
+			VatCodeDetail{VatCode: code, DateOfEntry: from, VatDesc: fmt.Sprintf("%s %d %%", desc, p), StandardVatCode: code})
+	}
+	if len(b.employees) > 0 {
+		c.Employees = &Employees{}
+		for _, id := range sortedKeys(b.employees) {
+			c.Employees.Employee = append(c.Employees.Employee, b.employees[id])
+		}
+	}
+	if len(b.articles) > 0 {
+		c.Articles = &Articles{}
+		for _, id := range sortedKeys(b.articles) {
+			c.Articles.Article = append(c.Articles.Article, b.articles[id])
+		}
+	}
+	c.Basics = &Basics{}
+	for _, g := range sortedKeys(b.groups) {
+		desc, err := officialCode(listArtGroup, g)
+		if err != nil {
+			return err
+		}
+		c.Basics.Basic = append(c.Basics.Basic, Basic{BasicType: "04", BasicID: g, PredefinedBasicID: g, BasicDesc: desc})
+	}
+	for _, f := range fixedBasics {
+		if _, err := officialCode(listBasicType, f.typ); err != nil {
+			return err
+		}
+		desc := f.desc
+		if f.list != "" {
+			d, err := officialCode(f.list, f.predefined)
+			if err != nil {
+				return err
+			}
+			if desc == "" {
+				desc = d
+			}
+		}
+		c.Basics.Basic = append(c.Basics.Basic, Basic{BasicType: f.typ, BasicID: f.id, PredefinedBasicID: f.predefined, BasicDesc: desc})
+	}
+	return nil
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// Write encodes af as an indented UTF-8 XML document.
+func Write(w io.Writer, af *AuditFile) error {
+	if _, err := io.WriteString(w, xml.Header); err != nil {
+		return fmt.Errorf("saft: write: %w", err)
+	}
+	enc := xml.NewEncoder(w)
+	enc.Indent("", "\t")
+	if err := enc.Encode(af); err != nil {
+		return fmt.Errorf("saft: write: %w", err)
+	}
+	if _, err := io.WriteString(w, "\n"); err != nil {
+		return fmt.Errorf("saft: write: %w", err)
+	}
+	return nil
+}
+
+// Export builds the file for the period and writes it into dir under
+// FileName. It returns the file's path. A file that fails to write is
+// removed, and an existing file is never overwritten.
+func Export(ctx context.Context, j *journal.Journal, cfg Config, from, to, dir string, now time.Time) (string, error) {
+	af, err := Build(ctx, j, cfg, from, to, now)
+	if err != nil {
+		return "", err
+	}
+	n := cfg.withDefaults().FileNumber
+	path := filepath.Join(dir, FileName(cfg.OrgNumber, now.In(fiscal.Norway), n))
+	// O_EXCL: never overwrite another export. Read-only once written: the
+	// file is a copy of the journal for the tax office, not for editing.
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o444)
+	if err != nil {
+		return "", fmt.Errorf("saft: %w", err)
+	}
+	err = Write(f, af)
+	if err == nil {
+		err = f.Sync()
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		os.Remove(path) // a half-written file must not pass for an export
+		return "", fmt.Errorf("saft: %s: %w", path, err)
+	}
+	return path, nil
+}
