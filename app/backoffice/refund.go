@@ -68,8 +68,21 @@ type Refunder struct {
 	Shop      checkout.Shop             // for the refund receipt
 	Now       func() time.Time          // default time.Now
 	Logger    *slog.Logger              // default: discard
+	// Signer, if set, signs each confirmed refund in the signature chain.
+	Signer checkout.TransactionSigner
 
 	mu sync.Mutex
+}
+
+// sign adds a confirmed refund to the signature chain; one left unsigned is
+// signed on the next start.
+func (r *Refunder) sign(ctx context.Context, saleID uint64) {
+	if r.Signer == nil {
+		return
+	}
+	if _, err := r.Signer.Sign(ctx, saleID); err != nil {
+		r.log().Error("sign the refund", "sale", saleID, "err", err)
+	}
 }
 
 func (r *Refunder) lock() func() {
@@ -217,6 +230,7 @@ func (r *Refunder) send(ctx context.Context, id uint64, idx int) error {
 	err = r.Engine.Refund(cctx, s.ID, a.Reference, rf.Key, amount)
 	if err == nil {
 		r.log().Info("refund done", "receipt", s.ReceiptNumber, "key", rf.Key, "amount", rf.Amount)
+		r.sign(ctx, s.ID)
 		return nil
 	}
 	var apiErr *epayment.APIError
@@ -238,6 +252,7 @@ func (r *Refunder) send(ctx context.Context, id uint64, idx int) error {
 					Note: fmt.Sprintf("refund %d: %s refunded (confirmed by the payment's events)", idx+1, money.Format(rf.Amount))}); jerr != nil {
 					return fmt.Errorf("%w (the refund was made, but %v)", ErrPending, jerr)
 				}
+				r.sign(ctx, s.ID)
 				return nil
 			}
 		}

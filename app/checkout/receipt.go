@@ -81,8 +81,20 @@ func (t *Till) paid(saleID uint64, r Receipt, onScreen bool) {
 	t.wg.Add(1)
 	go func() {
 		defer t.wg.Done()
+		t.sign(saleID)
 		t.deliverReceipt(t.ctx, saleID, r)
 	}()
+}
+
+// sign adds a captured sale to the signature chain. A sale left unsigned (a
+// crash, a full disk) is signed by the station's SignPending on the next start.
+func (t *Till) sign(saleID uint64) {
+	if t.cfg.Signer == nil {
+		return
+	}
+	if _, err := t.cfg.Signer.Sign(t.ctx, saleID); err != nil {
+		t.log.Error("sign the sale", "sale", saleID, "err", err)
+	}
 }
 
 // deliverReceipt publishes the receipt for the customer's phone, then prints it,

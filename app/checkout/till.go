@@ -40,6 +40,12 @@ type ReceiptPrinter interface {
 	PrintReceipt(ctx context.Context, r Receipt) error
 }
 
+// TransactionSigner signs a sale's completed transactions in the cash
+// register's signature chain (the Norwegian rules); *fiscal.Signer is one.
+type TransactionSigner interface {
+	Sign(ctx context.Context, saleID uint64) ([]journal.Record, error)
+}
+
 // Shop is what the receipt says about who sold.
 type Shop struct {
 	Name      string `json:"name"`
@@ -56,8 +62,9 @@ type Config struct {
 	POSID     string // the till's id on receipts and in references, e.g. "1"
 	Currency  string // NOK, DKK or EUR
 	Market    msisdn.Market
-	Publisher ReceiptPublisher // optional
-	Printer   ReceiptPrinter   // optional
+	Publisher ReceiptPublisher  // optional
+	Printer   ReceiptPrinter    // optional
+	Signer    TransactionSigner // optional: signs each captured sale
 	Logger    *slog.Logger
 
 	// PushTimeout is how long the customer has to answer the push before the

@@ -14,6 +14,7 @@ import (
 	"github.com/kasse-pos/kasse/app/backoffice"
 	"github.com/kasse-pos/kasse/app/catalog"
 	"github.com/kasse-pos/kasse/app/checkout"
+	"github.com/kasse-pos/kasse/app/fiscal"
 	"github.com/kasse-pos/kasse/app/journal"
 	"github.com/kasse-pos/kasse/app/msisdn"
 	"github.com/kasse-pos/kasse/assets"
@@ -128,9 +129,19 @@ func Start(ctx context.Context, cfg Config, opts Options) (*Station, error) {
 		s.Printer, printer = rp, rp
 	}
 	ctx, s.cancel = context.WithCancel(ctx)
+	var signer *fiscal.Signer
+	if market == msisdn.Norway {
+		// Norway: every sale and return is signed in the cash register's
+		// chain, with a key made on this installation and kept owner-only.
+		keys, err := fiscal.OpenKeys(filepath.Join(dir, "fiscal"))
+		if err != nil {
+			return fail(fmt.Errorf("signing key: %w", err))
+		}
+		signer = fiscal.NewSigner(j, keys, nil)
+	}
 	till, err := checkout.New(ctx, checkout.Config{
 		Journal: j, API: api, Catalog: cat, Shop: cfg.Shop, POSID: cfg.POSID,
-		Currency: cfg.Currency, Market: market, Publisher: publisher, Printer: printer,
+		Currency: cfg.Currency, Market: market, Publisher: publisher, Printer: printer, Signer: optSigner(signer),
 		Logger:       log.With("part", "checkout"),
 		PushTimeout:  time.Duration(cfg.PushTimeout),
 		EventGrace:   time.Duration(cfg.EventGrace),
@@ -142,7 +153,7 @@ func Start(ctx context.Context, cfg Config, opts Options) (*Station, error) {
 	}
 	s.Till = till
 	s.Refunder = &backoffice.Refunder{Journal: j, Engine: till.Engine(), API: api, Printer: printer, Publisher: publisher,
-		Shop: cfg.Shop, Logger: log.With("part", "refund")}
+		Shop: cfg.Shop, Logger: log.With("part", "refund"), Signer: optSigner(signer)}
 	s.Office = &backoffice.Desk{Journal: j, API: api, Refunder: s.Refunder}
 
 	if opts.ResetRelayCursor {
@@ -194,6 +205,14 @@ func Start(ctx context.Context, cfg Config, opts Options) (*Station, error) {
 			if err := till.Recover(ctx); err != nil {
 				log.Error("recovery", "err", err)
 			}
+			if signer != nil {
+				// What a crash left unsigned is signed now, oldest first.
+				if n, err := signer.SignPending(ctx); err != nil {
+					log.Error("signing", "err", err)
+				} else if n > 0 {
+					log.Info("signed transactions left unsigned", "count", n)
+				}
+			}
 			// Refunds journaled but not confirmed are sent again, same key.
 			if _, err := s.Refunder.Resume(ctx); err != nil {
 				log.Warn("refunds still pending", "err", err)
@@ -202,6 +221,14 @@ func Start(ctx context.Context, cfg Config, opts Options) (*Station, error) {
 		})
 	}
 	return s, nil
+}
+
+// optSigner keeps a nil *fiscal.Signer a nil interface.
+func optSigner(s *fiscal.Signer) checkout.TransactionSigner {
+	if s == nil {
+		return nil
+	}
+	return s
 }
 
 func (s *Station) goRun(fn func()) {
