@@ -60,6 +60,7 @@ func (f *fakeRegister) SetCustomer(string) error           { return nil }
 func (f *fakeRegister) Scan(raw string)                    { _ = f.call("scan " + raw) }
 func (f *fakeRegister) Notify(string)                      {}
 func (f *fakeRegister) Pay() error                         { return f.call("pay") }
+func (f *fakeRegister) ShowQR() error                      { return f.call("show qr") }
 func (f *fakeRegister) Retry() error                       { return f.call("retry") }
 func (f *fakeRegister) Cancel() error                      { return f.call("cancel") }
 func (f *fakeRegister) Back()                              { _ = f.call("back") }

@@ -178,3 +178,77 @@ func TestDamagedRecordIsNamedAndRecoveryGoesOn(t *testing.T) {
 		t.Errorf("ledger %+v", p)
 	}
 }
+
+// A customer with no personal QR and no wish to give a phone number pays by
+// scanning the till's QR code: the request goes out as userFlow QR with no
+// customer, the till shows the URL Vipps made, and the scan (the simulator's
+// approve with the code's token, as the app does) is captured once.
+func TestMerchantQRPayment(t *testing.T) {
+	r := newRig(t, true)
+	if err := r.AddProduct("P026"); err != nil {
+		t.Fatal(err)
+	}
+	if v := r.Till.View(); !v.CanShowQR || v.CanPay {
+		t.Fatalf("with a basket and no customer: Show QR %v, Pay %v; want QR on, Pay off", v.CanShowQR, v.CanPay)
+	}
+	if err := r.Till.ShowQR(); err != nil {
+		t.Fatal(err)
+	}
+	v := r.Await("the QR on screen", func(v checkout.View) bool { return v.Phase == checkout.PhaseWaiting && v.QR != "" })
+	token := v.QR[strings.Index(v.QR, "token=")+len("token="):]
+	s, _ := r.Station.Journal.ByReference(v.Reference)
+	a := s.Attempt(v.Reference)
+	if a.Request.UserFlow != epayment.FlowQR || a.Request.Customer != nil || a.QR != v.QR {
+		t.Fatalf("journaled request: flow %s, customer %+v, QR %q", a.Request.UserFlow, a.Request.Customer, a.QR)
+	}
+	// The customer's app opens the code's URL and approves that payment.
+	if err := approveByToken(r, v.Reference, token); err != nil {
+		t.Fatal(err)
+	}
+	v = r.Await("captured", phase(checkout.PhaseDone))
+	if p := r.Ledger(v.Reference); p.Captures != 1 || p.Outstanding() != 0 {
+		t.Errorf("ledger %+v", p)
+	}
+}
+
+// A sales unit without push approval (error 5080): the till says why, shows
+// the QR code for the same basket at once, and remembers it for the next sale.
+func TestPushRefusedFallsBackToQR(t *testing.T) {
+	r := newRig(t, false)
+	r.Demo.Sim.SetPushDisabled(sim.DemoMSN, true)
+	r.Fill("912 34 567", "P026")
+	if err := r.Till.Pay(); err != nil {
+		t.Fatal(err)
+	}
+	v := r.Await("the QR instead", func(v checkout.View) bool { return v.QR != "" || v.Phase == checkout.PhaseDone })
+	if !v.PushOff || !strings.Contains(v.Notice, "5080") {
+		t.Errorf("push off %v, notice %q; want the cashier told why", v.PushOff, v.Notice)
+	}
+	v = r.Await("captured by QR", phase(checkout.PhaseDone))
+	s, _ := r.Station.Journal.ByReference(v.Reference)
+	if len(s.Attempts) != 2 || s.Attempts[0].State != journal.StateFailed || s.Attempts[1].Request.UserFlow != epayment.FlowQR {
+		t.Fatalf("attempts: %d; want the refused push and the QR request of one sale", len(s.Attempts))
+	}
+	// The next sale goes straight to the QR code: no push is tried again.
+	r.Till.NewSale()
+	if err := r.AddProduct("P001"); err != nil {
+		t.Fatal(err)
+	}
+	if v := r.Till.View(); !v.CanPay {
+		t.Fatal("Pay is off for a basket on a till that pays by QR")
+	}
+	if err := r.Till.Pay(); err != nil {
+		t.Fatal(err)
+	}
+	v = r.Await("second sale by QR", phase(checkout.PhaseDone))
+	s, _ = r.Station.Journal.ByReference(v.Reference)
+	if len(s.Attempts) != 1 || s.Attempts[0].Request.UserFlow != epayment.FlowQR {
+		t.Errorf("the second sale sent %d requests, first %s", len(s.Attempts), s.Attempts[0].Request.UserFlow)
+	}
+}
+
+// approveByToken is the customer's app approving the payment behind a
+// scanned QR code, through the test API's approve endpoint.
+func approveByToken(r rig, ref, token string) error {
+	return r.Station.API.ForceApprove(context.Background(), ref, epayment.ForceApproveRequest{Token: token})
+}

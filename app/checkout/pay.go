@@ -41,12 +41,29 @@ func ReferencePrefix(posID string) string {
 // Pay sends the basket to the identified customer's phone. The sale, its
 // customer, its receipt number and the request are journaled before the
 // payment engine sends anything; Pay returns once the request has its owner,
-// and View follows its progress.
+// and View follows its progress. On a sales unit that may not send push
+// requests (error 5080) Pay shows the QR code instead, as ShowQR does.
 func (t *Till) Pay() error {
-	return t.do(t.payNow)
+	return t.do(func() error {
+		t.mu.Lock()
+		qr := t.pushOff
+		t.mu.Unlock()
+		if qr {
+			return t.payWith(epayment.FlowQR)
+		}
+		return t.payWith(epayment.FlowPushMessage)
+	})
 }
 
-func (t *Till) payNow() error {
+// ShowQR asks for the payment with a merchant-presented QR code: the customer
+// scans it with the Vipps or MobilePay app, so no phone number is needed.
+// View.QR carries the code's URL once Vipps has made it.
+func (t *Till) ShowQR() error {
+	return t.do(func() error { return t.payWith(epayment.FlowQR) })
+}
+
+func (t *Till) payWith(flow string) error {
+	push := flow == epayment.FlowPushMessage
 	t.mu.Lock()
 	s := t.screen
 	t.mu.Unlock()
@@ -57,7 +74,7 @@ func (t *Till) payNow() error {
 		return errBusy
 	case s.basket.Empty():
 		return errors.New("the basket is empty")
-	case s.customer.IsZero():
+	case push && s.customer.IsZero():
 		return errors.New("identify the customer first: scan the Vipps or MobilePay QR or type the phone number")
 	case s.basket.Totals().Gross < minAmount(t.cfg.Currency):
 		return errors.New("the total is below the smallest amount Vipps MobilePay accepts")
@@ -82,7 +99,7 @@ func (t *Till) payNow() error {
 			recs = append(recs, journal.Record{Kind: journal.KindLineAdded, Line: &journal.LineEdit{Line: l}})
 		}
 	}
-	if sale == nil || sale.Customer != s.customer.MSISDN() {
+	if push && (sale == nil || sale.Customer != s.customer.MSISDN()) {
 		recs = append(recs, journal.Record{Kind: journal.KindCustomer, Sale: s.sale,
 			Customer: &journal.CustomerData{MSISDN: s.customer.MSISDN(), Masked: s.customer.Masked()}})
 	}
@@ -102,7 +119,7 @@ func (t *Till) payNow() error {
 	}
 	now := t.cfg.Now()
 	ref := fmt.Sprintf("%s%s-%s-%d", ReferencePrefix(t.cfg.POSID), t.cfg.Journal.TillID(), sale.ReceiptNumber, len(sale.Attempts)+1)
-	req := t.createRequest(sale, ref)
+	req := t.createRequest(sale, ref, flow)
 	expires := now.Add(t.cfg.PushTimeout)
 	if _, err := t.cfg.Journal.Append(journal.Record{Kind: journal.KindIntent, Sale: sale.ID, Ref: ref,
 		Note:   "sending to " + sale.CustomerMasked,
@@ -182,12 +199,14 @@ func (t *Till) followPayment(u payment.Update) {
 		t.basket = basket.Basket{}
 		t.customer, t.customerInput, t.customerErr = msisdn.Number{}, "", ""
 	}
+	refusedPush := false
 	if onScreen {
 		wasFinal := t.pay.State.Final()
 		t.pay = u.Snap
 		t.payJournalErr = u.JournalErr != nil
 		if !wasFinal && u.Snap.State.Final() {
 			t.dismissed = false
+			refusedPush = u.Snap.State == journal.StateFailed && u.Snap.RefusalCode == "5080"
 		}
 	}
 	if u.JournalErr != nil {
@@ -205,6 +224,9 @@ func (t *Till) followPayment(u payment.Update) {
 	}
 	t.mu.Unlock()
 	t.changed()
+	if refusedPush {
+		t.pushRefused()
+	}
 	if tell {
 		t.report(fmt.Sprintf("Receipt %s: could not settle the payment with Vipps MobilePay yet (no answer); Kasse keeps trying.", receipt))
 	}
@@ -216,7 +238,14 @@ func (t *Till) followPayment(u payment.Update) {
 	}
 }
 
-func (t *Till) createRequest(s *journal.Sale, ref string) epayment.CreatePaymentRequest {
+func requestNote(flow, masked string) string {
+	if flow == epayment.FlowQR {
+		return "shown as a QR code"
+	}
+	return "sending to " + masked
+}
+
+func (t *Till) createRequest(s *journal.Sale, ref, flow string) epayment.CreatePaymentRequest {
 	cur := epayment.Currency(s.Currency)
 	lines := make([]epayment.OrderLine, 0, len(s.Basket.Lines))
 	for _, l := range s.Basket.Lines {
@@ -235,19 +264,25 @@ func (t *Till) createRequest(s *journal.Sale, ref string) epayment.CreatePayment
 	if r := []rune(desc); len(r) > 100 { // the API counts characters
 		desc = string(r[:100])
 	}
-	return epayment.CreatePaymentRequest{
+	req := epayment.CreatePaymentRequest{
 		Amount:              epayment.Amount{Currency: cur, Value: s.Basket.Totals().Gross},
-		Customer:            &epayment.Customer{PhoneNumber: s.Customer},
 		CustomerInteraction: epayment.CustomerPresent,
 		PaymentMethod:       epayment.PaymentMethod{Type: "WALLET"},
 		Reference:           ref,
-		UserFlow:            epayment.FlowPushMessage,
+		UserFlow:            flow,
 		PaymentDescription:  desc,
 		Receipt: &epayment.Receipt{
 			OrderLines: lines,
 			BottomLine: epayment.BottomLine{Currency: cur, POSID: t.cfg.POSID, ReceiptNumber: s.ReceiptNumber},
 		},
 	}
+	if flow == epayment.FlowQR {
+		// The URL to encode ourselves: the till draws the code, large.
+		req.QRFormat = &epayment.QRFormat{Format: epayment.QRTargetURL}
+	} else {
+		req.Customer = &epayment.Customer{PhoneNumber: s.Customer}
+	}
+	return req
 }
 
 func shortErr(err error) string {
@@ -276,4 +311,27 @@ func (t *Till) firstDelivery(ref string) bool {
 	}
 	t.paidNoted[k] = true
 	return true
+}
+
+// pushRefused: the sales unit may not send push requests (error 5080). The
+// till remembers it, says why, and shows the QR code for the same basket at
+// once; every later Pay shows a QR code too.
+func (t *Till) pushRefused() {
+	const why = "This shop cannot send payment requests to phones (Vipps MobilePay error 5080), so the customer scans the QR code instead."
+	t.mu.Lock()
+	already := t.pushOff
+	t.pushOff = true
+	t.mu.Unlock()
+	t.log.Warn("push requests refused for this sales unit (5080); using QR")
+	if already {
+		return
+	}
+	t.wg.Add(1)
+	go func() {
+		defer t.wg.Done()
+		if err := t.ShowQR(); err != nil {
+			t.log.Warn("show QR after 5080", "err", err)
+		}
+		t.Notify(why)
+	}()
 }

@@ -23,6 +23,7 @@ type Register interface {
 	Notify(msg string)
 
 	Pay() error
+	ShowQR() error
 	Retry() error
 	Cancel() error
 	Back()

@@ -167,6 +167,13 @@ type View struct {
 	Sent      time.Time
 	Deadline  time.Time
 	Receipt   *Receipt
+	// QR is the URL to show as a large QR code while a merchant-presented
+	// request waits for the customer to scan it.
+	QR string
+	// CanShowQR says the basket can be paid with a QR code now; PushOff that
+	// this shop cannot send requests to phones, so Pay shows one too.
+	CanShowQR bool
+	PushOff   bool
 	Notice    string // the last scan or input message
 	Status    Status
 	Recovery  []string // what recovery did on start
@@ -222,6 +229,9 @@ type screen struct {
 	paidNoted map[string]bool
 	// payJournalErr is set while the payment on screen waits for the journal.
 	payJournalErr bool
+	// pushOff: Vipps refused push requests for this sales unit (5080), so
+	// the till asks with a QR code.
+	pushOff bool
 }
 
 // SetRelayConnected tells the till whether the relay delivers webhooks now.
@@ -431,6 +441,14 @@ func (t *Till) View() View {
 		v.Totals = s.shown.Totals
 	}
 	v.CanPay = s.canPay()
+	v.PushOff = s.pushOff
+	v.CanShowQR = (v.Phase == PhaseBasket || v.Phase == PhaseEnded) && !s.basket.Empty()
+	if s.pushOff {
+		v.CanPay = v.CanShowQR
+	}
+	if v.Phase == PhaseWaiting || v.Phase == PhaseSending {
+		v.QR = s.pay.QR
+	}
 	return v
 }
 

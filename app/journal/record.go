@@ -162,6 +162,9 @@ type Answer struct {
 	Refunded     int64  `json:"refunded,omitempty"`
 	Cancelled    int64  `json:"cancelled,omitempty"`
 	PSPReference string `json:"pspReference,omitempty"`
+	// RedirectURL is createPayment's answer for a QR request: the URL the
+	// customer's app opens, to be shown as a QR code.
+	RedirectURL string `json:"redirectUrl,omitempty"`
 }
 
 // StateChange moves an attempt to State. Only the payment engine writes it.
@@ -355,6 +358,9 @@ func applyAnswer(s *Sale, r Record) {
 	if a != nil {
 		if an.PSPReference != "" {
 			a.PSPReference = an.PSPReference
+		}
+		if an.RedirectURL != "" {
+			a.QR = an.RedirectURL
 		}
 		if an.OK || an.PaymentState != "" {
 			if an.Captured > a.Captured {

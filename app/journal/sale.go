@@ -71,6 +71,8 @@ type Attempt struct {
 	Abandon bool `json:"abandon,omitempty"`
 	// Hold says why an approved payment is not captured yet, in plain words.
 	Hold string `json:"hold,omitempty"`
+	// QR is the URL a merchant-presented QR code carries (userFlow QR).
+	QR string `json:"qr,omitempty"`
 	// Basket and Totals are what the customer was asked to approve.
 	Basket basket.Basket `json:"basket"`
 	Totals basket.Totals `json:"totals"`

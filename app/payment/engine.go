@@ -183,7 +183,7 @@ func (e *Engine) Start(sale *journal.Sale, ref string, first Observation, onScre
 		return false
 	}
 	o := &owner{e: e, sale: sale.ID, signal: make(chan struct{}, 1), createJournaled: first.Fresh,
-		snap: Snapshot{Reference: ref, State: a.State, Abandon: a.Abandon, Hold: a.Hold,
+		snap: Snapshot{Reference: ref, State: a.State, Abandon: a.Abandon, Hold: a.Hold, QR: a.QR,
 			Amount: a.Request.Amount.Value, Captured: a.Captured, OnScreen: onScreen,
 			Recovered: first.Kind == ObsStart && !first.Fresh}}
 	e.owners[ref] = o
@@ -413,6 +413,11 @@ func (o *owner) run(ctx context.Context, ob Observation) {
 		}
 		ob = o.exec(ctx, d.Do)
 		o.unanswered = ob.Kind == ObsNoAnswer
+		if ob.RedirectURL != "" && s.QR == "" {
+			o.mu.Lock()
+			o.snap.QR = ob.RedirectURL
+			o.mu.Unlock()
+		}
 	}
 }
 
@@ -426,7 +431,7 @@ func (o *owner) record(s Snapshot, d Decision) error {
 			st = s.State
 		}
 		next := s
-		next.State, next.Abandon, next.Hold, next.Refusal = st, s.Abandon || d.Abandon, d.Hold, d.Refusal
+		next.State, next.Abandon, next.Hold, next.Refusal, next.RefusalCode = st, s.Abandon || d.Abandon, d.Hold, d.Refusal, d.RefusalCode
 		next.Released = s.Released || s.State == journal.StateReleasing
 		rec := journal.Record{Kind: journal.KindState, Sale: o.sale, Ref: s.Reference, Cashier: o.e.cfg.Cashier(), Note: d.Note,
 			State: &journal.StateChange{State: st, Abandon: next.Abandon, Hold: d.Hold, Message: Message(next)}}
@@ -445,7 +450,7 @@ func (o *owner) record(s Snapshot, d Decision) error {
 		o.snap.State = d.State
 	}
 	o.snap.Abandon = o.snap.Abandon || d.Abandon
-	o.snap.Hold, o.snap.Unknown, o.snap.Refusal = d.Hold, d.Unknown, d.Refusal
+	o.snap.Hold, o.snap.Unknown, o.snap.Refusal, o.snap.RefusalCode = d.Hold, d.Unknown, d.Refusal, d.RefusalCode
 	o.snap.Released = o.snap.Released || o.snap.State == journal.StateReleasing
 	o.mu.Unlock()
 	return nil

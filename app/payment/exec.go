@@ -53,10 +53,11 @@ func (o *owner) exec(ctx context.Context, do Do) Observation {
 		return Observation{Kind: ObsNoAnswer, Action: act}
 	}
 	var resp *epayment.ModificationResponse
+	var created *epayment.CreatePaymentResponse
 	switch do {
 	case DoCreate:
 		o.e.trace(TraceCreateBefore, ref)
-		_, err = o.e.cfg.API.CreatePayment(ctx, key, a.Request)
+		created, err = o.e.cfg.API.CreatePayment(ctx, key, a.Request)
 		o.e.trace(TraceCreateAfter, ref)
 	case DoCapture:
 		o.e.trace(TraceCaptureBefore, ref)
@@ -67,6 +68,9 @@ func (o *owner) exec(ctx context.Context, do Do) Observation {
 		resp, err = o.e.cfg.API.Cancel(ctx, ref, key, do == DoCancel)
 	}
 	ob := o.observe(act, err)
+	if err == nil && created != nil {
+		ob.RedirectURL = created.RedirectURL
+	}
 	if resp != nil {
 		ob.PaymentState, ob.Authorized = resp.State, resp.Aggregate.AuthorizedAmount.Value
 		ob.Captured, ob.Cancelled = resp.Aggregate.CapturedAmount.Value, resp.Aggregate.CancelledAmount.Value
@@ -88,6 +92,7 @@ func (o *owner) lookup(ctx context.Context, ref string) Observation {
 	}
 	ob.Kind = ObsPayment
 	ob.PaymentState = p.State
+	ob.RedirectURL = p.RedirectURL
 	ob.Authorized = p.Aggregate.AuthorizedAmount.Value
 	ob.Captured = p.Aggregate.CapturedAmount.Value
 	ob.Cancelled = p.Aggregate.CancelledAmount.Value
@@ -137,7 +142,7 @@ func (o *owner) intent(in journal.Intent) error {
 // recovery asks the API again.
 func (o *owner) answer(act journal.Action, key string, ob Observation, err error, resp *epayment.ModificationResponse) {
 	an := journal.Answer{Action: act, Key: key, OK: err == nil, Unknown: ob.Kind == ObsNoAnswer,
-		Status: ob.Status, Code: ob.Code, Error: ob.Detail}
+		Status: ob.Status, Code: ob.Code, Error: ob.Detail, RedirectURL: ob.RedirectURL}
 	if err != nil && an.Error == "" {
 		an.Error = err.Error()
 	}

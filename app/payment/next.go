@@ -43,8 +43,12 @@ type Snapshot struct {
 	Recovered bool
 	// Released: an approval was released (the attempt went through Releasing).
 	Released bool
-	// Refusal is the plain reason the API refused the request.
-	Refusal string
+	// Refusal is the plain reason the API refused the request, and
+	// RefusalCode its error code (5080: push requests are not allowed).
+	Refusal     string
+	RefusalCode string
+	// QR is the URL to show as a QR code for a merchant-presented request.
+	QR string
 }
 
 // Kind is what an observation is.
@@ -87,6 +91,8 @@ type Observation struct {
 	Status int
 	Code   string
 	Detail string
+	// RedirectURL is createPayment's answer for a QR request.
+	RedirectURL string
 }
 
 // Do is the one action a decision asks for.
@@ -111,12 +117,13 @@ func (d Do) String() string { return doNames[d] }
 type Decision struct {
 	// State is the attempt's new state; "" keeps it. The owner journals a
 	// change before it acts.
-	State   journal.State
-	Abandon bool   // set Abandon (it is never cleared)
-	Hold    string // the new hold ("" clears it)
-	Unknown bool   // the new Unknown
-	Refusal string // the API's refusal of the request, in plain words
-	Do      Do
+	State       journal.State
+	Abandon     bool   // set Abandon (it is never cleared)
+	Hold        string // the new hold ("" clears it)
+	Unknown     bool   // the new Unknown
+	Refusal     string // the API's refusal of the request, in plain words
+	RefusalCode string
+	Do          Do
 	// Pause asks the owner to wait (backoff, Retry-After) before Do.
 	Pause bool
 	// Note is the journal's line for the change.
@@ -126,7 +133,7 @@ type Decision struct {
 // Next is the whole payment state machine. It decides from what is known (s)
 // and what was just observed (o); it has no side effects.
 func Next(s Snapshot, o Observation) Decision {
-	keep := Decision{Hold: s.Hold, Unknown: s.Unknown, Refusal: s.Refusal}
+	keep := Decision{Hold: s.Hold, Unknown: s.Unknown, Refusal: s.Refusal, RefusalCode: s.RefusalCode}
 	if s.State.Final() {
 		return final(s, o, keep)
 	}
@@ -386,7 +393,7 @@ func refused(s Snapshot, o Observation, d Decision) Decision {
 	switch o.Action {
 	case journal.ActCreate:
 		if s.State == journal.StateCreating {
-			d.Refusal = RefusalMessage(o.Code, o.Detail)
+			d.Refusal, d.RefusalCode = RefusalMessage(o.Code, o.Detail), o.Code
 			return to(d, journal.StateFailed, DoStop, "refused by Vipps MobilePay"+codeNote(o), false)
 		}
 	case journal.ActCapture:
@@ -509,6 +516,8 @@ func RefusalMessage(code, detail string) string {
 		return "This customer cannot pay this shop with Vipps MobilePay. Ask for another number or another way to pay."
 	case "4070", "4060":
 		return "Vipps MobilePay did not accept the customer's number or QR. Check it and try again."
+	case "5080":
+		return "This shop cannot send payment requests to customers' phones (error 5080). Show the QR code for the customer to scan instead; nothing was charged."
 	}
 	msg := "Vipps MobilePay refused the payment"
 	if code != "" {

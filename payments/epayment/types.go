@@ -114,7 +114,19 @@ type CreatePaymentRequest struct {
 	Receipt             *Receipt          `json:"receipt,omitempty"`
 	Metadata            map[string]string `json:"metadata,omitempty"`
 	ReceiptURL          string            `json:"receiptUrl,omitempty"`
+	// QRFormat asks a QR userFlow for the shape of its redirectUrl;
+	// QRTargetURL makes it the URL to encode in a QR code yourself.
+	QRFormat *QRFormat `json:"qrFormat,omitempty"`
 }
+
+// QRFormat is the shape of a QR payment's redirectUrl.
+type QRFormat struct {
+	Format string `json:"format"`
+	Size   int    `json:"size,omitempty"`
+}
+
+// QRTargetURL is the qrFormat whose redirectUrl is the URL to encode.
+const QRTargetURL = "TEXT/TARGETURL"
 
 // CreatePaymentResponse is the 201 answer to createPayment.
 type CreatePaymentResponse struct {

@@ -24,13 +24,10 @@ const (
 
 var phonePattern = regexp.MustCompile(`^\d{10,15}$`)
 
-// createRequest is the body of createPayment: the shared wire type plus
-// qrFormat, which only decides the shape of the simulator's redirectUrl.
+// createRequest is the body of createPayment; its qrFormat only decides the
+// shape of the simulator's redirectUrl.
 type createRequest struct {
 	epayment.CreatePaymentRequest
-	QRFormat *struct {
-		Format string `json:"format"`
-	} `json:"qrFormat,omitempty"`
 }
 
 // decode reads a JSON body into v. A fractional or quoted amount is error 4040,
@@ -55,6 +52,10 @@ func (s *Sim) createPayment(c call) *answer {
 	}
 	if a := s.validateCreate(c.r, &req.CreatePaymentRequest); a != nil {
 		return a
+	}
+	if req.UserFlow == epayment.FlowPushMessage && s.pushOff[c.msn] {
+		return problem(c.r, http.StatusForbidden, CodePushDisabled, "Forbidden",
+			"The sales unit is not allowed to use userFlow PUSH_MESSAGE.")
 	}
 	msisdn, a := s.resolveCustomer(c.r, req.Customer)
 	if a != nil {
@@ -82,7 +83,7 @@ func (s *Sim) createPayment(c call) *answer {
 	switch req.UserFlow {
 	case epayment.FlowQR:
 		p.redirectURL = "https://qr-image.vipps.no/v1?token=" + p.approveTok
-		if req.QRFormat != nil && req.QRFormat.Format == "TEXT/TARGETURL" {
+		if req.QRFormat != nil && req.QRFormat.Format == epayment.QRTargetURL {
 			p.redirectURL = "https://landing.vipps.no?token=" + p.approveTok
 		}
 	case "WEB_REDIRECT":

@@ -175,6 +175,7 @@ type Sim struct {
 	regOrder   []*registration
 	qrTokens   map[string]qrToken
 	servers    []*http.Server
+	pushOff    map[string]bool // sales units refused PUSH_MESSAGE (5080)
 
 	faults faultState
 }
