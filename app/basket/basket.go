@@ -136,3 +136,13 @@ func (b *Basket) Totals() Totals {
 
 // QuantityString is the quantity as the receipt schema wants it.
 func (l Line) QuantityString() string { return strconv.Itoa(l.Quantity) }
+
+// Has reports whether the basket has a line for productID.
+func (b *Basket) Has(productID string) bool {
+	for _, l := range b.Lines {
+		if l.ProductID == productID {
+			return true
+		}
+	}
+	return false
+}

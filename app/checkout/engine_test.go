@@ -252,3 +252,53 @@ func TestPushRefusedFallsBackToQR(t *testing.T) {
 func approveByToken(r rig, ref, token string) error {
 	return r.Station.API.ForceApprove(context.Background(), ref, epayment.ForceApproveRequest{Token: token})
 }
+
+// An item the catalog lacks (an unknown barcode, a service) is typed by hand
+// with its VAT rate, journaled as a line, and paid like any other: the request
+// carries it with its VAT split exactly.
+func TestOpenItemIsSoldAndJournaled(t *testing.T) {
+	r := newRig(t, false)
+	for _, bad := range []checkout.OpenItem{
+		{Description: "", Price: 100, VAT: 25},
+		{Description: "Gift wrap", Price: 0, VAT: 25},
+		{Description: "Gift wrap", Price: 1000, VAT: 13},
+		{Description: "Gift wrap", Price: 100_000_01, VAT: 25},
+	} {
+		if err := r.Till.AddOpenItem(bad); err == nil {
+			t.Errorf("%+v was accepted", bad)
+		}
+	}
+	if n := len(r.Till.View().Lines); n != 0 {
+		t.Fatalf("refused items left %d lines", n)
+	}
+	if err := r.Till.AddOpenItem(checkout.OpenItem{Description: "Gift wrap", Price: 3999, VAT: 25, EAN: "7038010009990"}); err != nil {
+		t.Fatal(err)
+	}
+	if err := r.Till.AddOpenItem(checkout.OpenItem{Description: "Gift wrap", Price: 1000, VAT: 15, Quantity: 2}); err != nil {
+		t.Fatal(err)
+	}
+	r.Fill("912 34 567", "P001")
+	v := r.Till.View()
+	if len(v.Lines) != 3 || v.Totals.Gross != 3999+2000+3200 {
+		t.Fatalf("basket %d lines, total %d", len(v.Lines), v.Totals.Gross)
+	}
+	if err := r.Till.Pay(); err != nil {
+		t.Fatal(err)
+	}
+	v = r.Await("captured", phase(checkout.PhaseDone))
+	s, _ := r.Station.Journal.ByReference(v.Reference)
+	lines := s.Attempt(v.Reference).Request.Receipt.OrderLines
+	var sum int64
+	for _, l := range lines {
+		if l.TotalAmountExcludingTax+l.TotalTaxAmount != l.TotalAmount {
+			t.Errorf("line %s: %d + %d != %d", l.Name, l.TotalAmountExcludingTax, l.TotalTaxAmount, l.TotalAmount)
+		}
+		sum += l.TotalAmount
+	}
+	if len(lines) != 3 || lines[0].Name != "Gift wrap" || lines[0].TaxPercentage != 25 || sum != v.Totals.Gross {
+		t.Errorf("request lines %+v", lines)
+	}
+	if p := r.Ledger(v.Reference); p.Captures != 1 || p.Aggregate.CapturedAmount.Value != 9199 {
+		t.Errorf("ledger %+v", p)
+	}
+}
