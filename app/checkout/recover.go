@@ -49,14 +49,12 @@ func (t *Till) Recover(ctx context.Context) error {
 			}
 		}
 	}
-	t.engine.Recover(sales, resume)
-	if resume != "" {
-		// Return once Vipps has said where the resumed request stands, so the
-		// cashier sees "waiting" or "did not answer", not a request in the air.
-		wctx, cancel := context.WithTimeout(ctx, 15*time.Second)
-		_, _ = t.WaitFor(wctx, func(v View) bool { return v.Reference != resume || v.Phase != PhaseSending })
-		cancel()
-	}
+	// Return once Vipps has been asked about each payment (or 15 s have
+	// passed), so the cashier sees where each stands: "waiting" or "did not
+	// answer", not a request in the air.
+	wctx, cancel := context.WithTimeout(ctx, 15*time.Second)
+	t.engine.Recover(sales, resume)(wctx)
+	cancel()
 	t.receiptsOwed(ctx)
 	return nil
 }

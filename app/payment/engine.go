@@ -173,16 +173,21 @@ func (e *Engine) Owned(reference string) bool {
 // its first observation (ObsStart, Fresh for a request not sent yet). It
 // reports whether a new owner started.
 func (e *Engine) Start(sale *journal.Sale, ref string, first Observation, onScreen bool) bool {
+	return e.start(sale, ref, first, onScreen) != nil
+}
+
+// start is Start, returning the new owner (nil if none started).
+func (e *Engine) start(sale *journal.Sale, ref string, first Observation, onScreen bool) *owner {
 	a := sale.Attempt(ref)
 	if a == nil {
-		return false
+		return nil
 	}
 	e.mu.Lock()
 	if e.owners[ref] != nil || e.closed {
 		e.mu.Unlock()
-		return false
+		return nil
 	}
-	o := &owner{e: e, sale: sale.ID, signal: make(chan struct{}, 1), createJournaled: first.Fresh,
+	o := &owner{e: e, sale: sale.ID, signal: make(chan struct{}, 1), asked: make(chan struct{}), createJournaled: first.Fresh,
 		snap: Snapshot{Reference: ref, State: a.State, Abandon: a.Abandon, Hold: a.Hold, QR: a.QR,
 			Amount: a.Request.Amount.Value, Captured: a.Captured, OnScreen: onScreen,
 			Recovered: first.Kind == ObsStart && !first.Fresh}}
@@ -192,6 +197,7 @@ func (e *Engine) Start(sale *journal.Sale, ref string, first Observation, onScre
 	go func() {
 		defer e.wg.Done()
 		o.run(e.ctx, first)
+		o.markAsked()
 		e.mu.Lock()
 		delete(e.owners, ref)
 		e.mu.Unlock()
@@ -202,7 +208,7 @@ func (e *Engine) Start(sale *journal.Sale, ref string, first Observation, onScre
 				for _, ob := range rest {
 					if ob.Kind == ObsEvent || ob.Kind == ObsPayment {
 						if d := Next(o.snapshot(), ob); d.Do != DoStop {
-							e.Start(s, ref, ob, false)
+							e.start(s, ref, ob, false)
 							return
 						}
 					}
@@ -210,7 +216,7 @@ func (e *Engine) Start(sale *journal.Sale, ref string, first Observation, onScre
 			}
 		}
 	}()
-	return true
+	return o
 }
 
 // Send gives the owner of ref an observation; false if ref has no owner.
@@ -295,18 +301,27 @@ func (e *Engine) refresh(saleID uint64, ref string) {
 
 // Recover gives every unfinished payment in the journal an owner, on start.
 // resume names the attempt (if any) a cashier is shown again, so that a request
-// still waiting for its customer is waited for rather than withdrawn. It
-// returns the sales it found damaged or unfinished, for the cashier.
-func (e *Engine) Recover(sales []*journal.Sale, resume string) int {
-	n := 0
+// still waiting for its customer is waited for rather than withdrawn. The
+// returned wait blocks until each of them has asked Vipps once (or ctx ends),
+// so what recovery found can be told.
+func (e *Engine) Recover(sales []*journal.Sale, resume string) (wait func(context.Context)) {
+	var asked []chan struct{}
 	for _, s := range sales {
 		for _, a := range s.Open() {
-			if e.Start(s, a.Reference, Observation{Kind: ObsStart}, a.Reference == resume) {
-				n++
+			if o := e.start(s, a.Reference, Observation{Kind: ObsStart}, a.Reference == resume); o != nil {
+				asked = append(asked, o.asked)
 			}
 		}
 	}
-	return n
+	return func(ctx context.Context) {
+		for _, ch := range asked {
+			select {
+			case <-ch:
+			case <-ctx.Done():
+				return
+			}
+		}
+	}
 }
 
 // owner is the one goroutine that changes one payment.
@@ -323,7 +338,13 @@ type owner struct {
 	snap   Snapshot
 	queue  []Observation
 	signal chan struct{}
+	// asked is closed once the owner's first call has its answer (or no
+	// answer), or the owner has ended.
+	asked     chan struct{}
+	askedOnce sync.Once
 }
+
+func (o *owner) markAsked() { o.askedOnce.Do(func() { close(o.asked) }) }
 
 func (o *owner) post(ob Observation) {
 	o.mu.Lock()
@@ -363,6 +384,7 @@ func (o *owner) snapshot() Snapshot {
 // run is the owner's loop: decide, journal, act, observe.
 func (o *owner) run(ctx context.Context, ob Observation) {
 	first := true
+	called := false // a call has been made; its answer is told with the next update
 	for ctx.Err() == nil {
 		s := o.snapshot()
 		d := Next(s, ob)
@@ -382,6 +404,9 @@ func (o *owner) run(ctx context.Context, ob Observation) {
 			} else {
 				o.update(err)
 			}
+			if called {
+				o.markAsked()
+			}
 			if !o.pause(ctx) {
 				return
 			}
@@ -392,6 +417,9 @@ func (o *owner) run(ctx context.Context, ob Observation) {
 		}
 		first = false
 		o.update(nil)
+		if called {
+			o.markAsked()
+		}
 		if d.Do == DoStop {
 			return
 		}
@@ -413,6 +441,7 @@ func (o *owner) run(ctx context.Context, ob Observation) {
 		}
 		ob = o.exec(ctx, d.Do)
 		o.unanswered = ob.Kind == ObsNoAnswer
+		called = true
 		if ob.RedirectURL != "" && s.QR == "" {
 			o.mu.Lock()
 			o.snap.QR = ob.RedirectURL
