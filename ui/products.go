@@ -29,6 +29,12 @@ func newProductsScreen(till checkout.Register) *productsScreen {
 		items = append(items, container.NewTabItem(c, s.grid(cat.InCategory(c), false)))
 	}
 	s.tabs = container.NewAppTabs(items...)
+	// A category opens at its top, not where the last one was scrolled to.
+	s.tabs.OnSelected = func(ti *container.TabItem) {
+		if sc, ok := ti.Content.(*container.Scroll); ok {
+			sc.ScrollToTop()
+		}
+	}
 	s.results = container.NewStack()
 	s.body = container.NewStack(s.tabs)
 	return s
@@ -48,10 +54,63 @@ func (s *productsScreen) grid(ps []catalog.Product, index bool) fyne.CanvasObjec
 		}
 		objs = append(objs, tile)
 	}
-	return container.NewVScroll(container.NewGridWrap(fyne.NewSize(168, 112), objs...))
+	return container.NewVScroll(container.New(&tileGrid{}, objs...))
 }
 
-func (s *productsScreen) onTile(id string) { _ = s.till.AddProduct(id) }
+// onTile adds the product; while a payment is under way the basket is locked,
+// and the cashier is told so instead of the tap doing nothing.
+func (s *productsScreen) onTile(id string) {
+	if s.till.AddProduct(id) == nil {
+		return
+	}
+	switch s.till.View().Phase {
+	case checkout.PhaseSending, checkout.PhaseWaiting, checkout.PhaseCancelling, checkout.PhaseCapturing:
+		s.till.Notify("Not added: a payment is under way and the basket is locked. Wait for it to end, or tap Cancel payment.")
+	}
+}
+
+// tileGrid lays tiles in as many columns as fit at least minTile wide, and
+// stretches them to fill the width; their height follows their width.
+type tileGrid struct{ width float32 }
+
+const minTile, tileGap = 160, 6
+
+func (g *tileGrid) cols(w float32) int { return max(1, int((w+tileGap)/(minTile+tileGap))) }
+
+func (g *tileGrid) tile(w float32) fyne.Size {
+	n := float32(g.cols(w))
+	tw := (w - tileGap*(n-1)) / n
+	return fyne.NewSize(tw, min(max(tw*0.62, 104), 150))
+}
+
+func (g *tileGrid) MinSize(objs []fyne.CanvasObject) fyne.Size {
+	w := max(g.width, minTile)
+	n := 0
+	for _, o := range objs {
+		if o.Visible() {
+			n++
+		}
+	}
+	c := g.cols(w)
+	rows := (n + c - 1) / c
+	ts := g.tile(w)
+	return fyne.NewSize(minTile, float32(rows)*(ts.Height+tileGap))
+}
+
+func (g *tileGrid) Layout(objs []fyne.CanvasObject, size fyne.Size) {
+	g.width = size.Width
+	ts, c := g.tile(size.Width), g.cols(size.Width)
+	i := 0
+	for _, o := range objs {
+		if !o.Visible() {
+			continue
+		}
+		x, y := float32(i%c)*(ts.Width+tileGap), float32(i/c)*(ts.Height+tileGap)
+		o.Move(fyne.NewPos(x, y))
+		o.Resize(ts)
+		i++
+	}
+}
 
 func (s *productsScreen) onSearch(q string) {
 	if q == "" {

@@ -90,7 +90,7 @@ func (r *tileRenderer) Destroy() {}
 func wrap(s string, width, max int) []string {
 	var lines []string
 	cur := ""
-	for _, w := range strings.Fields(s) {
+	for _, w := range keepUnits(strings.Fields(s)) {
 		if cur != "" && len([]rune(cur))+1+len([]rune(w)) > width {
 			lines = append(lines, cur)
 			cur = w
@@ -134,4 +134,22 @@ func parseHex(s string) color.Color {
 		return c
 	}
 	return color.NRGBA{R: 0x45, G: 0x5a, B: 0x64, A: 0xff}
+}
+
+// units are the words that stay on the line of the number before them.
+var units = map[string]bool{"l": true, "dl": true, "cl": true, "ml": true, "g": true, "kg": true, "stk": true, "cm": true, "m": true, "%": true}
+
+// keepUnits joins a number and its unit ("0,5", "l") into one word with a
+// no-break space, so "Vann 0,5 l" never breaks before the "l".
+func keepUnits(words []string) []string {
+	out := make([]string, 0, len(words))
+	for i := 0; i < len(words); i++ {
+		w := words[i]
+		if i+1 < len(words) && w != "" && w[0] >= '0' && w[0] <= '9' && units[strings.ToLower(words[i+1])] {
+			w += "\u00a0" + words[i+1]
+			i++
+		}
+		out = append(out, w)
+	}
+	return out
 }
