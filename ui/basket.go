@@ -257,9 +257,9 @@ func (s *basketScreen) row(l basket.Line, cur string) fyne.CanvasObject {
 	r.remove = widget.NewButtonWithIcon("", theme.DeleteIcon(), func() { s.onRemove(id, name) })
 	r.remove.Importance = widget.LowImportance
 	title := &widget.Label{Text: name, TextStyle: fyne.TextStyle{Bold: true}, Truncation: fyne.TextTruncateEllipsis}
-	each := &widget.Label{Text: fmt.Sprintf("%d × %s", qty, money.Format(l.UnitPrice)), SizeName: theme.SizeNameCaptionText, Importance: widget.LowImportance, Truncation: fyne.TextTruncateEllipsis}
+	each := &widget.Label{Text: fmt.Sprintf("%d × %s", qty, money.Format(l.UnitPrice)), SizeName: theme.SizeNameCaptionText, Truncation: fyne.TextTruncateEllipsis}
 	sum := &widget.Label{Text: money.FormatCurrency(l.Total(), cur), TextStyle: fyne.TextStyle{Bold: true}, Alignment: fyne.TextAlignTrailing}
-	info := container.NewVBox(title, container.NewBorder(nil, nil, nil, sum, each))
+	info := container.NewVBox(container.NewBorder(nil, nil, nil, sum, title), each)
 	controls := container.NewHBox(sized(r.minus, 52, touch), sized(r.qty, 36, touch), sized(r.plus, 52, touch), sized(r.remove, 52, touch))
 	r.row = container.NewBorder(nil, nil, nil, controls, info)
 	s.lineRows[id] = r

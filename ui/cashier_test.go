@@ -255,7 +255,8 @@ func TestStepsKeepWhatHappened(t *testing.T) {
 	test.Tap(u.basket.pay)
 	waitFor(t, till, checkout.PhaseEnded)
 	var sent, approval string
-	u.inspect(func() { sent, approval = u.progress.steps[0].Text, u.progress.steps[1].Text })
+	// Draw the view waited for: the window's listener may run after ours.
+	u.inspect(func() { u.draw(); sent, approval = u.progress.steps[0].Text, u.progress.steps[1].Text })
 	if !strings.HasPrefix(sent, "✓") || !strings.Contains(sent, "Sent") {
 		t.Errorf("step 1 after a decline: %q", sent)
 	}

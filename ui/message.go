@@ -69,11 +69,12 @@ func (m *message) Tapped(*fyne.PointEvent) {
 type linesLayout struct{ m *message }
 
 func (l linesLayout) MinSize([]fyne.CanvasObject) fyne.Size {
+	// A wrapped, cut label asks for one line: its own measure of a line.
+	one := l.m.label.MinSize().Height
 	th := l.m.label.Theme()
-	text := fyne.MeasureText("Mg", th.Size(theme.SizeNameText), fyne.TextStyle{}).Height
 	pad := th.Size(theme.SizeNameInnerPadding)
 	n := float32(l.m.lines)
-	return fyne.NewSize(20, text*n+th.Size(theme.SizeNameLineSpacing)*(n-1)+pad*2)
+	return fyne.NewSize(20, one+(n-1)*(one-2*pad+th.Size(theme.SizeNameLineSpacing))+1)
 }
 
 func (l linesLayout) Layout(objs []fyne.CanvasObject, size fyne.Size) {

@@ -75,7 +75,12 @@ type tileGrid struct{ width float32 }
 
 const minTile, tileGap = 160, 6
 
-func (g *tileGrid) cols(w float32) int { return max(1, int((w+tileGap)/(minTile+tileGap))) }
+// cols is how many columns fit in w: tiles grow with the window, at least
+// minTile and about a sixth of the grid wide.
+func (g *tileGrid) cols(w float32) int {
+	least := max(minTile, w/6)
+	return max(1, int((w+tileGap)/(least+tileGap)))
+}
 
 func (g *tileGrid) tile(w float32) fyne.Size {
 	n := float32(g.cols(w))

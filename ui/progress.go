@@ -173,7 +173,7 @@ type step struct {
 func stepMarks(v checkout.View) [4]step {
 	var out [4]step
 	for i, n := range stepNames {
-		out[i] = step{"○  " + n, widget.LowImportance}
+		out[i] = step{"○  " + n, widget.MediumImportance}
 	}
 	done := func(i int) { out[i] = step{"✓  " + stepNames[i], widget.SuccessImportance} }
 	now := func(i int, text string) { out[i] = step{"●  " + text, widget.HighImportance} }

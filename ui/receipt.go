@@ -129,10 +129,12 @@ func (s *receiptScreen) refresh(v checkout.View) {
 	switch {
 	case r.PrintError != "":
 		text, detail := plain(r.PrintError, "The receipt did not print. The sale is complete; check the printer and tap Try printing again.")
+		s.printMsg.label.Importance = widget.WarningImportance
 		s.printMsg.Set("⚠ "+text, detail)
 		s.reprint.SetText("Try printing again")
 	case r.Printed:
-		s.printMsg.Set("Receipt printed.", "")
+		s.printMsg.label.Importance = widget.SuccessImportance
+		s.printMsg.Set("✓ Receipt printed.", "")
 		s.reprint.SetText("Print again")
 	default:
 		s.printMsg.Set("", "")

@@ -71,6 +71,7 @@ func Create(a fyne.App, w fyne.Window, till checkout.Register, opts Options) *UI
 	u.receipt = newReceiptScreen(till)
 	u.receipt.paper = opts.Paper
 	u.receipt.win = w
+	u.basket.win = w
 	u.sides = map[string]fyne.CanvasObject{
 		"basket":   u.basket.content(),
 		"progress": u.progress.content(),
@@ -81,9 +82,6 @@ func Create(a fyne.App, w fyne.Window, till checkout.Register, opts Options) *UI
 	u.notice = newMessage(w, "Message", 2, widget.WarningImportance)
 	u.status = newMessage(w, "Status", 1, widget.MediumImportance)
 	u.recovery = newMessage(w, "After the restart", 3, widget.MediumImportance)
-	u.basket.win, u.receipt.win = w, w
-	u.basket.setup()
-	u.receipt.setup()
 
 	sideBG := canvas.NewRectangle(theme.Color(theme.ColorNameInputBackground))
 	// The notice sits on top of the right pane, over whichever screen it

@@ -112,7 +112,7 @@ func TestDeclinedSaleReturnsToTheBasket(t *testing.T) {
 	waitFor(t, till, checkout.PhaseEnded)
 	var screen, title string
 	var backHidden bool
-	u.inspect(func() { screen, title, backHidden = u.current, u.progress.title.Text, u.progress.back.Hidden })
+	u.inspect(func() { u.draw(); screen, title, backHidden = u.current, u.progress.title.Text, u.progress.back.Hidden })
 	if screen != "progress" || title != "Declined" {
 		t.Fatalf("screen %s, title %q", screen, title)
 	}
