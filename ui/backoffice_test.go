@@ -98,8 +98,8 @@ func TestHistorySearchAndRefundALine(t *testing.T) {
 	}
 	h.list.Select(0)
 	for _, want := range []string{"Termokopp", "Powerbank", "captured", "capturing", sold.ReceiptNumber} {
-		if !strings.Contains(h.detail.Text, want) {
-			t.Errorf("detail lacks %q:\n%s", want, h.detail.Text)
+		if !strings.Contains(h.detailText, want) {
+			t.Errorf("detail lacks %q:\n%s", want, h.detailText)
 		}
 	}
 	if h.refund.Disabled() {
@@ -137,8 +137,8 @@ func TestHistorySearchAndRefundALine(t *testing.T) {
 	if len(h.entries) != 1 || !strings.Contains(entryLine(h.entries[0]), "refunded 199,00") {
 		t.Errorf("history row after the refund: %q", entryLine(h.entries[0]))
 	}
-	if !strings.Contains(h.detail.Text, "refunded 199,00") || !strings.Contains(h.detail.Text, "Faulty item") {
-		t.Errorf("detail after the refund:\n%s", h.detail.Text)
+	if !strings.Contains(h.detailText, "refunded 199,00") || !strings.Contains(h.detailText, "Faulty item") {
+		t.Errorf("detail after the refund:\n%s", h.detailText)
 	}
 
 	test.Tap(bo.reportBtn)
