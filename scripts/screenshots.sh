@@ -4,11 +4,12 @@
 #   screenshots.sh KASSE_BINARY OUT_DIR [WxH ...]
 # Each size gets its own Xvfb screen of that size (the window is sized to
 # it), so nothing can hide beyond the screen's edge. Per size W it writes
-# till-W.png (a sale with 7+ lines and an identified customer),
-# till-W-waiting.png, till-W-receipt.png and till-W-declined.png; the
-# 1280×800 run also writes the README's till-basket/-waiting/-receipt/-paper/
-# -history.png. Clicks are computed from the layout (ui/ui.go paneWidth,
-# ui/products.go tileGrid).
+# till-W.png (a sale with 7+ lines and an identified customer); the 1280×800
+# run also writes the README's till-basket/-waiting/-receipt/-paper/-history
+# and till-declined.png. With KASSE_SHOTS_ALL=1 every size also writes
+# till-W-waiting/-receipt/-declined.png, to look at each step at each size.
+# Clicks are computed from the layout (ui/ui.go paneWidth, ui/products.go
+# tileGrid).
 set -euo pipefail
 bin=$(realpath "$1") out=$(realpath "$2")
 shift 2
@@ -48,19 +49,22 @@ tile() { # tile number i (0-based) of the All tab
 phone() { click $((LW + PW / 2)) 110; xdotool type --delay 40 "$1"; sleep 0.5; }
 pay() { click $((W - 180)) $((H - 70)); }
 shot() { import -window root "$out/$1"; }
+# step NAME: the step's shot, kept at 1280 px as the README's NAME.png.
+step() {
+	if [ "$W" = 1280 ]; then shot "$1.png"; fi
+	if [ -n "${KASSE_SHOTS_ALL:-}" ]; then shot "till-$W-${1#till-}.png"; fi
+}
 
 for i in 0 2 2 3 5 6 7 8 1; do tile "$i"; done
 phone 91234567
 shot "till-$W.png"
-[ "$W" = 1280 ] && cp "$out/till-$W.png" "$out/till-basket.png"
+if [ "$W" = 1280 ]; then cp "$out/till-$W.png" "$out/till-basket.png"; fi
 pay
 sleep 1.2
-shot "till-$W-waiting.png"
-[ "$W" = 1280 ] && cp "$out/till-$W-waiting.png" "$out/till-waiting.png"
+step till-waiting
 sleep 4
-shot "till-$W-receipt.png"
+step till-receipt
 if [ "$W" = 1280 ]; then
-	cp "$out/till-$W-receipt.png" "$out/till-receipt.png"
 	click $((LW + PW / 4)) $((H - 160)) # Paper receipt (the demo's virtual printer)
 	sleep 0.8
 	shot till-paper.png
@@ -72,7 +76,7 @@ for i in 6 7; do tile "$i"; done
 phone 91234560 # the simulated customer declines numbers ending in 0
 pay
 sleep 3
-shot "till-$W-declined.png"
+step till-declined
 if [ "$W" = 1280 ]; then
 	click $((W - 210)) 37 # History
 	sleep 0.8

@@ -111,9 +111,9 @@ type historyScreen struct {
 	// detailText is the detail as plain text, for tests and the log.
 	detailText string
 	refund     *widget.Button
-	retry   *widget.Button
-	message *widget.Label
-	dlg     *dialog.CustomDialog
+	retry      *widget.Button
+	message    *widget.Label
+	dlg        *dialog.CustomDialog
 }
 
 func newHistoryScreen(bo *backOffice) *historyScreen {

@@ -38,8 +38,8 @@ func (t *productTile) CreateRenderer() fyne.WidgetRenderer {
 	bg := canvas.NewRectangle(parseHex(t.Product.Color))
 	bg.CornerRadius = theme.InputRadiusSize() * 2
 	r := &tileRenderer{tile: t, bg: bg}
-	for _, line := range wrap(t.Product.Name, 16, 2) {
-		txt := canvas.NewText(line, color.White)
+	for range 2 {
+		txt := canvas.NewText("", color.White)
 		txt.TextStyle.Bold = true
 		txt.TextSize = 17
 		r.name = append(r.name, txt)
@@ -52,6 +52,7 @@ func (t *productTile) CreateRenderer() fyne.WidgetRenderer {
 
 type tileRenderer struct {
 	tile  *productTile
+	shown fyne.Size // the size the text was set for
 	bg    *canvas.Rectangle
 	name  []*canvas.Text
 	price *canvas.Text
@@ -60,6 +61,22 @@ type tileRenderer struct {
 func (r *tileRenderer) Layout(size fyne.Size) {
 	r.bg.Resize(size)
 	pad := float32(10)
+	if size != r.shown {
+		// The text grows with the tile, and the name wraps to its width.
+		r.shown = size
+		ts := min(max(size.Width/11, 17), 24)
+		per := max(8, int((size.Width-2*pad)/(ts*0.56)))
+		lines := wrap(r.tile.Product.Name, per, 2)
+		for i, n := range r.name {
+			n.TextSize, n.Text = ts, ""
+			if i < len(lines) {
+				n.Text = lines[i]
+			}
+			n.Refresh()
+		}
+		r.price.TextSize = ts + 3
+		r.price.Refresh()
+	}
 	y := pad
 	for _, n := range r.name {
 		n.Move(fyne.NewPos(pad, y))
