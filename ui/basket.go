@@ -36,6 +36,10 @@ type basketScreen struct {
 	lineRows  map[string]*lineRow
 	lastLines string
 	shown     []basket.Line
+	// undoFor is the basket the undo bar was offered for; any other change
+	// takes it away.
+	undoFor  string
+	relayout func()
 }
 
 type lineRow struct {
@@ -126,15 +130,23 @@ func (s *basketScreen) onRemove(id, name string) {
 // offerUndo shows the undo bar for as long as the till takes an undo.
 func (s *basketScreen) offerUndo(what string) {
 	s.undoText.SetText(what)
-	s.undoBar.Show()
+	s.undoFor = s.lastLines
+	s.setUndo(true)
 	if s.undoTimer != nil {
 		s.undoTimer.Stop()
 	}
-	s.undoTimer = time.AfterFunc(checkout.UndoWindow, func() { fyne.Do(s.undoBar.Hide) })
+	s.undoTimer = time.AfterFunc(checkout.UndoWindow, func() { fyne.Do(func() { s.setUndo(false) }) })
+}
+
+func (s *basketScreen) setUndo(on bool) {
+	show(s.undoBar, on)
+	if s.relayout != nil {
+		s.relayout()
+	}
 }
 
 func (s *basketScreen) onUndo() {
-	s.undoBar.Hide()
+	s.setUndo(false)
 	if err := s.till.Undo(); err != nil {
 		msg := "It is too late to undo that; add the products again."
 		if !errors.Is(err, checkout.ErrNothingToUndo) {
@@ -177,7 +189,7 @@ func (s *basketScreen) refresh(v checkout.View) {
 		}
 	}
 	show(s.empty, len(v.Lines) == 0)
-	if len(v.Lines) > 0 {
+	if s.undoFor != s.lastLines {
 		show(s.undoBar, false)
 	}
 

@@ -208,8 +208,13 @@ func TestMinusAtOneOffersUndo(t *testing.T) {
 	if v := till.View(); len(v.Lines) != 1 {
 		t.Fatalf("after − at 1: %+v", v.Lines)
 	}
+	// A notice meanwhile (an unknown barcode) does not take the Undo away.
+	till.Scan("7038010999994")
 	if u.basket.undoBar.Hidden || !strings.Contains(u.basket.undoText.Text, "Removed") {
 		t.Fatalf("no undo offered (%q)", u.basket.undoText.Text)
+	}
+	if y := absPos(u.basket.undo).Y; y <= absPos(u.basket.lines).Y {
+		t.Errorf("the Undo button is not laid out below the lines (y %v)", y)
 	}
 	test.Tap(u.basket.undo)
 	v := till.View()

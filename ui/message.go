@@ -79,7 +79,9 @@ func (l linesLayout) MinSize([]fyne.CanvasObject) fyne.Size {
 
 func (l linesLayout) Layout(objs []fyne.CanvasObject, size fyne.Size) {
 	objs[0].Move(fyne.NewPos(0, 0))
-	objs[0].Resize(size)
+	// Fyne's cut text panics when it has no room for one line; the window
+	// is not laid out yet then.
+	objs[0].Resize(size.Max(objs[0].MinSize()))
 }
 
 // technical reports whether a message reads like a program's error rather

@@ -52,8 +52,10 @@ type UI struct {
 	recovery  *message
 	current   string
 	noticeBox *fyne.Container
-	stop      chan struct{}
-	wedge     scanner.Wedge
+	// shown is which optional parts were visible at the last layout.
+	shown string
+	stop  chan struct{}
+	wedge scanner.Wedge
 
 	// drawing serialises redraws: the test driver runs fyne.Do on the calling
 	// goroutine, and a redraw can trigger another (an entry's OnChanged).
@@ -72,6 +74,7 @@ func Create(a fyne.App, w fyne.Window, till checkout.Register, opts Options) *UI
 	u.receipt.paper = opts.Paper
 	u.receipt.win = w
 	u.basket.win = w
+	u.basket.relayout = func() { u.relayout() }
 	u.sides = map[string]fyne.CanvasObject{
 		"basket":   u.basket.content(),
 		"progress": u.progress.content(),
@@ -98,7 +101,12 @@ func Create(a fyne.App, w fyne.Window, till checkout.Register, opts Options) *UI
 	}
 	w.Canvas().SetOnTypedRune(u.onTypedRune)
 	w.Canvas().SetOnTypedKey(u.onTypedKey)
-	w.SetOnClosed(func() { close(u.stop) })
+	w.SetOnClosed(func() {
+		close(u.stop)
+		if t := u.basket.undoTimer; t != nil {
+			t.Stop()
+		}
+	})
 	till.OnChange(func() { fyne.Do(u.refresh) })
 	u.refresh()
 	go u.ticker()
@@ -162,6 +170,28 @@ func (u *UI) draw() {
 	show(u.recovery, len(v.Recovery) > 0)
 	st, sd := statusLine(v)
 	u.status.Set(st, sd)
+	u.relayout()
+}
+
+// relayout lays the window out again when a part was shown or hidden: Fyne
+// does not lay out a container again when one of its objects hides.
+func (u *UI) relayout() {
+	key := ""
+	for _, o := range []fyne.CanvasObject{u.noticeBox, u.recovery, u.basket.undoBar, u.basket.empty,
+		u.progress.cancel, u.progress.retry, u.progress.again, u.progress.back, u.progress.countdown,
+		u.receipt.reprint, u.receipt.showPaper} {
+		if o != nil && o.Visible() {
+			key += "1"
+		} else {
+			key += "0"
+		}
+	}
+	if key != u.shown {
+		u.shown = key
+		if c := u.win.Content(); c != nil {
+			c.Refresh()
+		}
+	}
 }
 
 // statusLine is the status bar: one short state per device; a program's
