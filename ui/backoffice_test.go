@@ -67,7 +67,8 @@ func TestHistorySearchAndRefundALine(t *testing.T) {
 	sold := boSell(t, st.Till, st.Journal, "912 34 567", "P025", "P026") // 199,00 + 299,00
 	boSell(t, st.Till, st.Journal, "41234567", "P001")
 
-	test.NewTempApp(t)
+	a := test.NewTempApp(t)
+	a.Settings().SetTheme(newTheme()) // as Create does
 	w := test.NewTempWindow(t, nil)
 	w.Resize(fyne.NewSize(1280, 800))
 	deps := BackOffice{Office: st.Office, Shop: checkout.Shop{Name: "Test Kafé"}}
@@ -110,6 +111,14 @@ func TestHistorySearchAndRefundALine(t *testing.T) {
 	rd := h.bo.refundDialog
 	if rd == nil || len(rd.lines) != 2 {
 		t.Fatal("no refund dialog with the sale's two lines")
+	}
+	// Every control of the history and the refund dialog is a touch target.
+	for _, o := range w.Canvas().Overlays().List() {
+		touchables(o, func(c fyne.CanvasObject) {
+			if sz := c.Size(); sz.Height < 48 || sz.Width < 48 {
+				t.Errorf("a %T in the back office is %v, smaller than 48 px: %s", c, sz, describe(c))
+			}
+		})
 	}
 	test.Tap(rd.lines[0].plus) // one Termokopp
 	if !rd.confirm.Disabled() {

@@ -348,6 +348,17 @@ func TestTilesFillTheGrid(t *testing.T) {
 			t.Errorf("%v: %v columns of %v px use %v of %v px", size, cols, tile.Size().Width, used, gw)
 		}
 	}
+	// A category opens at its top.
+	u, _, _ := newFake(t, sizes[1], checkout.View{Phase: checkout.PhaseBasket, Currency: "NOK"})
+	all := u.products.tabs.Items[0].Content.(*container.Scroll)
+	all.ScrollToOffset(fyne.NewPos(0, 300))
+	u.products.tabs.SelectIndex(1)
+	cat := u.products.tabs.Items[1].Content.(*container.Scroll)
+	cat.ScrollToOffset(fyne.NewPos(0, 50))
+	u.products.tabs.SelectIndex(0)
+	if all.Offset.Y != 0 {
+		t.Errorf("back on All, the grid is scrolled to %v", all.Offset.Y)
+	}
 	if got := wrap("Vann med kullsyre 0,5 l", 16, 2); got[len(got)-1] == "l" || strings.HasSuffix(got[0], "0,5") {
 		t.Errorf("the unit left its number: %q", got)
 	}
@@ -401,4 +412,14 @@ func TestEveryTouchTargetIs48(t *testing.T) {
 			t.Errorf("%v: only %d controls found", v.Phase, n)
 		}
 	}
+}
+
+func describe(o fyne.CanvasObject) string {
+	switch x := o.(type) {
+	case *widget.Button:
+		return "button " + x.Text
+	case *widget.Check:
+		return "check " + x.Text
+	}
+	return ""
 }
