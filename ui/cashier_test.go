@@ -86,6 +86,15 @@ func TestLongMessagesKeepTheWindowSize(t *testing.T) {
 			if got := w.Canvas().Size(); got != size {
 				t.Errorf("%s: the window is %v, was %v", name, got, size)
 			}
+			// The whole text is a tap away.
+			if name == "basket" {
+				test.Tap(u.notice)
+				if top := w.Canvas().Overlays().Top(); top == nil {
+					t.Errorf("a tap on the notice shows nothing")
+				} else {
+					w.Canvas().Overlays().Remove(top)
+				}
+			}
 			// The whole text is kept, for the tap.
 			if name == "basket" && (u.notice.Text() == "" || !strings.Contains(u.status.detail+u.status.Text(), "/dev/usb/lp0")) {
 				t.Errorf("the notice %q or the status detail %q lost the text", u.notice.Text(), u.status.detail)
@@ -422,4 +431,19 @@ func describe(o fyne.CanvasObject) string {
 		return "check " + x.Text
 	}
 	return ""
+}
+
+// Enter in the empty search box pays too, when Pay is on; not when it is off.
+func TestEnterInTheEmptySearchPays(t *testing.T) {
+	lines := someLines(1)
+	b := basket.Basket{Lines: lines}
+	u, f, _ := newFake(t, sizes[1], checkout.View{Phase: checkout.PhaseBasket, Lines: lines, Totals: b.Totals(), Currency: "NOK"})
+	u.products.search.TypedKey(&fyne.KeyEvent{Name: fyne.KeyReturn})
+	f.set(checkout.View{Phase: checkout.PhaseBasket, Lines: lines, Totals: b.Totals(), Currency: "NOK", Customer: "+47 ••• •• 567", CanPay: true})
+	u.products.search.TypedKey(&fyne.KeyEvent{Name: fyne.KeyReturn})
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if got := strings.Join(f.calls, ", "); got != "pay" {
+		t.Errorf("after Enter with Pay off, then on, the till got %q; want one pay", got)
+	}
 }

@@ -112,7 +112,7 @@ type historyScreen struct {
 	detailText string
 	refund     *widget.Button
 	retry      *widget.Button
-	message    *widget.Label
+	message    *message
 	dlg        *dialog.CustomDialog
 }
 
@@ -127,8 +127,7 @@ func newHistoryScreen(bo *backOffice) *historyScreen {
 	h.refund.ExtendBaseWidget(h.refund)
 	h.retry = &widget.Button{Text: "Send pending refund again", Icon: theme.ViewRefreshIcon(), OnTapped: h.onRetry}
 	h.retry.ExtendBaseWidget(h.retry)
-	h.message = &widget.Label{Wrapping: fyne.TextWrapWord}
-	h.message.ExtendBaseWidget(h.message)
+	h.message = newMessage(bo.win, "History", 3, widget.MediumImportance)
 	h.refund.Disable()
 	h.retry.Hide()
 	return h
@@ -159,7 +158,7 @@ func (h *historyScreen) onSearch(string) { h.reload() }
 func (h *historyScreen) reload() {
 	es, err := h.bo.deps.Office.Search(backoffice.Query{Text: h.search.Text})
 	if err != nil {
-		h.message.SetText("Could not read the journal: " + err.Error())
+		h.message.Set("Could not read the journal. Close the history and open it again; if it keeps failing, restart Kasse.", err.Error())
 	}
 	h.entries = es
 	h.list.UnselectAll()
@@ -445,7 +444,7 @@ func (h *historyScreen) onRefund() {
 	// Read the sale afresh: the journal is the truth, not the list's copy.
 	s, err := h.bo.deps.Office.Sale(h.sel.ID)
 	if err != nil {
-		h.message.SetText("Could not read the sale: " + err.Error())
+		h.message.Set("Could not read the sale. Choose it again; if it keeps failing, restart Kasse.", err.Error())
 		return
 	}
 	h.bo.refundDialog = newRefundDialog(h.bo, s)
@@ -458,7 +457,7 @@ func (h *historyScreen) onRetry() {
 	}
 	id := h.sel.ID
 	h.retry.Disable()
-	h.message.SetText("Sending the pending refund again…")
+	h.message.Set("Sending the pending refund again…", "")
 	go func() {
 		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 		defer cancel()
@@ -467,9 +466,9 @@ func (h *historyScreen) onRetry() {
 			h.retry.Enable()
 			switch {
 			case err != nil:
-				h.message.SetText(err.Error())
+				h.message.Set(plain(errText(err), "The refund could not be sent again. It is kept; try again later."))
 			case len(done) > 0:
-				h.message.SetText(fmt.Sprintf("Refund confirmed: %s.", money.Format(done[0].Receipt.Totals.Gross)))
+				h.message.Set(fmt.Sprintf("Refund confirmed: %s.", money.Format(done[0].Receipt.Totals.Gross)), "")
 			}
 			h.reload()
 			for _, r := range done {
@@ -492,7 +491,7 @@ func (b *backOffice) deliver(rc backoffice.RefundReceipt) {
 		_, err := b.deps.Office.DeliverRefund(ctx, rc)
 		fyne.Do(func() {
 			if err != nil && b.history != nil {
-				b.history.message.SetText("Refund " + rc.Number + " is made, but its receipt: " + err.Error())
+				b.history.message.Set("Refund "+rc.Number+" is made, but its receipt did not print or could not be published. Print it again from the history later.", err.Error())
 			}
 			b.event("delivered")
 		})

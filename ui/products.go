@@ -17,6 +17,7 @@ type productsScreen struct {
 	results *fyne.Container
 	body    *fyne.Container
 	tiles   map[string]*productTile // by product id, for tests and scans
+	onEnter func()                  // Enter with nothing to search
 }
 
 func newProductsScreen(till checkout.Register) *productsScreen {
@@ -134,6 +135,13 @@ func (s *productsScreen) onSearch(q string) {
 
 // onSearchSubmitted adds the only match, or treats the text as a typed barcode.
 func (s *productsScreen) onSearchSubmitted(q string) {
+	if q == "" {
+		// Enter in the empty search box pays, as Enter does elsewhere.
+		if s.onEnter != nil {
+			s.onEnter()
+		}
+		return
+	}
 	if found := s.till.Catalog().Search(q); len(found) == 1 {
 		_ = s.till.AddProduct(found[0].ID)
 	} else {

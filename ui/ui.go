@@ -75,6 +75,7 @@ func Create(a fyne.App, w fyne.Window, till checkout.Register, opts Options) *UI
 	u.receipt.win = w
 	u.basket.win = w
 	u.basket.relayout = func() { u.relayout() }
+	u.products.onEnter = u.payOnEnter
 	u.sides = map[string]fyne.CanvasObject{
 		"basket":   u.basket.content(),
 		"progress": u.progress.content(),
@@ -249,7 +250,11 @@ func (u *UI) onTypedKey(ev *fyne.KeyEvent) {
 		u.till.Scan(code)
 		return
 	}
-	// Enter on its own pays, when Pay is on.
+	u.payOnEnter()
+}
+
+// payOnEnter pays when Pay is on: Enter on its own.
+func (u *UI) payOnEnter() {
 	if u.current == "basket" && u.till.View().CanPay {
 		u.basket.onPay()
 	}
