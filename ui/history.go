@@ -136,6 +136,7 @@ func newHistoryScreen(bo *backOffice) *historyScreen {
 func (h *historyScreen) content() fyne.CanvasObject {
 	left := container.NewBorder(sized(h.search, 0, touch), nil, nil, nil, h.list)
 	buttons := container.NewVBox(h.message, sized(h.retry, 0, touch), sized(h.refund, 0, touch))
+	h.message.relayout = buttons.Refresh
 	right := container.NewBorder(nil, buttons, nil, nil, container.NewVScroll(container.NewPadded(h.detail)))
 	split := container.NewHSplit(left, right)
 	split.Offset = 0.45

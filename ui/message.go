@@ -21,6 +21,9 @@ type message struct {
 	text   string
 	detail string
 	win    fyne.Window
+	// relayout, if set, lays the message's parent out again when an empty
+	// message hides itself or a new one shows.
+	relayout func()
 }
 
 func newMessage(win fyne.Window, title string, lines int, imp widget.Importance) *message {
@@ -28,16 +31,24 @@ func newMessage(win fyne.Window, title string, lines int, imp widget.Importance)
 	m.label = &widget.Label{Wrapping: fyne.TextWrapWord, Truncation: fyne.TextTruncateEllipsis, Importance: imp}
 	m.label.ExtendBaseWidget(m.label)
 	m.ExtendBaseWidget(m)
+	m.Hidden = true // until it has something to say
 	return m
 }
 
-// Set shows text; detail, if not empty, is shown only after a tap.
+// Set shows text; detail, if not empty, is shown only after a tap. An empty
+// message takes no room.
 func (m *message) Set(text, detail string) {
 	if m.text == text && m.detail == detail {
 		return
 	}
 	m.text, m.detail = text, detail
 	m.label.SetText(text)
+	if (text == "") != m.Hidden {
+		show(m, text != "")
+		if m.relayout != nil {
+			m.relayout()
+		}
+	}
 }
 
 // Text is what the message says in full.

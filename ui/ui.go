@@ -180,7 +180,7 @@ func (u *UI) relayout() {
 	key := ""
 	for _, o := range []fyne.CanvasObject{u.noticeBox, u.recovery, u.basket.undoBar, u.basket.empty,
 		u.progress.cancel, u.progress.retry, u.progress.again, u.progress.back, u.progress.countdown,
-		u.receipt.reprint, u.receipt.showPaper} {
+		u.receipt.reprint, u.receipt.showPaper, u.receipt.printMsg, u.receipt.qrHint, u.status, u.basket.who} {
 		if o != nil && o.Visible() {
 			key += "1"
 		} else {
