@@ -16,6 +16,8 @@ import (
 	"github.com/kasse-pos/kasse/app/catalog"
 	"github.com/kasse-pos/kasse/app/checkout"
 	"github.com/kasse-pos/kasse/app/journal"
+	"github.com/kasse-pos/kasse/app/payment"
+	"github.com/kasse-pos/kasse/app/scan"
 	"github.com/kasse-pos/kasse/assets"
 )
 
@@ -445,5 +447,36 @@ func TestEnterInTheEmptySearchPays(t *testing.T) {
 	defer f.mu.Unlock()
 	if got := strings.Join(f.calls, ", "); got != "pay" {
 		t.Errorf("after Enter with Pay off, then on, the till got %q; want one pay", got)
+	}
+}
+
+// The sentences Kasse writes for cashiers are shown as they are; programs'
+// errors are not.
+func TestTechnicalTellsErrorsFromSentences(t *testing.T) {
+	sentences := []string{
+		scan.MsgMisread, scan.MsgNeedsExchange, scan.MsgBusyPaying, scan.MsgExchangeError, scan.MsgOtherQR, scan.MsgLayout,
+		scan.UnknownProduct("7038010999994"), payment.RefusalMessage("7010", ""), payment.RefusalMessage("", ""),
+		"Receipt 000012: found authorized after a restart; Kasse is finishing it.",
+		"The receipt did not print. The sale is complete; check the printer and tap Print again.",
+		"not printing: check the paper and the cable", "connecting…", "connected", "none (payments are checked by polling)",
+	}
+	for _, st := range []journal.State{journal.StateNew, journal.StateRequested, journal.StateAuthorized, journal.StateCaptured,
+		journal.StateCancelling, journal.StateCancelled, journal.StateAborted, journal.StateExpired, journal.StateTerminated, journal.StateFailed} {
+		sentences = append(sentences, payment.Message(payment.Snapshot{State: st}), payment.Message(payment.Snapshot{State: st, Unknown: true}))
+	}
+	for _, s := range sentences {
+		if technical(s) {
+			t.Errorf("a sentence for the cashier is taken for a program's error: %q", s)
+		}
+	}
+	for _, e := range []string{
+		`relay: Get "https://relay.example.no/v1/events": dial tcp 10.0.0.1:443: connect: connection refused`,
+		"open /dev/ttyACM0: no such file or directory",
+		"capture kasse-1-x-000001-1: epayment: not found",
+		"print: write tcp 127.0.0.1:5000->127.0.0.1:9100: broken pipe",
+	} {
+		if !technical(e) {
+			t.Errorf("a program's error is shown to the cashier as it is: %q", e)
+		}
 	}
 }
