@@ -338,6 +338,9 @@ func TestTapWhileWaitingIsExplained(t *testing.T) {
 	var notice string
 	var hidden bool
 	u.inspect(func() { notice, hidden = u.notice.Text(), u.noticeBox.Hidden })
+	if !u.products.tiles["P001"].Locked {
+		t.Error("the tiles do not look locked while a payment is under way")
+	}
 	if hidden || !strings.Contains(notice, "payment is under way") {
 		t.Errorf("after a tap while waiting the notice is %q (hidden %v)", notice, hidden)
 	}

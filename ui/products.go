@@ -18,6 +18,19 @@ type productsScreen struct {
 	body    *fyne.Container
 	tiles   map[string]*productTile // by product id, for tests and scans
 	onEnter func()                  // Enter with nothing to search
+	all     []*productTile          // every tile of every grid
+	locked  bool
+}
+
+// setLocked dims every tile while a payment holds the basket.
+func (s *productsScreen) setLocked(l bool) {
+	if s.locked == l {
+		return
+	}
+	s.locked = l
+	for _, t := range s.all {
+		t.SetLocked(l)
+	}
 }
 
 func newProductsScreen(till checkout.Register) *productsScreen {
@@ -50,6 +63,10 @@ func (s *productsScreen) grid(ps []catalog.Product, index bool) fyne.CanvasObjec
 	for _, p := range ps {
 		id := p.ID
 		tile := newProductTile(p, func() { s.onTile(id) })
+		tile.Locked = s.locked
+		if s.tabs == nil { // the tabs' grids, made once; not search results
+			s.all = append(s.all, tile)
+		}
 		if index {
 			s.tiles[id] = tile
 		}

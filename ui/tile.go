@@ -18,6 +18,25 @@ type productTile struct {
 	widget.BaseWidget
 	Product  catalog.Product
 	OnTapped func()
+	// Locked dims the tile while a payment holds the basket; a tap still
+	// reaches OnTapped, which says why nothing was added.
+	Locked bool
+}
+
+// SetLocked dims or restores the tile.
+func (t *productTile) SetLocked(l bool) {
+	if t.Locked != l {
+		t.Locked = l
+		t.Refresh()
+	}
+}
+
+func (t *productTile) fill() color.Color {
+	c := parseHex(t.Product.Color)
+	if t.Locked {
+		return withAlpha(c, 0x60)
+	}
+	return c
 }
 
 func newProductTile(p catalog.Product, onTap func()) *productTile {
@@ -35,7 +54,7 @@ func (t *productTile) Tapped(*fyne.PointEvent) {
 
 func (t *productTile) CreateRenderer() fyne.WidgetRenderer {
 	t.ExtendBaseWidget(t)
-	bg := canvas.NewRectangle(parseHex(t.Product.Color))
+	bg := canvas.NewRectangle(t.fill())
 	bg.CornerRadius = theme.InputRadiusSize() * 2
 	r := &tileRenderer{tile: t, bg: bg}
 	for range 2 {
@@ -89,7 +108,7 @@ func (r *tileRenderer) Layout(size fyne.Size) {
 func (r *tileRenderer) MinSize() fyne.Size { return fyne.NewSize(160, 112) }
 
 func (r *tileRenderer) Refresh() {
-	r.bg.FillColor = parseHex(r.tile.Product.Color)
+	r.bg.FillColor = r.tile.fill()
 	r.bg.Refresh()
 }
 

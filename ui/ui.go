@@ -161,6 +161,12 @@ func (u *UI) draw() {
 		u.side.Objects = []fyne.CanvasObject{u.sides[want]}
 		u.side.Refresh()
 	}
+	switch v.Phase {
+	case checkout.PhaseSending, checkout.PhaseWaiting, checkout.PhaseCancelling, checkout.PhaseCapturing:
+		u.products.setLocked(true)
+	default:
+		u.products.setLocked(false)
+	}
 	u.basket.refresh(v)
 	u.progress.refresh(v)
 	u.receipt.refresh(v)
