@@ -1,34 +1,86 @@
 #!/bin/bash
-# Takes the README's screenshots of a real till window: run under Xvfb by
-# `make screenshots`. Usage: screenshots.sh KASSE_BINARY OUT_DIR
+# Takes the README's screenshots of a real till window under Xvfb, at the
+# screen sizes a till meets: `make screenshots`. Usage:
+#   screenshots.sh KASSE_BINARY OUT_DIR [WxH ...]
+# Each size gets its own Xvfb screen of that size (the window is sized to
+# it), so nothing can hide beyond the screen's edge. Per size W it writes
+# till-W.png (a sale with 7+ lines and an identified customer); the 1280×800
+# run also writes the README's till-basket/-waiting/-receipt/-paper/-history
+# and till-declined.png. With KASSE_SHOTS_ALL=1 every size also writes
+# till-W-waiting/-receipt/-declined.png, to look at each step at each size.
+# Clicks are computed from the layout (ui/ui.go paneWidth, ui/products.go
+# tileGrid).
 set -euo pipefail
-bin=$1 out=$2
+bin=$(realpath "$1") out=$(realpath "$2")
+shift 2
+sizes=("$@")
+[ ${#sizes[@]} -gt 0 ] || sizes=(1024x768 1280x800 1920x1080)
+if [ -z "${KASSE_SHOT_SIZE:-}" ]; then
+	for s in "${sizes[@]}"; do
+		KASSE_SHOT_SIZE=$s xvfb-run -a -s "-screen 0 ${s}x24" "$0" "$bin" "$out"
+	done
+	exit 0
+fi
+
+W=${KASSE_SHOT_SIZE%x*} H=${KASSE_SHOT_SIZE#*x}
 data=$(mktemp -d)
 trap 'kill $pid 2>/dev/null || true; rm -rf "$data"' EXIT
-"$bin" -demo -data "$data" >"$data/kasse.log" 2>&1 &
+LANG=en_US.UTF-8 "$bin" -demo -data "$data" >"$data/kasse.log" 2>&1 &
 pid=$!
 for _ in $(seq 1 100); do xwininfo -root -tree 2>/dev/null | grep -q "Kasse" && break; sleep 0.1; done
+sleep 1
+wid=$(xdotool search --name Kasse | head -1)
+xdotool windowmove "$wid" 0 0 windowsize "$wid" "$W" "$H"
 sleep 1.5
-click() { xdotool mousemove "$1" "$2" click 1; sleep 0.3; }
-click 430 240   # Cappuccino
-click 430 355   # Kanelbolle
-click 430 355   # Kanelbolle again
-click 260 590   # Baguette med kylling
-click 1015 135  # customer's phone number
-xdotool type --delay 40 "91234567"
-sleep 0.5
-import -window root "$out/till-basket.png"
-click 1085 696  # Pay
+
+# The layout: the right pane is 40 % of the width (440..560 px); tiles fill
+# the left in columns at least 160 px and a sixth of the grid wide.
+read -r PW LW GW N TW TH < <(awk -v w="$W" 'BEGIN {
+	pw = w * 0.4; if (pw < 440) pw = 440; if (pw > 560) pw = 560
+	lw = w - pw; gw = lw - 6; least = gw / 6; if (least < 160) least = 160
+	n = int((gw + 6) / (least + 6)); if (n < 1) n = 1
+	tw = (gw - 6 * (n - 1)) / n; th = tw * 0.62; if (th < 104) th = 104; if (th > 150) th = 150
+	printf "%d %d %d %d %d %d\n", pw, lw, gw, n, tw, th }')
+click() { xdotool mousemove "$1" "$2" click 1; sleep 0.35; }
+tile() { # tile number i (0-based) of the All tab
+	local i=$1
+	click $((4 + (i % N) * (TW + 6) + TW / 2)) $((193 + (i / N) * (TH + 6) + TH / 2))
+}
+phone() { click $((LW + PW / 2)) 110; xdotool type --delay 40 "$1"; sleep 0.5; }
+pay() { click $((W - 180)) $((H - 70)); }
+shot() { import -window root "$out/$1"; }
+# step NAME: the step's shot, kept at 1280 px as the README's NAME.png.
+step() {
+	if [ "$W" = 1280 ]; then shot "$1.png"; fi
+	if [ -n "${KASSE_SHOTS_ALL:-}" ]; then shot "till-$W-${1#till-}.png"; fi
+}
+
+for i in 0 2 2 3 5 6 7 8 1; do tile "$i"; done
+phone 91234567
+shot "till-$W.png"
+if [ "$W" = 1280 ]; then cp "$out/till-$W.png" "$out/till-basket.png"; fi
+pay
 sleep 1.2
-import -window root "$out/till-waiting.png"
+step till-waiting
 sleep 4
-import -window root "$out/till-receipt.png"
-click 925 620   # Paper receipt (the demo's virtual printer)
-sleep 0.8
-import -window root "$out/till-paper.png"
-xdotool key Escape; click 640 707   # close it
-click 1070 37   # History
-sleep 0.8
-click 280 173   # the sale just made
-sleep 0.5
-import -window root "$out/till-history.png"
+step till-receipt
+if [ "$W" = 1280 ]; then
+	click $((LW + PW / 4)) $((H - 160)) # Paper receipt (the demo's virtual printer)
+	sleep 0.8
+	shot till-paper.png
+	xdotool key Escape
+	click $((W / 2)) $((H - 93)) # close it
+fi
+click $((W - PW / 2)) $((H - 86)) # New sale
+for i in 6 7; do tile "$i"; done
+phone 91234560 # the simulated customer declines numbers ending in 0
+pay
+sleep 3
+step till-declined
+if [ "$W" = 1280 ]; then
+	click $((W - 210)) 37 # History
+	sleep 0.8
+	click 280 173 # the sale just made
+	sleep 0.5
+	shot till-history.png
+fi

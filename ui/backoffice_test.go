@@ -67,7 +67,8 @@ func TestHistorySearchAndRefundALine(t *testing.T) {
 	sold := boSell(t, st.Till, st.Journal, "912 34 567", "P025", "P026") // 199,00 + 299,00
 	boSell(t, st.Till, st.Journal, "41234567", "P001")
 
-	test.NewTempApp(t)
+	a := test.NewTempApp(t)
+	a.Settings().SetTheme(newTheme()) // as Create does
 	w := test.NewTempWindow(t, nil)
 	w.Resize(fyne.NewSize(1280, 800))
 	deps := BackOffice{Office: st.Office, Shop: checkout.Shop{Name: "Test Kafé"}}
@@ -98,8 +99,8 @@ func TestHistorySearchAndRefundALine(t *testing.T) {
 	}
 	h.list.Select(0)
 	for _, want := range []string{"Termokopp", "Powerbank", "captured", "capturing", sold.ReceiptNumber} {
-		if !strings.Contains(h.detail.Text, want) {
-			t.Errorf("detail lacks %q:\n%s", want, h.detail.Text)
+		if !strings.Contains(h.detailText, want) {
+			t.Errorf("detail lacks %q:\n%s", want, h.detailText)
 		}
 	}
 	if h.refund.Disabled() {
@@ -110,6 +111,14 @@ func TestHistorySearchAndRefundALine(t *testing.T) {
 	rd := h.bo.refundDialog
 	if rd == nil || len(rd.lines) != 2 {
 		t.Fatal("no refund dialog with the sale's two lines")
+	}
+	// Every control of the history and the refund dialog is a touch target.
+	for _, o := range w.Canvas().Overlays().List() {
+		touchables(o, func(c fyne.CanvasObject) {
+			if sz := c.Size(); sz.Height < 48 || sz.Width < 48 {
+				t.Errorf("a %T in the back office is %v, smaller than 48 px: %s", c, sz, describe(c))
+			}
+		})
 	}
 	test.Tap(rd.lines[0].plus) // one Termokopp
 	if !rd.confirm.Disabled() {
@@ -137,8 +146,8 @@ func TestHistorySearchAndRefundALine(t *testing.T) {
 	if len(h.entries) != 1 || !strings.Contains(entryLine(h.entries[0]), "refunded 199,00") {
 		t.Errorf("history row after the refund: %q", entryLine(h.entries[0]))
 	}
-	if !strings.Contains(h.detail.Text, "refunded 199,00") || !strings.Contains(h.detail.Text, "Faulty item") {
-		t.Errorf("detail after the refund:\n%s", h.detail.Text)
+	if !strings.Contains(h.detailText, "refunded 199,00") || !strings.Contains(h.detailText, "Faulty item") {
+		t.Errorf("detail after the refund:\n%s", h.detailText)
 	}
 
 	test.Tap(bo.reportBtn)

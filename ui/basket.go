@@ -1,7 +1,9 @@
 package ui
 
 import (
+	"errors"
 	"fmt"
+	"time"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/canvas"
@@ -9,6 +11,7 @@ import (
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
+	"github.com/kasse-pos/kasse/app/basket"
 	"github.com/kasse-pos/kasse/app/checkout"
 	"github.com/kasse-pos/kasse/app/money"
 )
@@ -16,37 +19,51 @@ import (
 // basketScreen is the right half while selling: customer, lines, totals, Pay.
 type basketScreen struct {
 	till      checkout.Register
+	win       fyne.Window
 	phone     *widget.Entry
-	who       *canvas.Text
+	who       *message
 	lines     *fyne.Container
+	scroll    *container.Scroll
 	empty     *widget.Label
+	undoText  *widget.Label
+	undo      *widget.Button
+	undoBar   *fyne.Container
+	undoTimer *time.Timer
 	total     *canvas.Text
 	vat       *widget.Label
 	pay       *widget.Button
 	clear     *widget.Button
 	lineRows  map[string]*lineRow
 	lastLines string
+	shown     []basket.Line
+	// undoFor is the basket the undo bar was offered for; any other change
+	// takes it away.
+	undoFor  string
+	relayout func()
 }
 
 type lineRow struct {
 	minus, plus, remove *widget.Button
 	qty                 *widget.Label
+	row                 fyne.CanvasObject
 }
 
 func newBasketScreen(till checkout.Register) *basketScreen {
 	s := &basketScreen{till: till, lineRows: map[string]*lineRow{}}
 	s.phone = &widget.Entry{PlaceHolder: "Customer's phone number (or scan the QR)", OnChanged: s.onPhone, OnSubmitted: s.onPhoneSubmitted}
 	s.phone.ExtendBaseWidget(s.phone)
-	s.who = canvas.NewText("", theme.Color(theme.ColorNameForeground))
-	s.who.TextSize = 17
 	s.lines = container.NewVBox()
 	s.empty = widget.NewLabel("Tap a product or scan a barcode.")
+	s.undoText = &widget.Label{Truncation: fyne.TextTruncateEllipsis}
+	s.undoText.ExtendBaseWidget(s.undoText)
+	s.undo = &widget.Button{Text: "Undo", Icon: theme.ContentUndoIcon(), Importance: widget.HighImportance, OnTapped: s.onUndo}
+	s.undo.ExtendBaseWidget(s.undo)
 	s.total = canvas.NewText("", theme.Color(theme.ColorNameForeground))
-	s.total.TextSize = 36
+	s.total.TextSize = 32
 	s.total.TextStyle.Bold = true
 	s.total.Alignment = fyne.TextAlignTrailing
-	s.vat = widget.NewLabel("")
-	s.vat.Alignment = fyne.TextAlignTrailing
+	s.vat = &widget.Label{Alignment: fyne.TextAlignTrailing, Truncation: fyne.TextTruncateEllipsis, SizeName: theme.SizeNameCaptionText}
+	s.vat.ExtendBaseWidget(s.vat)
 	s.pay = &widget.Button{Text: "Pay", Importance: widget.HighImportance, Icon: theme.ConfirmIcon(), OnTapped: s.onPay}
 	s.pay.ExtendBaseWidget(s.pay)
 	s.clear = &widget.Button{Text: "Clear", Icon: theme.ContentClearIcon(), OnTapped: s.onClear}
@@ -54,21 +71,37 @@ func newBasketScreen(till checkout.Register) *basketScreen {
 	return s
 }
 
+// setup makes what needs the window.
+func (s *basketScreen) setup() {
+	s.who = newMessage(s.win, "Customer", 1, widget.MediumImportance)
+}
+
 func (s *basketScreen) content() fyne.CanvasObject {
-	customer := container.NewVBox(heading("Customer"), s.phone, s.who)
-	totals := container.NewVBox(s.total, s.vat)
-	buttons := container.NewBorder(nil, nil, sized(s.clear, 140, 72), nil, sized(s.pay, 200, 72))
-	bottom := container.NewVBox(widget.NewSeparator(), totals, buttons)
-	middle := container.NewBorder(heading("Basket"), nil, nil, nil, container.NewVScroll(container.NewStack(s.empty, s.lines)))
-	return container.NewBorder(customer, bottom, nil, nil, middle)
+	if s.who == nil {
+		s.setup()
+	}
+	customer := container.NewVBox(sized(s.phone, 0, touch), compact(s.who))
+	totals := container.NewVBox(s.total, compact(s.vat))
+	buttons := container.NewBorder(nil, nil, sized(s.clear, 130, 60), nil, sized(s.pay, 200, 60))
+	undoBG := canvas.NewRectangle(withAlpha(theme.Color(theme.ColorNamePrimary), 0x22))
+	s.undoBar = container.NewStack(undoBG, container.NewBorder(nil, nil, nil, sized(s.undo, 120, touch), s.undoText))
+	s.undoBar.Hide()
+	bottom := container.NewVBox(s.undoBar, totals, buttons)
+	s.scroll = container.NewVScroll(container.NewStack(s.empty, compact(s.lines)))
+	return container.NewBorder(customer, bottom, nil, nil, s.scroll)
 }
 
 func (s *basketScreen) onPhone(text string) { _ = s.till.SetCustomer(text) }
 
-// onPhoneSubmitted handles Enter in the phone field: a wedge scanner typing a
-// barcode or a personal QR into it is taken as a scan, not as a number.
+// onPhoneSubmitted handles Enter in the phone field: with a valid number it
+// pays (when Pay is on); a wedge scanner typing a barcode or a personal QR
+// into it is taken as a scan, not as a number.
 func (s *basketScreen) onPhoneSubmitted(text string) {
-	if s.till.View().CustomerError == "" {
+	v := s.till.View()
+	if v.CustomerError == "" {
+		if v.CanPay {
+			s.onPay()
+		}
 		return
 	}
 	s.phone.SetText("")
@@ -77,11 +110,51 @@ func (s *basketScreen) onPhoneSubmitted(text string) {
 
 func (s *basketScreen) onPay() {
 	if err := s.till.Pay(); err != nil {
-		s.till.Notify(err.Error())
+		s.till.Notify(cashierError(err, "The payment could not be sent. Try again; if it keeps failing, check the network."))
 	}
 }
 
-func (s *basketScreen) onClear() { _ = s.till.Clear() }
+func (s *basketScreen) onClear() {
+	n := len(s.shown)
+	if s.till.Clear() == nil && n > 0 {
+		s.offerUndo(fmt.Sprintf("Basket cleared (%d %s).", n, plural(n, "line", "lines")))
+	}
+}
+
+func (s *basketScreen) onRemove(id, name string) {
+	if s.till.Remove(id) == nil {
+		s.offerUndo("Removed " + name + ".")
+	}
+}
+
+// offerUndo shows the undo bar for as long as the till takes an undo.
+func (s *basketScreen) offerUndo(what string) {
+	s.undoText.SetText(what)
+	s.undoFor = s.lastLines
+	s.setUndo(true)
+	if s.undoTimer != nil {
+		s.undoTimer.Stop()
+	}
+	s.undoTimer = time.AfterFunc(checkout.UndoWindow, func() { fyne.Do(func() { s.setUndo(false) }) })
+}
+
+func (s *basketScreen) setUndo(on bool) {
+	show(s.undoBar, on)
+	if s.relayout != nil {
+		s.relayout()
+	}
+}
+
+func (s *basketScreen) onUndo() {
+	s.setUndo(false)
+	if err := s.till.Undo(); err != nil {
+		msg := "It is too late to undo that; add the products again."
+		if !errors.Is(err, checkout.ErrNothingToUndo) {
+			msg = cashierError(err, msg)
+		}
+		s.till.Notify(msg)
+	}
+}
 
 func (s *basketScreen) refresh(v checkout.View) {
 	if s.phone.Text != v.CustomerInput {
@@ -89,36 +162,43 @@ func (s *basketScreen) refresh(v checkout.View) {
 	}
 	switch {
 	case v.CustomerError != "":
-		s.who.Text = "✗ " + v.CustomerError
-		s.who.Color = theme.Color(theme.ColorNameError)
+		s.who.label.Importance = widget.DangerImportance
+		s.who.Set("✗ "+v.CustomerError, "")
 	case v.Customer != "":
-		s.who.Text = "✓ Identified: " + v.Customer
-		s.who.Color = theme.Color(theme.ColorNameSuccess)
+		s.who.label.Importance = widget.SuccessImportance
+		s.who.Set("✓ Identified: "+v.Customer, "")
 	default:
-		s.who.Text = "Scan the customer's Vipps or MobilePay QR, or type the number."
-		s.who.Color = theme.Color(theme.ColorNamePlaceHolder)
+		s.who.label.Importance = widget.LowImportance
+		s.who.Set("Scan the customer's Vipps or MobilePay QR, or type the number.", "")
 	}
-	s.who.Refresh()
+	s.who.label.Refresh()
 
 	key := fmt.Sprint(v.Lines)
 	if key != s.lastLines {
 		s.lastLines = key
+		newest := changedLine(s.shown, v.Lines)
+		s.shown = append([]basket.Line(nil), v.Lines...)
 		s.lines.Objects = nil
 		s.lineRows = map[string]*lineRow{}
 		for _, l := range v.Lines {
-			s.lines.Add(s.row(l.ProductID, l.Name, l.Quantity, l.UnitPrice, l.Total(), v.Currency))
+			s.lines.Add(s.row(l, v.Currency))
 		}
 		s.lines.Refresh()
+		if newest >= 0 {
+			s.scrollTo(newest)
+		}
 	}
-	s.empty.Hidden = len(v.Lines) > 0
-	s.empty.Refresh()
+	show(s.empty, len(v.Lines) == 0)
+	if s.undoFor != s.lastLines {
+		show(s.undoBar, false)
+	}
 
 	s.total.Text = "Total " + money.FormatCurrency(v.Totals.Gross, v.Currency)
 	s.total.Refresh()
 	vat := ""
 	for i, r := range v.Totals.ByVAT {
 		if i > 0 {
-			vat += "\n"
+			vat += "   "
 		}
 		vat += fmt.Sprintf("VAT %d %%: %s of %s", r.Percent, money.Format(r.VAT), money.Format(r.Gross))
 	}
@@ -140,22 +220,62 @@ func (s *basketScreen) refresh(v checkout.View) {
 	}
 }
 
-func (s *basketScreen) row(id, name string, qty int, unit, total int64, cur string) fyne.CanvasObject {
+// changedLine is the index in after of the line that is new or grew, or -1.
+func changedLine(before, after []basket.Line) int {
+	old := map[string]int{}
+	for _, l := range before {
+		old[l.ProductID] = l.Quantity
+	}
+	for i, l := range after {
+		if q, had := old[l.ProductID]; !had || l.Quantity > q {
+			return i
+		}
+	}
+	return -1
+}
+
+// scrollTo scrolls the basket so that line i is in sight.
+func (s *basketScreen) scrollTo(i int) {
+	if i >= len(s.lines.Objects) {
+		return
+	}
+	c := s.scroll.Content
+	c.Resize(c.MinSize().Max(s.scroll.Size()))
+	row := s.lines.Objects[i]
+	top, h := row.Position().Y, row.Size().Height
+	view := s.scroll.Size().Height
+	off := s.scroll.Offset.Y
+	switch {
+	case top < off:
+		off = top
+	case top+h > off+view:
+		off = top + h - view
+	}
+	s.scroll.ScrollToOffset(fyne.NewPos(0, off))
+}
+
+func (s *basketScreen) row(l basket.Line, cur string) fyne.CanvasObject {
+	id, qty, name := l.ProductID, l.Quantity, l.Name
 	r := &lineRow{qty: widget.NewLabelWithStyle(fmt.Sprint(qty), fyne.TextAlignCenter, fyne.TextStyle{Bold: true})}
-	r.minus = widget.NewButtonWithIcon("", theme.ContentRemoveIcon(), func() { _ = s.till.SetQuantity(id, qty-1) })
+	// − at 1 removes the line, with the same undo as the bin.
+	r.minus = widget.NewButtonWithIcon("", theme.ContentRemoveIcon(), func() {
+		if qty <= 1 {
+			s.onRemove(id, name)
+			return
+		}
+		_ = s.till.SetQuantity(id, qty-1)
+	})
 	r.plus = widget.NewButtonWithIcon("", theme.ContentAddIcon(), func() { _ = s.till.SetQuantity(id, qty+1) })
-	r.remove = widget.NewButtonWithIcon("", theme.DeleteIcon(), func() { _ = s.till.Remove(id) })
+	r.remove = widget.NewButtonWithIcon("", theme.DeleteIcon(), func() { s.onRemove(id, name) })
 	r.remove.Importance = widget.LowImportance
+	title := &widget.Label{Text: name, TextStyle: fyne.TextStyle{Bold: true}, Truncation: fyne.TextTruncateEllipsis}
+	each := &widget.Label{Text: fmt.Sprintf("%d × %s", qty, money.Format(l.UnitPrice)), SizeName: theme.SizeNameCaptionText, Truncation: fyne.TextTruncateEllipsis}
+	sum := &widget.Label{Text: money.FormatCurrency(l.Total(), cur), TextStyle: fyne.TextStyle{Bold: true}, Alignment: fyne.TextAlignTrailing}
+	info := container.NewVBox(container.NewBorder(nil, nil, nil, sum, title), each)
+	controls := container.NewHBox(sized(r.minus, 52, touch), sized(r.qty, 36, touch), sized(r.plus, 52, touch), sized(r.remove, 52, touch))
+	r.row = container.NewBorder(nil, nil, nil, controls, info)
 	s.lineRows[id] = r
-	title := widget.NewLabelWithStyle(name, fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
-	title.Truncation = fyne.TextTruncateEllipsis
-	each := canvas.NewText(fmt.Sprintf("%d × %s", qty, money.Format(unit)), theme.Color(theme.ColorNamePlaceHolder))
-	each.TextSize = 15
-	sum := widget.NewLabelWithStyle(money.FormatCurrency(total, cur), fyne.TextAlignTrailing, fyne.TextStyle{Bold: true})
-	controls := container.NewHBox(sized(r.minus, touch, touch), sized(r.qty, 40, touch), sized(r.plus, touch, touch), sized(r.remove, touch, touch))
-	// The name gets the whole width; the controls sit below it.
-	top := container.NewBorder(nil, nil, nil, sum, title)
-	return container.NewVBox(top, container.NewBorder(nil, nil, container.NewPadded(each), controls))
+	return r.row
 }
 
 // sized gives o at least w×h, for touch targets; hidden, o takes no room.
@@ -184,4 +304,11 @@ func heading(s string) fyne.CanvasObject {
 	t.TextSize = 22
 	t.TextStyle.Bold = true
 	return t
+}
+
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return one
+	}
+	return many
 }

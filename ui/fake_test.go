@@ -25,6 +25,8 @@ type fakeRegister struct {
 	view     checkout.View
 	calls    []string
 	listener func()
+	// addErr, if set, is what AddProduct answers (a till that is busy).
+	addErr error
 }
 
 func (f *fakeRegister) set(v checkout.View) {
@@ -51,21 +53,36 @@ func (f *fakeRegister) OnChange(fn func()) func() {
 	f.mu.Unlock()
 	return func() {}
 }
-func (f *fakeRegister) Catalog() *catalog.Catalog          { return f.cat }
-func (f *fakeRegister) AddProduct(id string) error         { return f.call("add " + id) }
+func (f *fakeRegister) Catalog() *catalog.Catalog { return f.cat }
+func (f *fakeRegister) AddProduct(id string) error {
+	_ = f.call("add " + id)
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.addErr
+}
 func (f *fakeRegister) SetQuantity(id string, q int) error { return f.call("quantity " + id) }
 func (f *fakeRegister) Remove(id string) error             { return f.call("remove " + id) }
 func (f *fakeRegister) Clear() error                       { return f.call("clear") }
+func (f *fakeRegister) Undo() error                        { return f.call("undo") }
 func (f *fakeRegister) SetCustomer(string) error           { return nil }
 func (f *fakeRegister) Scan(raw string)                    { _ = f.call("scan " + raw) }
-func (f *fakeRegister) Notify(string)                      {}
-func (f *fakeRegister) Pay() error                         { return f.call("pay") }
-func (f *fakeRegister) ShowQR() error                      { return f.call("show qr") }
-func (f *fakeRegister) Retry() error                       { return f.call("retry") }
-func (f *fakeRegister) Cancel() error                      { return f.call("cancel") }
-func (f *fakeRegister) Back()                              { _ = f.call("back") }
-func (f *fakeRegister) NewSale()                           { _ = f.call("new sale") }
-func (f *fakeRegister) Reprint(ctx context.Context) error  { return f.call("reprint") }
+func (f *fakeRegister) Notify(msg string) {
+	f.mu.Lock()
+	f.view.Notice = msg
+	fn := f.listener
+	f.mu.Unlock()
+	_ = f.call("notify " + msg)
+	if fn != nil {
+		fn()
+	}
+}
+func (f *fakeRegister) Pay() error                        { return f.call("pay") }
+func (f *fakeRegister) ShowQR() error                     { return f.call("show qr") }
+func (f *fakeRegister) Retry() error                      { return f.call("retry") }
+func (f *fakeRegister) Cancel() error                     { return f.call("cancel") }
+func (f *fakeRegister) Back()                             { _ = f.call("back") }
+func (f *fakeRegister) NewSale()                          { _ = f.call("new sale") }
+func (f *fakeRegister) Reprint(ctx context.Context) error { return f.call("reprint") }
 
 // The screens are driven through checkout.Register alone: a fake till that
 // says a payment is waiting gets the waiting screen, and Cancel reaches it.

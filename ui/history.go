@@ -107,11 +107,13 @@ type historyScreen struct {
 	list    *widget.List
 	entries []backoffice.Entry
 	sel     *journal.Sale
-	detail  *widget.Label
-	refund  *widget.Button
-	retry   *widget.Button
-	message *widget.Label
-	dlg     *dialog.CustomDialog
+	detail  *fyne.Container
+	// detailText is the detail as plain text, for tests and the log.
+	detailText string
+	refund     *widget.Button
+	retry      *widget.Button
+	message    *message
+	dlg        *dialog.CustomDialog
 }
 
 func newHistoryScreen(bo *backOffice) *historyScreen {
@@ -120,14 +122,12 @@ func newHistoryScreen(bo *backOffice) *historyScreen {
 	h.search.ExtendBaseWidget(h.search)
 	h.list = widget.NewList(h.count, h.newRow, h.updateRow)
 	h.list.OnSelected = h.onSelected
-	h.detail = &widget.Label{TextStyle: fyne.TextStyle{Monospace: true}}
-	h.detail.ExtendBaseWidget(h.detail)
+	h.detail = container.NewVBox()
 	h.refund = &widget.Button{Text: "Refund…", Icon: theme.ContentUndoIcon(), Importance: widget.HighImportance, OnTapped: h.onRefund}
 	h.refund.ExtendBaseWidget(h.refund)
 	h.retry = &widget.Button{Text: "Send pending refund again", Icon: theme.ViewRefreshIcon(), OnTapped: h.onRetry}
 	h.retry.ExtendBaseWidget(h.retry)
-	h.message = &widget.Label{Wrapping: fyne.TextWrapWord}
-	h.message.ExtendBaseWidget(h.message)
+	h.message = newMessage(bo.win, "History", 3, widget.MediumImportance)
 	h.refund.Disable()
 	h.retry.Hide()
 	return h
@@ -136,7 +136,8 @@ func newHistoryScreen(bo *backOffice) *historyScreen {
 func (h *historyScreen) content() fyne.CanvasObject {
 	left := container.NewBorder(sized(h.search, 0, touch), nil, nil, nil, h.list)
 	buttons := container.NewVBox(h.message, sized(h.retry, 0, touch), sized(h.refund, 0, touch))
-	right := container.NewBorder(nil, buttons, nil, nil, container.NewScroll(h.detail))
+	h.message.relayout = buttons.Refresh
+	right := container.NewBorder(nil, buttons, nil, nil, container.NewVScroll(container.NewPadded(h.detail)))
 	split := container.NewHSplit(left, right)
 	split.Offset = 0.45
 	return split
@@ -158,7 +159,7 @@ func (h *historyScreen) onSearch(string) { h.reload() }
 func (h *historyScreen) reload() {
 	es, err := h.bo.deps.Office.Search(backoffice.Query{Text: h.search.Text})
 	if err != nil {
-		h.message.SetText("Could not read the journal: " + err.Error())
+		h.message.Set("Could not read the journal. Close the history and open it again; if it keeps failing, restart Kasse.", err.Error())
 	}
 	h.entries = es
 	h.list.UnselectAll()
@@ -195,7 +196,7 @@ func entryLine(e backoffice.Entry) string {
 	if e.Time.Format("2006-01-02") != time.Now().Format("2006-01-02") {
 		when = e.Time.Format("02.01 15:04")
 	}
-	s := fmt.Sprintf("%s  %-11s %10s  %-10s", e.Receipt, when, money.Format(e.Amount), e.State)
+	s := fmt.Sprintf("%s  %-11s %10s  %-10s", e.Receipt, when, money.Format(e.Amount), shortState(e.State))
 	if e.Refunded > 0 {
 		s += "  refunded " + money.Format(e.Refunded)
 	}
@@ -216,19 +217,181 @@ func (h *historyScreen) onSelected(id widget.ListItemID) {
 func (h *historyScreen) show(s *journal.Sale) {
 	h.sel = s
 	if s == nil {
-		h.detail.SetText("Choose a sale to see its lines, its payment's steps and its refunds.")
+		h.setDetail("Choose a sale to see its lines, its payment's steps and its refunds.", []fyne.CanvasObject{wrapped("Choose a sale to see its lines, its payments, its refunds and its steps.")})
 		h.refund.Disable()
 		h.retry.Hide()
 		return
 	}
 	e := backoffice.Summarize(s)
-	h.detail.SetText(saleText(e))
+	h.setDetail(saleText(e), saleDetail(e))
 	if e.Refundable > 0 {
 		h.refund.Enable()
 	} else {
 		h.refund.Disable()
 	}
 	show(h.retry, e.Pending > 0)
+}
+
+func (h *historyScreen) setDetail(text string, objs []fyne.CanvasObject) {
+	h.detailText = text
+	h.detail.Objects = objs
+	h.detail.Refresh()
+}
+
+// wrapped is a label that wraps, so that no detail is cut at the right.
+func wrapped(s string) *widget.Label {
+	l := widget.NewLabel(s)
+	l.Wrapping = fyne.TextWrapWord
+	return l
+}
+
+// row is a name on the left and an amount on the right.
+func row(left, right string, bold bool) fyne.CanvasObject {
+	l := wrapped(left)
+	l.TextStyle.Bold = bold
+	r := widget.NewLabelWithStyle(right, fyne.TextAlignTrailing, fyne.TextStyle{Bold: bold})
+	return container.NewBorder(nil, nil, nil, r, l)
+}
+
+func section(title string) fyne.CanvasObject {
+	return container.NewVBox(widget.NewSeparator(), heading(title))
+}
+
+// shortState is a state in one word, for the history's list.
+func shortState(st journal.State) string {
+	switch st {
+	case journal.StateCaptured:
+		return "paid"
+	case journal.StateAborted:
+		return "declined"
+	case journal.StateTerminated:
+		return "cancelled"
+	case journal.StateAuthorized, journal.StateCapturing:
+		return "approved"
+	case journal.StateRequested:
+		return "waiting"
+	}
+	return string(st)
+}
+
+// stateWords says a payment's state the way a cashier does.
+func stateWords(st journal.State) string {
+	switch st {
+	case journal.StateNew, journal.StateCreating:
+		return "Being sent"
+	case journal.StateRequested:
+		return "Sent, waiting for the customer"
+	case journal.StateAuthorized:
+		return "Approved, not yet captured"
+	case journal.StateCapturing:
+		return "Approved, capturing"
+	case journal.StateCaptured:
+		return "Paid"
+	case journal.StateCancelling:
+		return "Being cancelled"
+	case journal.StateReleasing:
+		return "Approval being released"
+	case journal.StateCancelled:
+		return "Cancelled by the till"
+	case journal.StateAborted:
+		return "Declined by the customer"
+	case journal.StateExpired:
+		return "Expired (no answer in time)"
+	case journal.StateTerminated:
+		return "Cancelled"
+	case journal.StateFailed:
+		return "Failed"
+	}
+	return string(st)
+}
+
+// saleDetail lays one sale out for people: who and when, its lines and total,
+// its payments, its refunds and its steps, each line wrapping.
+func saleDetail(e backoffice.Entry) []fyne.CanvasObject {
+	s := e.Sale
+	title := "Sale " + s.Created.Format("02.01.2006 15:04")
+	if s.ReceiptNumber != "" {
+		title = "Receipt " + s.ReceiptNumber
+	}
+	objs := []fyne.CanvasObject{heading(title)}
+	sub := s.Created.Format("02.01.2006 15:04") + " · business day " + s.Day
+	if s.CustomerMasked != "" {
+		sub += " · customer " + s.CustomerMasked
+	}
+	objs = append(objs, wrapped(sub))
+	state := widget.NewLabelWithStyle(stateWords(e.State), fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
+	switch e.State {
+	case journal.StateCaptured:
+		state.Importance = widget.SuccessImportance
+	case journal.StateAborted, journal.StateExpired, journal.StateFailed, journal.StateCancelled, journal.StateTerminated:
+		state.Importance = widget.DangerImportance
+	}
+	objs = append(objs, state)
+	if e.Captured > 0 {
+		objs = append(objs, row("Paid", money.FormatCurrency(e.Captured, s.Currency), false))
+	}
+	if e.Refunded > 0 {
+		objs = append(objs, row("Refunded", money.FormatCurrency(e.Refunded, s.Currency), false))
+	}
+	if e.Pending > 0 {
+		objs = append(objs, row("Refund pending (not yet confirmed)", money.FormatCurrency(e.Pending, s.Currency), false))
+	}
+	if e.Captured > 0 {
+		objs = append(objs, row("Left to refund", money.FormatCurrency(e.Refundable, s.Currency), false))
+	}
+
+	objs = append(objs, section("Lines"))
+	for _, l := range s.Basket.Lines {
+		objs = append(objs, row(fmt.Sprintf("%d × %s  (%s each, VAT %d %%)", l.Quantity, l.Name, money.Format(l.UnitPrice), l.VAT), money.Format(l.Total()), false))
+	}
+	objs = append(objs, row("Total "+s.Currency, money.Format(s.Totals.Gross), true))
+	for _, v := range s.Totals.ByVAT {
+		objs = append(objs, row(fmt.Sprintf("VAT %d %% of %s", v.Percent, money.Format(v.Gross)), money.Format(v.VAT), false))
+	}
+
+	if len(s.Attempts) > 0 {
+		objs = append(objs, section("Payments"))
+		for i, a := range s.Attempts {
+			what := fmt.Sprintf("%d. %s", i+1, stateWords(a.State))
+			if !a.Sent.IsZero() {
+				what += ", sent " + a.Sent.Format("15:04:05")
+			}
+			objs = append(objs, row(what, money.Format(a.Totals.Gross), false))
+			if a.Hold != "" {
+				objs = append(objs, wrapped(a.Hold))
+			}
+			ref := wrapped("Reference " + a.Reference)
+			ref.SizeName = theme.SizeNameCaptionText
+			objs = append(objs, ref)
+		}
+	}
+
+	if len(s.Refunds) > 0 {
+		objs = append(objs, section("Refunds"))
+		for i, rf := range s.Refunds {
+			status := "pending"
+			switch {
+			case rf.Done:
+				status = "done"
+			case rf.Error != "":
+				status = "refused: " + rf.Error
+			}
+			objs = append(objs, row(fmt.Sprintf("R%d  %s  %s, %s", i+1, rf.At.Format("02.01 15:04"), rf.Reason, status), money.Format(rf.Amount), false))
+			if len(rf.Lines) > 0 {
+				objs = append(objs, wrapped("   "+strings.Join(rf.Lines, ", ")))
+			}
+		}
+	}
+
+	objs = append(objs, section("Steps"))
+	for _, st := range s.Steps {
+		text := st.At.Format("15:04:05") + "  " + stateWords(st.State)
+		if st.Note != "" {
+			text += ": " + st.Note
+		}
+		objs = append(objs, wrapped(text))
+	}
+	return objs
 }
 
 // saleText is the detail of one sale in fixed columns.
@@ -282,7 +445,7 @@ func (h *historyScreen) onRefund() {
 	// Read the sale afresh: the journal is the truth, not the list's copy.
 	s, err := h.bo.deps.Office.Sale(h.sel.ID)
 	if err != nil {
-		h.message.SetText("Could not read the sale: " + err.Error())
+		h.message.Set("Could not read the sale. Choose it again; if it keeps failing, restart Kasse.", err.Error())
 		return
 	}
 	h.bo.refundDialog = newRefundDialog(h.bo, s)
@@ -295,7 +458,7 @@ func (h *historyScreen) onRetry() {
 	}
 	id := h.sel.ID
 	h.retry.Disable()
-	h.message.SetText("Sending the pending refund again…")
+	h.message.Set("Sending the pending refund again…", "")
 	go func() {
 		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 		defer cancel()
@@ -304,9 +467,9 @@ func (h *historyScreen) onRetry() {
 			h.retry.Enable()
 			switch {
 			case err != nil:
-				h.message.SetText(err.Error())
+				h.message.Set(plain(errText(err), "The refund could not be sent again. It is kept; try again later."))
 			case len(done) > 0:
-				h.message.SetText(fmt.Sprintf("Refund confirmed: %s.", money.Format(done[0].Receipt.Totals.Gross)))
+				h.message.Set(fmt.Sprintf("Refund confirmed: %s.", money.Format(done[0].Receipt.Totals.Gross)), "")
 			}
 			h.reload()
 			for _, r := range done {
@@ -329,7 +492,7 @@ func (b *backOffice) deliver(rc backoffice.RefundReceipt) {
 		_, err := b.deps.Office.DeliverRefund(ctx, rc)
 		fyne.Do(func() {
 			if err != nil && b.history != nil {
-				b.history.message.SetText("Refund " + rc.Number + " is made, but its receipt: " + err.Error())
+				b.history.message.Set("Refund "+rc.Number+" is made, but its receipt did not print or could not be published. Print it again from the history later.", err.Error())
 			}
 			b.event("delivered")
 		})

@@ -88,16 +88,15 @@ func (s *progressScreen) refresh(v checkout.View) {
 	s.amount.Text = money.FormatCurrency(v.Totals.Gross, v.Currency)
 	s.amount.Refresh()
 	s.who.SetText("Customer " + v.Customer)
-	reached := 0
 	switch v.Phase {
 	case checkout.PhaseSending:
-		s.title.Text, reached = "Sending…", 0
+		s.title.Text = "Sending…"
 	case checkout.PhaseWaiting:
-		s.title.Text, reached = "Waiting for the customer", 1
+		s.title.Text = "Waiting for the customer"
 	case checkout.PhaseCancelling:
-		s.title.Text, reached = "Cancelling…", 1
+		s.title.Text = "Cancelling…"
 	case checkout.PhaseCapturing:
-		s.title.Text, reached = "Approved", 3
+		s.title.Text = "Approved"
 	case checkout.PhaseEnded:
 		s.title.Text = endTitle(v.Outcome, v.CanRetry)
 	}
@@ -106,16 +105,12 @@ func (s *progressScreen) refresh(v checkout.View) {
 		s.title.Color = theme.Color(theme.ColorNameError)
 	}
 	s.title.Refresh()
-	for i, l := range s.steps {
-		mark := "○  "
-		if v.Phase != checkout.PhaseEnded && i < reached {
-			mark = "✓  "
-		} else if v.Phase != checkout.PhaseEnded && i == reached {
-			mark = "●  "
-		}
-		l.SetText(mark + stepNames[i])
+	for i, st := range stepMarks(v) {
+		s.steps[i].SetText(st.text)
+		s.steps[i].Importance = st.imp
+		s.steps[i].Refresh()
 	}
-	s.message.SetText(v.Message)
+	s.message.SetText(plainPayment(v.Message))
 	show(s.cancel, v.Phase == checkout.PhaseWaiting || v.Phase == checkout.PhaseSending)
 	show(s.retry, v.Phase == checkout.PhaseEnded && v.CanRetry)
 	show(s.again, v.Phase == checkout.PhaseEnded && !v.CanRetry && v.CanPay)
@@ -165,4 +160,70 @@ func show(o fyne.CanvasObject, visible bool) {
 	} else {
 		o.Hide()
 	}
+}
+
+type step struct {
+	text string
+	imp  widget.Importance
+}
+
+// stepMarks are the four steps of the payment on screen, each with what
+// happened to it: done (✓), now (●), failed (✗), unknown (?) or not reached
+// (○). A payment that ended keeps the steps it passed.
+func stepMarks(v checkout.View) [4]step {
+	var out [4]step
+	for i, n := range stepNames {
+		out[i] = step{"○  " + n, widget.MediumImportance}
+	}
+	done := func(i int) { out[i] = step{"✓  " + stepNames[i], widget.SuccessImportance} }
+	now := func(i int, text string) { out[i] = step{"●  " + text, widget.HighImportance} }
+	failed := func(i int, text string) { out[i] = step{"✗  " + text, widget.DangerImportance} }
+	switch v.Phase {
+	case checkout.PhaseSending:
+		now(0, "Sending to the customer's phone…")
+	case checkout.PhaseWaiting:
+		done(0)
+		now(1, stepNames[1])
+	case checkout.PhaseCancelling:
+		done(0)
+		now(1, "Cancelling…")
+	case checkout.PhaseCapturing:
+		done(0)
+		done(1)
+		done(2)
+		now(3, "Capturing the payment…")
+	case checkout.PhaseDone:
+		for i := range out {
+			done(i)
+		}
+	case checkout.PhaseEnded:
+		switch {
+		case v.CanRetry:
+			out[0] = step{"?  Sent, but Vipps MobilePay did not answer", widget.WarningImportance}
+		case v.Outcome == journal.StateAborted:
+			done(0)
+			failed(1, "Declined by the customer")
+		case v.Outcome == journal.StateExpired:
+			done(0)
+			failed(1, "Expired: no answer in time")
+		case v.Outcome == journal.StateCancelled, v.Outcome == journal.StateTerminated:
+			done(0)
+			failed(1, "Cancelled")
+		default:
+			if v.Sent.IsZero() {
+				failed(0, "Not sent: refused by Vipps MobilePay")
+			} else {
+				done(0)
+				failed(1, "Payment failed")
+			}
+		}
+	}
+	return out
+}
+
+// plainPayment is the payment's message as a cashier reads it: a program's
+// error in it is left to the log and the history.
+func plainPayment(msg string) string {
+	text, _ := plain(msg, "Something went wrong with the payment. Nothing more is charged; the details are in the history.")
+	return text
 }

@@ -27,8 +27,8 @@ type receiptScreen struct {
 	qr        *canvas.Image
 	qrPNG     []byte
 	qrText    string
-	qrHint    *widget.Label
-	printMsg  *widget.Label
+	qrHint    *message
+	printMsg  *message
 	reprint   *widget.Button
 	newSale   *widget.Button
 	showPaper *widget.Button
@@ -48,10 +48,6 @@ func newReceiptScreen(till checkout.Register) *receiptScreen {
 	s.total.TextStyle.Bold = true
 	s.qr = &canvas.Image{FillMode: canvas.ImageFillContain}
 	s.qr.SetMinSize(fyne.NewSize(180, 180))
-	s.qrHint = widget.NewLabel("Scan to keep the receipt on your phone")
-	s.qrHint.Wrapping = fyne.TextWrapWord
-	s.printMsg = widget.NewLabel("")
-	s.printMsg.Wrapping = fyne.TextWrapWord
 	s.reprint = &widget.Button{Text: "Print again", Icon: theme.DocumentPrintIcon(), OnTapped: s.onReprint}
 	s.newSale = &widget.Button{Text: "New sale", Icon: theme.ContentAddIcon(), Importance: widget.HighImportance, OnTapped: s.onNewSale}
 	s.showPaper = &widget.Button{Text: "Paper receipt", Icon: theme.VisibilityIcon(), OnTapped: s.onShowPaper}
@@ -61,7 +57,17 @@ func newReceiptScreen(till checkout.Register) *receiptScreen {
 	return s
 }
 
+// setup makes what needs the window.
+func (s *receiptScreen) setup() {
+	s.qrHint = newMessage(s.win, "Receipt link", 3, widget.MediumImportance)
+	s.qrHint.Set("Scan to keep the receipt on your phone", "")
+	s.printMsg = newMessage(s.win, "Printer", 2, widget.WarningImportance)
+}
+
 func (s *receiptScreen) content() fyne.CanvasObject {
+	if s.qrHint == nil {
+		s.setup()
+	}
 	// The QR sits at the top, where the customer can reach it with a phone.
 	top := container.NewBorder(nil, nil, nil, s.qr, container.NewVBox(s.title, s.total, s.qrHint))
 	bottom := container.NewVBox(s.printMsg, container.NewGridWithColumns(2, sized(s.showPaper, 0, touch), sized(s.reprint, 0, touch)), sized(s.newSale, 0, 80))
@@ -112,23 +118,26 @@ func (s *receiptScreen) refresh(v checkout.View) {
 	}
 	switch {
 	case r.URL != "":
-		s.qrHint.SetText("Scan to keep the receipt on your phone")
+		s.qrHint.Set("Scan to keep the receipt on your phone", "")
 	case r.PublishError != "":
-		s.qrHint.SetText(r.PublishError)
+		s.qrHint.Set(plain(r.PublishError, "The receipt link could not be made; the paper receipt has it all."))
 	default:
-		s.qrHint.SetText("Making the receipt link…")
+		s.qrHint.Set("Making the receipt link…", "")
 	}
 	show(s.reprint, r.Printed || r.PrintError != "")
 	show(s.showPaper, s.paper != nil && r.Printed)
 	switch {
 	case r.PrintError != "":
-		s.printMsg.SetText("⚠ " + r.PrintError)
+		text, detail := plain(r.PrintError, "The receipt did not print. The sale is complete; check the printer and tap Try printing again.")
+		s.printMsg.label.Importance = widget.WarningImportance
+		s.printMsg.Set("⚠ "+text, detail)
 		s.reprint.SetText("Try printing again")
 	case r.Printed:
-		s.printMsg.SetText("Receipt printed.")
+		s.printMsg.label.Importance = widget.SuccessImportance
+		s.printMsg.Set("✓ Receipt printed.", "")
 		s.reprint.SetText("Print again")
 	default:
-		s.printMsg.SetText("")
+		s.printMsg.Set("", "")
 	}
 }
 

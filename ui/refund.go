@@ -227,14 +227,14 @@ func (d *refundDialog) finish(res *backoffice.RefundResult, err error) {
 	case err == nil:
 		d.dlg.Hide()
 		if h != nil {
-			h.message.SetText("Refunded " + money.FormatCurrency(res.Receipt.Totals.Gross, d.sale.Currency) + " (" + res.Receipt.Number + ").")
+			h.message.Set("Refunded "+money.FormatCurrency(res.Receipt.Totals.Gross, d.sale.Currency)+" ("+res.Receipt.Number+").", "")
 		}
 		d.bo.deliver(res.Receipt)
 		d.showReceipt(res.Receipt)
 	case res != nil && errors.Is(err, backoffice.ErrPending):
 		d.dlg.Hide()
 		if h != nil {
-			h.message.SetText(errText(err))
+			h.message.Set(plain(errText(err), "The refund did not go through. Nothing was refunded twice; try again, or later."))
 		}
 	default:
 		d.summary.SetText(errText(err))

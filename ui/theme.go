@@ -4,6 +4,7 @@ import (
 	"image/color"
 
 	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/theme"
 )
 
@@ -46,3 +47,22 @@ func (t tillTheme) Size(n fyne.ThemeSizeName) float32 {
 // touch is the smallest side of anything a finger taps, in Fyne units (px at
 // scale 1): above the 48 px the guidelines ask for.
 const touch = 56
+
+// compactTheme is the till's theme with little padding, for text stacked
+// tightly (a basket line's name over its unit price).
+type compactTheme struct{ fyne.Theme }
+
+func (t compactTheme) Size(n fyne.ThemeSizeName) float32 {
+	switch n {
+	case theme.SizeNameInnerPadding:
+		return 2
+	case theme.SizeNamePadding:
+		return 0
+	}
+	return t.Theme.Size(n)
+}
+
+// compact draws o with compactTheme.
+func compact(o fyne.CanvasObject) fyne.CanvasObject {
+	return container.NewThemeOverride(o, compactTheme{newTheme()})
+}

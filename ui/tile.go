@@ -18,6 +18,25 @@ type productTile struct {
 	widget.BaseWidget
 	Product  catalog.Product
 	OnTapped func()
+	// Locked dims the tile while a payment holds the basket; a tap still
+	// reaches OnTapped, which says why nothing was added.
+	Locked bool
+}
+
+// SetLocked dims or restores the tile.
+func (t *productTile) SetLocked(l bool) {
+	if t.Locked != l {
+		t.Locked = l
+		t.Refresh()
+	}
+}
+
+func (t *productTile) fill() color.Color {
+	c := parseHex(t.Product.Color)
+	if t.Locked {
+		return withAlpha(c, 0x60)
+	}
+	return c
 }
 
 func newProductTile(p catalog.Product, onTap func()) *productTile {
@@ -35,11 +54,11 @@ func (t *productTile) Tapped(*fyne.PointEvent) {
 
 func (t *productTile) CreateRenderer() fyne.WidgetRenderer {
 	t.ExtendBaseWidget(t)
-	bg := canvas.NewRectangle(parseHex(t.Product.Color))
+	bg := canvas.NewRectangle(t.fill())
 	bg.CornerRadius = theme.InputRadiusSize() * 2
 	r := &tileRenderer{tile: t, bg: bg}
-	for _, line := range wrap(t.Product.Name, 16, 2) {
-		txt := canvas.NewText(line, color.White)
+	for range 2 {
+		txt := canvas.NewText("", color.White)
 		txt.TextStyle.Bold = true
 		txt.TextSize = 17
 		r.name = append(r.name, txt)
@@ -52,6 +71,7 @@ func (t *productTile) CreateRenderer() fyne.WidgetRenderer {
 
 type tileRenderer struct {
 	tile  *productTile
+	shown fyne.Size // the size the text was set for
 	bg    *canvas.Rectangle
 	name  []*canvas.Text
 	price *canvas.Text
@@ -60,6 +80,22 @@ type tileRenderer struct {
 func (r *tileRenderer) Layout(size fyne.Size) {
 	r.bg.Resize(size)
 	pad := float32(10)
+	if size != r.shown {
+		// The text grows with the tile, and the name wraps to its width.
+		r.shown = size
+		ts := min(max(size.Width/11, 17), 24)
+		per := max(8, int((size.Width-2*pad)/(ts*0.56)))
+		lines := wrap(r.tile.Product.Name, per, 2)
+		for i, n := range r.name {
+			n.TextSize, n.Text = ts, ""
+			if i < len(lines) {
+				n.Text = lines[i]
+			}
+			n.Refresh()
+		}
+		r.price.TextSize = ts + 3
+		r.price.Refresh()
+	}
 	y := pad
 	for _, n := range r.name {
 		n.Move(fyne.NewPos(pad, y))
@@ -72,7 +108,7 @@ func (r *tileRenderer) Layout(size fyne.Size) {
 func (r *tileRenderer) MinSize() fyne.Size { return fyne.NewSize(160, 112) }
 
 func (r *tileRenderer) Refresh() {
-	r.bg.FillColor = parseHex(r.tile.Product.Color)
+	r.bg.FillColor = r.tile.fill()
 	r.bg.Refresh()
 }
 
@@ -90,7 +126,7 @@ func (r *tileRenderer) Destroy() {}
 func wrap(s string, width, max int) []string {
 	var lines []string
 	cur := ""
-	for _, w := range strings.Fields(s) {
+	for _, w := range keepUnits(strings.Fields(s)) {
 		if cur != "" && len([]rune(cur))+1+len([]rune(w)) > width {
 			lines = append(lines, cur)
 			cur = w
@@ -134,4 +170,22 @@ func parseHex(s string) color.Color {
 		return c
 	}
 	return color.NRGBA{R: 0x45, G: 0x5a, B: 0x64, A: 0xff}
+}
+
+// units are the words that stay on the line of the number before them.
+var units = map[string]bool{"l": true, "dl": true, "cl": true, "ml": true, "g": true, "kg": true, "stk": true, "cm": true, "m": true, "%": true}
+
+// keepUnits joins a number and its unit ("0,5", "l") into one word with a
+// no-break space, so "Vann 0,5 l" never breaks before the "l".
+func keepUnits(words []string) []string {
+	out := make([]string, 0, len(words))
+	for i := 0; i < len(words); i++ {
+		w := words[i]
+		if i+1 < len(words) && w != "" && w[0] >= '0' && w[0] <= '9' && units[strings.ToLower(words[i+1])] {
+			w += "\u00a0" + words[i+1]
+			i++
+		}
+		out = append(out, w)
+	}
+	return out
 }

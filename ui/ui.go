@@ -7,6 +7,7 @@ package ui
 import (
 	"context"
 	"image"
+	"image/color"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -37,21 +38,24 @@ type Options struct {
 
 // UI is a till window's content.
 type UI struct {
-	till     checkout.Register
-	win      fyne.Window
-	opts     Options
-	products *productsScreen
-	basket   *basketScreen
-	progress *progressScreen
-	receipt  *receiptScreen
-	side     *fyne.Container
-	sides    map[string]fyne.CanvasObject
-	notice   *widget.Label
-	status   *widget.Label
-	recovery *widget.Label
-	current  string
-	stop     chan struct{}
-	wedge    scanner.Wedge
+	till      checkout.Register
+	win       fyne.Window
+	opts      Options
+	products  *productsScreen
+	basket    *basketScreen
+	progress  *progressScreen
+	receipt   *receiptScreen
+	side      *fyne.Container
+	sides     map[string]fyne.CanvasObject
+	notice    *message
+	status    *message
+	recovery  *message
+	current   string
+	noticeBox *fyne.Container
+	// shown is which optional parts were visible at the last layout.
+	shown string
+	stop  chan struct{}
+	wedge scanner.Wedge
 
 	// drawing serialises redraws: the test driver runs fyne.Do on the calling
 	// goroutine, and a redraw can trigger another (an entry's OnChanged).
@@ -69,6 +73,9 @@ func Create(a fyne.App, w fyne.Window, till checkout.Register, opts Options) *UI
 	u.receipt = newReceiptScreen(till)
 	u.receipt.paper = opts.Paper
 	u.receipt.win = w
+	u.basket.win = w
+	u.basket.relayout = func() { u.relayout() }
+	u.products.onEnter = u.payOnEnter
 	u.sides = map[string]fyne.CanvasObject{
 		"basket":   u.basket.content(),
 		"progress": u.progress.content(),
@@ -76,27 +83,31 @@ func Create(a fyne.App, w fyne.Window, till checkout.Register, opts Options) *UI
 	}
 	u.side = container.NewStack(u.sides["basket"])
 	u.current = "basket"
-	u.notice = widget.NewLabel("")
-	u.notice.Importance = widget.WarningImportance
-	u.notice.Wrapping = fyne.TextWrapWord
-	u.status = widget.NewLabel("")
-	u.recovery = widget.NewLabel("")
-	u.recovery.Wrapping = fyne.TextWrapWord
-	u.recovery.Importance = widget.MediumImportance
+	u.notice = newMessage(w, "Message", 2, widget.WarningImportance)
+	u.status = newMessage(w, "Status", 1, widget.MediumImportance)
+	u.recovery = newMessage(w, "After the restart", 3, widget.MediumImportance)
 
 	sideBG := canvas.NewRectangle(theme.Color(theme.ColorNameInputBackground))
-	sideMin := canvas.NewRectangle(nil)
-	sideMin.SetMinSize(fyne.NewSize(470, 0))
-	right := container.NewStack(sideMin, sideBG, container.NewPadded(u.side))
-	left := container.NewBorder(nil, container.NewVBox(u.recovery, u.notice), nil, nil, u.products.content())
-	body := container.NewBorder(nil, nil, nil, right, left)
-	w.SetContent(container.NewBorder(u.header(), container.NewPadded(u.status), nil, nil, body))
+	// The notice sits on top of the right pane, over whichever screen it
+	// shows, next to the basket and the payment the cashier is watching.
+	noticeBG := canvas.NewRectangle(theme.Color(theme.ColorNameWarning))
+	noticeBG.FillColor = withAlpha(theme.Color(theme.ColorNameWarning), 0x30)
+	u.noticeBox = container.NewStack(noticeBG, u.notice)
+	right := container.NewStack(sideBG, container.NewPadded(container.NewBorder(u.noticeBox, nil, nil, nil, u.side)))
+	left := container.NewBorder(nil, u.recovery, nil, nil, u.products.content())
+	body := container.New(splitLayout{}, left, right)
+	w.SetContent(container.NewBorder(u.header(), compact(container.NewPadded(u.status)), nil, nil, body))
 	if opts.Kiosk {
 		w.SetFullScreen(true)
 	}
 	w.Canvas().SetOnTypedRune(u.onTypedRune)
 	w.Canvas().SetOnTypedKey(u.onTypedKey)
-	w.SetOnClosed(func() { close(u.stop) })
+	w.SetOnClosed(func() {
+		close(u.stop)
+		if t := u.basket.undoTimer; t != nil {
+			t.Stop()
+		}
+	})
 	till.OnChange(func() { fyne.Do(u.refresh) })
 	u.refresh()
 	go u.ticker()
@@ -150,21 +161,58 @@ func (u *UI) draw() {
 		u.side.Objects = []fyne.CanvasObject{u.sides[want]}
 		u.side.Refresh()
 	}
+	switch v.Phase {
+	case checkout.PhaseSending, checkout.PhaseWaiting, checkout.PhaseCancelling, checkout.PhaseCapturing:
+		u.products.setLocked(true)
+	default:
+		u.products.setLocked(false)
+	}
 	u.basket.refresh(v)
 	u.progress.refresh(v)
 	u.receipt.refresh(v)
-	u.notice.SetText(v.Notice)
-	show(u.notice, v.Notice != "")
-	u.recovery.SetText(strings.Join(v.Recovery, "\n"))
+	notice, detail := plain(v.Notice, "Something went wrong; tap here for the details.")
+	u.notice.Set(notice, detail)
+	show(u.noticeBox, notice != "")
+	u.recovery.Set(strings.Join(v.Recovery, "\n"), "")
 	show(u.recovery, len(v.Recovery) > 0)
-	u.status.SetText(statusLine(v))
+	st, sd := statusLine(v)
+	u.status.Set(st, sd)
+	u.relayout()
 }
 
-func statusLine(v checkout.View) string {
-	parts := []string{}
+// relayout lays the window out again when a part was shown or hidden: Fyne
+// does not lay out a container again when one of its objects hides.
+func (u *UI) relayout() {
+	key := ""
+	for _, o := range []fyne.CanvasObject{u.noticeBox, u.recovery, u.basket.undoBar, u.basket.empty,
+		u.progress.cancel, u.progress.retry, u.progress.again, u.progress.back, u.progress.countdown,
+		u.receipt.reprint, u.receipt.showPaper, u.receipt.printMsg, u.receipt.qrHint, u.status, u.basket.who} {
+		if o != nil && o.Visible() {
+			key += "1"
+		} else {
+			key += "0"
+		}
+	}
+	if key != u.shown {
+		u.shown = key
+		if c := u.win.Content(); c != nil {
+			c.Refresh()
+		}
+	}
+}
+
+// statusLine is the status bar: one short state per device; a program's
+// error is named plainly and kept as the detail a tap shows.
+func statusLine(v checkout.View) (string, string) {
+	parts, details := []string{}, []string{}
 	add := func(name, val string) {
-		if val != "" {
-			parts = append(parts, name+": "+val)
+		if val == "" {
+			return
+		}
+		text, detail := plain(val, "not working (tap for details)")
+		parts = append(parts, name+": "+text)
+		if detail != "" {
+			details = append(details, name+": "+detail)
 		}
 	}
 	add("Relay", v.Status.Relay)
@@ -172,9 +220,9 @@ func statusLine(v checkout.View) string {
 	add("Printer", v.Status.Printer)
 	add("Journal", v.Status.Journal)
 	if len(parts) == 0 {
-		return "Ready"
+		return "Ready", ""
 	}
-	return strings.Join(parts, "   ·   ")
+	return strings.Join(parts, "   ·   "), strings.Join(details, "\n")
 }
 
 // ticker redraws the countdown once a second while the window is open.
@@ -206,7 +254,42 @@ func (u *UI) onTypedKey(ev *fyne.KeyEvent) {
 	}
 	if code, ok := u.wedge.Enter(time.Now()); ok {
 		u.till.Scan(code)
+		return
 	}
+	u.payOnEnter()
+}
+
+// payOnEnter pays when Pay is on: Enter on its own.
+func (u *UI) payOnEnter() {
+	if u.current == "basket" && u.till.View().CanPay {
+		u.basket.onPay()
+	}
+}
+
+// splitLayout puts the products on the left and the basket pane on the
+// right. The pane's width follows the window's alone, never its content, so
+// nothing moves while the cashier types and no text widens the window.
+type splitLayout struct{}
+
+// paneWidth is the right pane's width in a window size wide.
+func paneWidth(w float32) float32 { return min(max(w*0.4, 440), 560) }
+
+func (splitLayout) MinSize(objs []fyne.CanvasObject) fyne.Size {
+	l, r := objs[0].MinSize(), objs[1].MinSize()
+	return fyne.NewSize(l.Width+440, max(l.Height, r.Height))
+}
+
+func (splitLayout) Layout(objs []fyne.CanvasObject, size fyne.Size) {
+	pw := paneWidth(size.Width)
+	objs[0].Move(fyne.NewPos(0, 0))
+	objs[0].Resize(fyne.NewSize(size.Width-pw, size.Height))
+	objs[1].Move(fyne.NewPos(size.Width-pw, 0))
+	objs[1].Resize(fyne.NewSize(pw, size.Height))
+}
+
+func withAlpha(c color.Color, a uint8) color.Color {
+	r, g, b, _ := c.RGBA()
+	return color.NRGBA{R: uint8(r >> 8), G: uint8(g >> 8), B: uint8(b >> 8), A: a}
 }
 
 func contextBackground() context.Context { return context.Background() }

@@ -58,10 +58,10 @@ func TestWholeSaleThroughTheWindow(t *testing.T) {
 	}
 	test.Type(u.basket.phone, "91234567")
 	if u.basket.pay.Disabled() {
-		t.Fatalf("Pay is off with two products and a valid number (%q)", u.basket.who.Text)
+		t.Fatalf("Pay is off with two products and a valid number (%q)", u.basket.who.Text())
 	}
-	if !strings.Contains(u.basket.who.Text, "Identified") {
-		t.Errorf("customer line = %q", u.basket.who.Text)
+	if !strings.Contains(u.basket.who.Text(), "Identified") {
+		t.Errorf("customer line = %q", u.basket.who.Text())
 	}
 	test.Tap(u.basket.pay)
 	// The receipt link comes from the relay just after the capture, then the
@@ -112,7 +112,7 @@ func TestDeclinedSaleReturnsToTheBasket(t *testing.T) {
 	waitFor(t, till, checkout.PhaseEnded)
 	var screen, title string
 	var backHidden bool
-	u.inspect(func() { screen, title, backHidden = u.current, u.progress.title.Text, u.progress.back.Hidden })
+	u.inspect(func() { u.draw(); screen, title, backHidden = u.current, u.progress.title.Text, u.progress.back.Hidden })
 	if screen != "progress" || title != "Declined" {
 		t.Fatalf("screen %s, title %q", screen, title)
 	}
@@ -136,8 +136,8 @@ func TestInvalidPhoneIsExplained(t *testing.T) {
 	if !u.basket.pay.Disabled() {
 		t.Error("Pay is on with an invalid number")
 	}
-	if !strings.HasPrefix(u.basket.who.Text, "✗") {
-		t.Errorf("no message for an invalid number: %q", u.basket.who.Text)
+	if !strings.HasPrefix(u.basket.who.Text(), "✗") {
+		t.Errorf("no message for an invalid number: %q", u.basket.who.Text())
 	}
 }
 

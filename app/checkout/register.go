@@ -18,6 +18,9 @@ type Register interface {
 	SetQuantity(id string, q int) error
 	Remove(id string) error
 	Clear() error
+	// Undo puts back the line last removed or the basket last cleared, for
+	// UndoWindow after it.
+	Undo() error
 	SetCustomer(input string) error
 	Scan(raw string)
 	Notify(msg string)
