@@ -32,6 +32,7 @@ type basketScreen struct {
 	total     *canvas.Text
 	vat       *widget.Label
 	pay       *widget.Button
+	showQR    *widget.Button
 	clear     *widget.Button
 	lineRows  map[string]*lineRow
 	lastLines string
@@ -68,7 +69,16 @@ func newBasketScreen(till checkout.Register) *basketScreen {
 	s.pay.ExtendBaseWidget(s.pay)
 	s.clear = &widget.Button{Text: "Clear", Icon: theme.ContentClearIcon(), OnTapped: s.onClear}
 	s.clear.ExtendBaseWidget(s.clear)
+	// For a customer who would rather scan than give a number.
+	s.showQR = &widget.Button{Text: "Show QR", Icon: theme.GridIcon(), OnTapped: s.onShowQR}
+	s.showQR.ExtendBaseWidget(s.showQR)
 	return s
+}
+
+func (s *basketScreen) onShowQR() {
+	if err := s.till.ShowQR(); err != nil {
+		s.till.Notify(cashierError(err, "The QR code could not be made. Try again; if it keeps failing, check the network."))
+	}
 }
 
 // setup makes what needs the window.
@@ -82,7 +92,7 @@ func (s *basketScreen) content() fyne.CanvasObject {
 	}
 	customer := container.NewVBox(sized(s.phone, 0, touch), compact(s.who))
 	totals := container.NewVBox(s.total, compact(s.vat))
-	buttons := container.NewBorder(nil, nil, sized(s.clear, 130, 60), nil, sized(s.pay, 200, 60))
+	buttons := container.NewBorder(nil, nil, container.NewHBox(sized(s.clear, 130, 60), sized(s.showQR, 140, 60)), nil, sized(s.pay, 200, 60))
 	undoBG := canvas.NewRectangle(withAlpha(theme.Color(theme.ColorNamePrimary), 0x22))
 	s.undoBar = container.NewStack(undoBG, container.NewBorder(nil, nil, nil, sized(s.undo, 120, touch), s.undoText))
 	s.undoBar.Hide()
@@ -203,10 +213,18 @@ func (s *basketScreen) refresh(v checkout.View) {
 		vat += fmt.Sprintf("VAT %d %%: %s of %s", r.Percent, money.Format(r.VAT), money.Format(r.Gross))
 	}
 	s.vat.SetText(vat)
+	pay := "Pay"
+	if v.PushOff {
+		pay = "Pay by QR" // this shop cannot send requests to phones
+	}
 	if v.Totals.Gross > 0 {
-		s.pay.SetText("Pay " + money.FormatCurrency(v.Totals.Gross, v.Currency))
+		pay += " " + money.FormatCurrency(v.Totals.Gross, v.Currency)
+	}
+	s.pay.SetText(pay)
+	if v.CanShowQR && !v.PushOff {
+		s.showQR.Enable()
 	} else {
-		s.pay.SetText("Pay")
+		s.showQR.Disable()
 	}
 	if v.CanPay {
 		s.pay.Enable()

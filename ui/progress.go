@@ -9,6 +9,7 @@ import (
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
+	"github.com/skip2/go-qrcode"
 
 	"github.com/kasse-pos/kasse/app/checkout"
 	"github.com/kasse-pos/kasse/app/journal"
@@ -30,7 +31,11 @@ type progressScreen struct {
 	back      *widget.Button
 	again     *widget.Button
 	retry     *widget.Button
-	view      checkout.View
+	// qr is the merchant-presented QR code the customer scans.
+	qr     *canvas.Image
+	qrFor  string
+	qrHint *canvas.Text
+	view   checkout.View
 }
 
 var stepNames = [4]string{"Sent to the customer's phone", "Waiting for approval", "Approved", "Payment captured"}
@@ -61,6 +66,13 @@ func newProgressScreen(till checkout.Register) *progressScreen {
 	for _, b := range []*widget.Button{s.cancel, s.back, s.again, s.retry} {
 		b.ExtendBaseWidget(b)
 	}
+	s.qr = &canvas.Image{FillMode: canvas.ImageFillContain, ScaleMode: canvas.ImageScalePixels}
+	s.qr.SetMinSize(fyne.NewSize(300, 300))
+	s.qr.Hide()
+	s.qrHint = canvas.NewText("Scan with the Vipps or MobilePay app", theme.Color(theme.ColorNameForeground))
+	s.qrHint.TextSize = 20
+	s.qrHint.Alignment = fyne.TextAlignCenter
+	s.qrHint.Hide()
 	return s
 }
 
@@ -70,7 +82,7 @@ func (s *progressScreen) content() fyne.CanvasObject {
 		steps.Add(l)
 	}
 	buttons := container.NewVBox(sized(s.cancel, 0, 72), sized(s.retry, 0, 72), sized(s.again, 0, 72), sized(s.back, 0, 72))
-	top := container.NewVBox(s.title, s.amount, s.who, widget.NewSeparator(), steps, s.countdown, s.left, s.message)
+	top := container.NewVBox(s.title, s.amount, s.who, s.qr, s.qrHint, widget.NewSeparator(), steps, s.countdown, s.left, s.message)
 	return container.NewBorder(nil, buttons, nil, nil, container.NewVScroll(top))
 }
 
@@ -88,11 +100,16 @@ func (s *progressScreen) refresh(v checkout.View) {
 	s.amount.Text = money.FormatCurrency(v.Totals.Gross, v.Currency)
 	s.amount.Refresh()
 	s.who.SetText("Customer " + v.Customer)
+	show(s.who, v.Customer != "")
+	s.showQR(v.QR)
 	switch v.Phase {
 	case checkout.PhaseSending:
 		s.title.Text = "Sending…"
 	case checkout.PhaseWaiting:
 		s.title.Text = "Waiting for the customer"
+		if v.QR != "" {
+			s.title.Text = "Scan to pay"
+		}
 	case checkout.PhaseCancelling:
 		s.title.Text = "Cancelling…"
 	case checkout.PhaseCapturing:
@@ -116,6 +133,23 @@ func (s *progressScreen) refresh(v checkout.View) {
 	show(s.again, v.Phase == checkout.PhaseEnded && !v.CanRetry && v.CanPay)
 	show(s.back, v.Phase == checkout.PhaseEnded)
 	s.tick(time.Now())
+}
+
+// showQR draws the merchant-presented code large while the customer may scan
+// it, and takes it away when the payment moves on.
+func (s *progressScreen) showQR(url string) {
+	if url != s.qrFor {
+		s.qrFor = url
+		s.qr.Resource = nil
+		if url != "" {
+			if png, err := qrcode.Encode(url, qrcode.Medium, 600); err == nil {
+				s.qr.Resource = fyne.NewStaticResource("pay-qr.png", png)
+			}
+		}
+		s.qr.Refresh()
+	}
+	show(s.qr, s.qr.Resource != nil)
+	show(s.qrHint, s.qr.Resource != nil)
 }
 
 // tick redraws the countdown; the window calls it every second while waiting.
@@ -172,10 +206,14 @@ type step struct {
 // (○). A payment that ended keeps the steps it passed.
 func stepMarks(v checkout.View) [4]step {
 	var out [4]step
-	for i, n := range stepNames {
+	names := stepNames
+	if v.QR != "" {
+		names[0] = "QR code shown" // a merchant-presented request reaches no phone
+	}
+	for i, n := range names {
 		out[i] = step{"○  " + n, widget.MediumImportance}
 	}
-	done := func(i int) { out[i] = step{"✓  " + stepNames[i], widget.SuccessImportance} }
+	done := func(i int) { out[i] = step{"✓  " + names[i], widget.SuccessImportance} }
 	now := func(i int, text string) { out[i] = step{"●  " + text, widget.HighImportance} }
 	failed := func(i int, text string) { out[i] = step{"✗  " + text, widget.DangerImportance} }
 	switch v.Phase {
@@ -183,7 +221,7 @@ func stepMarks(v checkout.View) [4]step {
 		now(0, "Sending to the customer's phone…")
 	case checkout.PhaseWaiting:
 		done(0)
-		now(1, stepNames[1])
+		now(1, names[1])
 	case checkout.PhaseCancelling:
 		done(0)
 		now(1, "Cancelling…")
