@@ -434,7 +434,7 @@ func (o *owner) run(ctx context.Context, ob Observation) {
 		}
 		if d.Do == DoWait {
 			var ok bool
-			if ob, ok = o.wait(ctx, s.State); !ok {
+			if ob, ok = o.wait(ctx, o.snapshot().State); !ok {
 				return
 			}
 			continue
