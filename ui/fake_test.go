@@ -76,8 +76,12 @@ func (f *fakeRegister) Notify(msg string) {
 		fn()
 	}
 }
-func (f *fakeRegister) Pay() error                        { return f.call("pay") }
-func (f *fakeRegister) ShowQR() error                     { return f.call("show qr") }
+func (f *fakeRegister) Pay() error    { return f.call("pay") }
+func (f *fakeRegister) ShowQR() error { return f.call("show qr") }
+func (f *fakeRegister) AddOpenItem(it checkout.OpenItem) error {
+	return f.call("open " + it.Description)
+}
+func (f *fakeRegister) VATRates() []int                   { return []int{25, 15} }
 func (f *fakeRegister) Retry() error                      { return f.call("retry") }
 func (f *fakeRegister) Cancel() error                     { return f.call("cancel") }
 func (f *fakeRegister) Back()                             { _ = f.call("back") }

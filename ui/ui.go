@@ -52,6 +52,9 @@ type UI struct {
 	recovery  *message
 	current   string
 	noticeBox *fyne.Container
+	// byHand adds the unknown product the notice names as an open item.
+	byHand   *widget.Button
+	openItem *openItemDialog
 	// shown is which optional parts were visible at the last layout.
 	shown string
 	stop  chan struct{}
@@ -92,7 +95,10 @@ func Create(a fyne.App, w fyne.Window, till checkout.Register, opts Options) *UI
 	// shows, next to the basket and the payment the cashier is watching.
 	noticeBG := canvas.NewRectangle(theme.Color(theme.ColorNameWarning))
 	noticeBG.FillColor = withAlpha(theme.Color(theme.ColorNameWarning), 0x30)
-	u.noticeBox = container.NewStack(noticeBG, u.notice)
+	u.byHand = &widget.Button{Text: "Add by hand…", Icon: theme.ContentAddIcon(), OnTapped: u.onByHand}
+	u.byHand.ExtendBaseWidget(u.byHand)
+	u.byHand.Hide()
+	u.noticeBox = container.NewStack(noticeBG, container.NewBorder(nil, nil, nil, sized(u.byHand, 0, touch), u.notice))
 	right := container.NewStack(sideBG, container.NewPadded(container.NewBorder(u.noticeBox, nil, nil, nil, u.side)))
 	left := container.NewBorder(nil, u.recovery, nil, nil, u.products.content())
 	body := container.New(splitLayout{}, left, right)
@@ -173,6 +179,7 @@ func (u *UI) draw() {
 	notice, detail := plain(v.Notice, "Something went wrong; tap here for the details.")
 	u.notice.Set(notice, detail)
 	show(u.noticeBox, notice != "")
+	show(u.byHand, v.UnknownCode != "")
 	u.recovery.Set(strings.Join(v.Recovery, "\n"), "")
 	show(u.recovery, len(v.Recovery) > 0)
 	st, sd := statusLine(v)
@@ -293,3 +300,8 @@ func withAlpha(c color.Color, a uint8) color.Color {
 }
 
 func contextBackground() context.Context { return context.Background() }
+
+func (u *UI) onByHand() {
+	u.openItem = newOpenItemDialog(u.till, u.win, u.till.View().UnknownCode)
+	u.openItem.show()
+}

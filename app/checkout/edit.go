@@ -75,7 +75,7 @@ func (t *Till) edit(fn func(*basket.Basket) error) error {
 		t.update(func(s *screen) {
 			s.basket = after
 			s.sale = stored[0].Sale
-			s.notice, s.status.Journal = "", ""
+			s.notice, s.unknown, s.status.Journal = "", "", ""
 			if s.phase() == PhaseEnded && s.pay.Reference != "" && !s.pay.Unknown {
 				s.dismissed = true
 			}

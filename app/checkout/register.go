@@ -24,6 +24,8 @@ type Register interface {
 	SetCustomer(input string) error
 	Scan(raw string)
 	Notify(msg string)
+	AddOpenItem(it OpenItem) error
+	VATRates() []int
 
 	Pay() error
 	ShowQR() error

@@ -17,7 +17,10 @@ func (t *Till) Scan(raw string) {
 	case scan.Product:
 		p, ok := t.cfg.Catalog.ByEAN(r.Code)
 		if !ok {
-			t.Notify(scan.UnknownProduct(r.Code))
+			t.update(func(s *screen) {
+				s.notice = scan.UnknownProduct(r.Code)
+				s.unknown = r.Code // the notice offers to add it by hand
+			})
 			return
 		}
 		if err := t.AddProduct(p.ID); err != nil {

@@ -175,8 +175,11 @@ type View struct {
 	CanShowQR bool
 	PushOff   bool
 	Notice    string // the last scan or input message
-	Status    Status
-	Recovery  []string // what recovery did on start
+	// UnknownCode is the barcode the notice says the catalog lacks: the
+	// cashier may add it as an open item.
+	UnknownCode string
+	Status      Status
+	Recovery    []string // what recovery did on start
 }
 
 // Till is one checkout. All methods are safe for concurrent use.
@@ -232,6 +235,9 @@ type screen struct {
 	// pushOff: Vipps refused push requests for this sales unit (5080), so
 	// the till asks with a QR code.
 	pushOff bool
+	// unknown is the last scanned barcode the catalog lacks, while its
+	// notice is up.
+	unknown string
 }
 
 // SetRelayConnected tells the till whether the relay delivers webhooks now.
@@ -442,6 +448,9 @@ func (t *Till) View() View {
 	}
 	v.CanPay = s.canPay()
 	v.PushOff = s.pushOff
+	if s.notice != "" && s.editable() {
+		v.UnknownCode = s.unknown
+	}
 	v.CanShowQR = (v.Phase == PhaseBasket || v.Phase == PhaseEnded) && !s.basket.Empty()
 	if s.pushOff {
 		v.CanPay = v.CanShowQR
@@ -495,7 +504,7 @@ func (t *Till) SetStatus(which, text string) {
 
 // Notify shows a short message to the cashier (a scan that was not understood).
 func (t *Till) Notify(msg string) {
-	t.update(func(s *screen) { s.notice = msg })
+	t.update(func(s *screen) { s.notice, s.unknown = msg, "" })
 }
 
 func (t *Till) report(line string) {
