@@ -215,10 +215,7 @@ func (t *Till) followPayment(u payment.Update) {
 		t.status.Journal = ""
 	}
 	receipt, recovering := t.recovering[ref]
-	tell := recovering && u.Unanswered && !t.paidNoted["unanswered "+ref]
-	if tell {
-		t.paidNoted["unanswered "+ref] = true
-	}
+	tell := recovering && u.Unanswered && t.once(toldUnanswered, ref)
 	if recovering && u.Snap.State.Final() {
 		delete(t.recovering, ref)
 	}
@@ -305,12 +302,7 @@ func (t *Till) Deliver(ctx context.Context, ev webhook.Event) error {
 func (t *Till) firstDelivery(ref string) bool {
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	k := "delivered " + ref
-	if t.paidNoted[k] {
-		return false
-	}
-	t.paidNoted[k] = true
-	return true
+	return t.once(toldDelivered, ref)
 }
 
 // pushRefused: the sales unit may not send push requests (error 5080). The

@@ -72,8 +72,7 @@ func (t *Till) receiptOf(saleID uint64, ref string) *Receipt {
 func (t *Till) paid(saleID uint64, r Receipt, onScreen bool) {
 	if !onScreen {
 		t.update(func(s *screen) {
-			if !s.paidNoted[r.Reference] {
-				s.paidNoted[r.Reference] = true
+			if s.once(toldPaid, r.Reference) {
 				s.notice = fmt.Sprintf("Receipt %s was paid after all (%s); its receipt is in the history.", r.Number, money.FormatCurrency(r.Totals.Gross, r.Currency))
 			}
 		})

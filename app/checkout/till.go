@@ -206,6 +206,29 @@ type Till struct {
 	relayUp atomic.Bool
 }
 
+// told is one thing said or done once for a payment.
+type told struct {
+	what string // toldPaid, toldUnanswered, toldDelivered
+	ref  string
+}
+
+const (
+	toldPaid       = "paid in the background"
+	toldUnanswered = "recovery got no answer"
+	toldDelivered  = "receipt sent out"
+)
+
+// once reports whether what has not happened yet for ref, and marks it
+// done; the screen's lock is held.
+func (s *screen) once(what, ref string) bool {
+	k := told{what, ref}
+	if s.told[k] {
+		return false
+	}
+	s.told[k] = true
+	return true
+}
+
 // screen is the model the UI draws.
 type screen struct {
 	basket        basket.Basket
@@ -228,8 +251,9 @@ type screen struct {
 	// recovering names the payments recovery took up, with their receipt
 	// numbers, so the cashier hears how each ended.
 	recovering map[string]string
-	// paidNoted remembers the background payments already told.
-	paidNoted map[string]bool
+	// told remembers what the cashier was already told, and which receipts
+	// went out, once per payment.
+	told map[told]bool
 	// payJournalErr is set while the payment on screen waits for the journal.
 	payJournalErr bool
 	// pushOff: Vipps refused push requests for this sales unit (5080), so
@@ -274,7 +298,7 @@ func New(ctx context.Context, cfg Config) (*Till, error) {
 	}
 	ctx, stop := context.WithCancel(ctx)
 	t := &Till{cfg: cfg, log: cfg.Logger, ctx: ctx, stop: stop, cmds: make(chan func())}
-	t.recovering, t.paidNoted = map[string]string{}, map[string]bool{}
+	t.recovering, t.told = map[string]string{}, map[told]bool{}
 	eng, err := payment.New(ctx, payment.Config{
 		Journal: cfg.Journal, API: cfg.API, Currency: cfg.Currency,
 		Policy:       payment.Policy{Base: cfg.RetryDelay, Max: 30 * time.Second},

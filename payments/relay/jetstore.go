@@ -582,17 +582,7 @@ func (s *JetStore) Tills() ([]Till, error) {
 
 // TillByToken returns the active till a bearer token belongs to, or nil.
 func (s *JetStore) TillByToken(token string) *Till {
-	if !strings.HasPrefix(token, tokenPrefix) {
-		return nil
-	}
-	h := hashToken(token)
-	s.mu.RLock()
-	t := s.byToken[h]
-	s.mu.RUnlock()
-	if t == nil || subtle.ConstantTimeCompare(t.TokenHash, h[:]) != 1 {
-		return nil
-	}
-	return t
+	return tillByToken(&s.mu, s.byToken, token)
 }
 
 // Active reports whether t's token is still valid. The watch replaces the

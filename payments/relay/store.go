@@ -340,13 +340,19 @@ func (s *Store) Tills() ([]Till, error) {
 
 // TillByToken returns the active till a bearer token belongs to, or nil.
 func (s *Store) TillByToken(token string) *Till {
+	return tillByToken(&s.mu, s.byToken, token)
+}
+
+// tillByToken is both stores' lookup of a bearer token in their index of
+// active tills by token hash, read under mu.
+func tillByToken(mu *sync.RWMutex, byToken map[[sha256.Size]byte]*Till, token string) *Till {
 	if !strings.HasPrefix(token, tokenPrefix) {
 		return nil
 	}
 	h := hashToken(token)
-	s.mu.RLock()
-	t := s.byToken[h]
-	s.mu.RUnlock()
+	mu.RLock()
+	t := byToken[h]
+	mu.RUnlock()
 	// The map finds the candidate by hash; the constant-time compare is the check.
 	if t == nil || subtle.ConstantTimeCompare(t.TokenHash, h[:]) != 1 {
 		return nil
