@@ -93,6 +93,9 @@ func run(demoMode, kiosk bool, configPath, dataDir string, log *slog.Logger) err
 	}
 	w := a.NewWindow(title)
 	w.Resize(fyne.NewSize(1280, 800))
+	// A till's screen may be smaller than the window Kasse asks for: fit
+	// it, so that Pay and the header are never off the screen.
+	a.Lifecycle().SetOnStarted(func() { fitScreen(w) })
 	bo := &ui.BackOffice{Office: st.Office, Shop: cfg.Shop}
 	uo := ui.Options{Title: cfg.Shop.Name, Demo: demoMode, Kiosk: kiosk, BackOffice: bo}
 	if st.Printer != nil {
