@@ -112,9 +112,9 @@ type Kiosk struct {
 	askPop                    *widget.PopUp
 	stillHere                 *widget.Button
 
-	pin      *pinPad
-	staffPop *widget.PopUp
-	menu     *staffMenu
+	pin       *pinPad
+	staffPop  *widget.PopUp
+	menu      *staffMenu
 	calledPop *widget.PopUp
 
 	wedge   scanner.Wedge

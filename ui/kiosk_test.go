@@ -350,7 +350,9 @@ func TestKioskSellsOnARealTill(t *testing.T) {
 	rt.Await("the line", func(v checkout.View) bool { return len(v.Lines) == 1 })
 	test.Tap(k.pay)
 	rt.Scan(sim.DemoQRApproves)
-	rt.Await("the receipt link", func(v checkout.View) bool { return v.Phase == checkout.PhaseDone && v.Receipt != nil && v.Receipt.URL != "" })
+	rt.Await("the receipt link", func(v checkout.View) bool {
+		return v.Phase == checkout.PhaseDone && v.Receipt != nil && v.Receipt.URL != ""
+	})
 	var hint string
 	var qr bool
 	k.with(func() { hint, qr = k.rcptHint.Text, k.rcptQR.Resource != nil })
@@ -358,7 +360,9 @@ func TestKioskSellsOnARealTill(t *testing.T) {
 		t.Fatalf("the receipt screen says %q (QR %v)", hint, qr)
 	}
 	clock.fire(DefaultKioskReceiptFor)
-	rt.Await("a new sale", func(v checkout.View) bool { return v.Phase == checkout.PhaseBasket && v.Receipt == nil && len(v.Lines) == 0 })
+	rt.Await("a new sale", func(v checkout.View) bool {
+		return v.Phase == checkout.PhaseBasket && v.Receipt == nil && len(v.Lines) == 0
+	})
 	var s string
 	k.with(func() { s = k.current })
 	if s != "attract" {
