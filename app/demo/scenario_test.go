@@ -45,7 +45,9 @@ func pay(t *testing.T, r *demotest.Till) checkout.View {
 	if err := r.Pay(); err != nil {
 		t.Fatal(err)
 	}
-	return r.Await("the request", func(v checkout.View) bool { return v.Phase == checkout.PhaseWaiting || v.Phase >= checkout.PhaseCapturing })
+	return r.Await("the request", func(v checkout.View) bool {
+		return v.Phase == checkout.PhaseWaiting || v.Phase >= checkout.PhaseCapturing
+	})
 }
 
 // The test-phone page over real HTTP: a request the till sends shows on it,
