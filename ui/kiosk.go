@@ -299,7 +299,8 @@ func (k *Kiosk) progressScreen() fyne.CanvasObject {
 		steps.Add(s)
 	}
 	top := container.NewVBox(k.progTitle, k.progAmount, container.NewCenter(k.progQR), container.NewCenter(steps), k.progBar, k.progLeft, k.progMsg)
-	buttons := container.NewGridWithColumns(1, sized(k.cancelPay, 0, 96), sized(k.tryAgain, 0, 96), sized(k.progOver, 0, 96))
+	// A VBox, not a grid: a hidden button takes no room.
+	buttons := container.NewVBox(sized(k.cancelPay, 0, 96), sized(k.tryAgain, 0, 96), sized(k.progOver, 0, 96))
 	return container.NewBorder(nil, buttons, nil, nil, container.NewVScroll(top))
 }
 
@@ -692,7 +693,7 @@ func (k *Kiosk) drawProgress(v checkout.View, s float32) {
 		}
 		k.progQR.Refresh()
 	}
-	k.progQR.SetMinSize(fyne.NewSize(320*s, 320*s))
+	k.progQR.SetMinSize(fyne.NewSize(260*s, 260*s))
 	show(k.progQR, k.progQR.Resource != nil && v.Phase == checkout.PhaseWaiting)
 	show(k.cancelPay, v.Phase == checkout.PhaseWaiting || v.Phase == checkout.PhaseSending)
 	show(k.tryAgain, v.Phase == checkout.PhaseEnded && (v.CanRetry || len(v.Lines) > 0))
@@ -752,7 +753,7 @@ func (k *Kiosk) drawReceipt(v checkout.View, s float32) {
 		}
 		k.rcptQR.Refresh()
 	}
-	k.rcptQR.SetMinSize(fyne.NewSize(300*s, 300*s))
+	k.rcptQR.SetMinSize(fyne.NewSize(260*s, 260*s))
 	show(k.rcptQR, k.rcptQR.Resource != nil)
 	switch {
 	case r.URL != "":
