@@ -81,6 +81,7 @@ type Kiosk struct {
 	scanTitle *canvas.Text
 	lines     *fyne.Container
 	linesKey  string
+	phase     checkout.Phase
 	linesBox  *container.Scroll
 	total     *canvas.Text
 	pay       *widget.Button
@@ -428,9 +429,12 @@ func (k *Kiosk) draw() {
 		})
 	}
 	// Something the customer did shows as a change of the lines: the basket
-	// is not abandoned.
-	if key := linesKey(v.Lines); key != k.linesKey {
-		k.linesKey = key
+	// is not abandoned. A payment that ends starts the watch again.
+	if key := linesKey(v.Lines); key != k.linesKey || v.Phase != k.phase {
+		k.linesKey, k.phase = key, v.Phase
+		if k.asking {
+			k.endAsking()
+		}
 		k.armIdle()
 	}
 }
@@ -908,10 +912,11 @@ func (l *kioskScaler) MinSize(objs []fyne.CanvasObject) fyne.Size { return objs[
 func (l *kioskScaler) Layout(objs []fyne.CanvasObject, size fyne.Size) {
 	if sc := kioskScale(size); sc != l.k.theme.scale {
 		l.k.theme.scale = sc
-		// Drawn again with the new sizes after this layout.
+		// Drawn again with the new sizes after this layout (a redraw
+		// running now folds it in).
 		fyne.CurrentApp().Settings().SetTheme(l.k.theme)
 		l.k.linesKey = "" // rows carry their own sizes
-		go fyne.Do(l.k.refresh)
+		defer l.k.refresh()
 	}
 	objs[0].Move(fyne.NewPos(0, 0))
 	objs[0].Resize(size)

@@ -17,6 +17,7 @@ import (
 	"github.com/kasse-pos/kasse/app/catalog"
 	"github.com/kasse-pos/kasse/app/checkout"
 	"github.com/kasse-pos/kasse/app/demo/demotest"
+	"github.com/kasse-pos/kasse/app/journal"
 	"github.com/kasse-pos/kasse/assets"
 	"github.com/kasse-pos/kasse/payments/sim"
 )
@@ -367,5 +368,29 @@ func TestKioskSellsOnARealTill(t *testing.T) {
 	k.with(func() { s = k.current })
 	if s != "attract" {
 		t.Errorf("after the receipt the kiosk shows %q; want attract", s)
+	}
+}
+
+// A payment that ended (declined) is watched too: walked away from, the
+// kiosk asks and then starts over.
+func TestKioskIdleAfterADecline(t *testing.T) {
+	r := newKioskRig(t, fyne.NewSize(1024, 768))
+	_, v := twoLines()
+	v.Phase = checkout.PhaseWaiting
+	r.f.set(v)
+	if n := r.clock.fire(testIdleAfter); n != 0 {
+		t.Fatalf("%d idle timers while the customer approves; want none", n)
+	}
+	v.Phase, v.Outcome = checkout.PhaseEnded, journal.StateAborted
+	r.f.set(v)
+	if r.k.progTitle.Text != "The payment was declined" {
+		t.Errorf("a decline reads %q", r.k.progTitle.Text)
+	}
+	if n := r.clock.fire(testIdleAfter); n != 1 || !r.k.askPop.Visible() {
+		t.Fatalf("after a decline: %d idle timers, question shown %v", n, r.k.askPop.Visible())
+	}
+	r.clock.fire(testIdleGrace)
+	if !r.called("new sale") {
+		t.Errorf("the declined sale was not reset: %v", r.calls())
 	}
 }
