@@ -394,3 +394,31 @@ func TestKioskIdleAfterADecline(t *testing.T) {
 		t.Errorf("the declined sale was not reset: %v", r.calls())
 	}
 }
+
+// Pay with QR asks the till for a merchant-presented code, and the kiosk
+// shows it large; Vipps not answering asks for staff.
+func TestKioskPayWithQRAndNoAnswer(t *testing.T) {
+	r := newKioskRig(t, fyne.NewSize(1024, 768))
+	_, v := twoLines()
+	r.f.set(v)
+	test.Tap(r.k.pay)
+	test.Tap(r.k.payQR)
+	if !r.called("show qr") {
+		t.Fatalf("Pay with QR sent %v", r.calls())
+	}
+	now := time.Now()
+	v.Phase, v.QR, v.Sent, v.Deadline = checkout.PhaseWaiting, "https://qr.vipps.no/example", now, now.Add(time.Minute)
+	r.f.set(v)
+	if r.k.progTitle.Text != "Scan this code with your app" || !r.k.progQR.Visible() {
+		t.Errorf("a QR payment reads %q with the code shown %v", r.k.progTitle.Text, r.k.progQR.Visible())
+	}
+	v.Phase, v.QR, v.CanRetry, v.Message = checkout.PhaseEnded, "", true, "Vipps MobilePay did not answer."
+	r.f.set(v)
+	if r.k.progTitle.Text != "Please call staff" || !r.k.fault.Visible() || !r.k.tryAgain.Visible() {
+		t.Errorf("no answer reads %q (banner %v, Try again %v)", r.k.progTitle.Text, r.k.fault.Visible(), r.k.tryAgain.Visible())
+	}
+	test.Tap(r.k.tryAgain)
+	if !r.called("retry") {
+		t.Errorf("Try again after no answer sent %v; want a safe retry", r.calls())
+	}
+}
