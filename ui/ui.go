@@ -34,6 +34,9 @@ type Options struct {
 	// Paper, if set, is the demo's virtual printer: the last printed receipt
 	// as a picture, shown on request.
 	Paper func() image.Image
+	// DemoMenu, if set, adds the Demo button: scenarios, the test phone and
+	// Reset demo data (see demo.go).
+	DemoMenu DemoControl
 }
 
 // UI is a till window's content.
@@ -129,6 +132,9 @@ func (u *UI) header() fyne.CanvasObject {
 		demo := widget.NewLabelWithStyle("DEMO: simulated Vipps MobilePay, no money moves", fyne.TextAlignTrailing, fyne.TextStyle{Italic: true})
 		demo.Importance = widget.WarningImportance
 		items = append(items, demo)
+	}
+	if u.opts.DemoMenu != nil {
+		items = append(items, demoButton(u.win, u.opts.DemoMenu))
 	}
 	if u.opts.BackOffice != nil && !u.opts.Kiosk {
 		items = append(items, backOfficeButtons(u.win, *u.opts.BackOffice)...)

@@ -14,6 +14,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"sync"
 	"time"
 
 	"github.com/kasse-pos/kasse/app/checkout"
@@ -40,6 +41,9 @@ type Options struct {
 	Logger *slog.Logger
 }
 
+// DemoStaffPIN opens the demo kiosk's staff menu.
+const DemoStaffPIN = "1234"
+
 // Demo is a running simulator and relay.
 type Demo struct {
 	Sim      *sim.Sim
@@ -52,6 +56,12 @@ type Demo struct {
 	relayHTTP  *http.Server
 	relayAddr  string
 	servers    []*http.Server
+	log        *slog.Logger
+	phoneURL   string
+
+	mu        sync.Mutex // the scenario below
+	playing   string
+	relayDown bool
 }
 
 // Start starts the simulator and the relay and registers the webhook.
@@ -69,7 +79,7 @@ func Start(ctx context.Context, opts Options) (*Demo, error) {
 	if err := os.MkdirAll(opts.DataDir, 0o700); err != nil {
 		return nil, fmt.Errorf("demo data folder: %w", err)
 	}
-	d := &Demo{}
+	d := &Demo{log: log}
 	fail := func(err error) (*Demo, error) {
 		d.Close()
 		return nil, err
@@ -83,6 +93,9 @@ func Start(ctx context.Context, opts Options) (*Demo, error) {
 	}
 	d.Sim = s
 	if d.SimURL, err = d.serve("127.0.0.1:0", s.Handler()); err != nil {
+		return fail(err)
+	}
+	if err := d.servePhone(opts.LAN); err != nil {
 		return fail(err)
 	}
 
@@ -153,6 +166,8 @@ func Start(ctx context.Context, opts Options) (*Demo, error) {
 		Relay:       station.RelayConfig{URL: d.RelayURL, Token: token},
 		Printer:     "virtual:", // shows the paper receipt as a picture in the till
 		PushTimeout: station.Duration(opts.ExpireAfter),
+		// The demo kiosk's staff PIN (README); a real shop sets its own.
+		Kiosk: station.KioskConfig{StaffPIN: DemoStaffPIN},
 	}
 	return d, nil
 }

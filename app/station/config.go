@@ -43,6 +43,9 @@ type Config struct {
 	// EventGrace and PollInterval tune the webhook-then-poll wait (defaults 3s, 2s).
 	EventGrace   Duration `json:"eventGrace,omitempty"`
 	PollInterval Duration `json:"pollInterval,omitempty"`
+
+	// Kiosk sets up self-checkout (kasse -kiosk): see KioskConfig.
+	Kiosk KioskConfig `json:"kiosk,omitempty"`
 }
 
 // VippsConfig is the merchant's API access (from the Vipps MobilePay portal).

@@ -27,6 +27,9 @@ func main() {
 	if len(os.Args) > 1 && os.Args[1] == "journal" {
 		os.Exit(runJournal(os.Args[2:]))
 	}
+	if len(os.Args) > 1 && os.Args[1] == "pin" {
+		os.Exit(runPin(os.Args[2:]))
+	}
 	if len(os.Args) > 1 && os.Args[1] == "export" {
 		os.Exit(runExport(os.Args[2:]))
 	}
@@ -38,7 +41,11 @@ func main() {
 
 	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
 	slog.SetDefault(log)
-	if err := run(*demoMode, *kiosk, *configPath, *dataDir, log); err != nil {
+	err := run(*demoMode, *kiosk, *configPath, *dataDir, log)
+	if err == nil {
+		err = restartIfReset()
+	}
+	if err != nil {
 		fmt.Fprintln(os.Stderr, "kasse:", err)
 		os.Exit(1)
 	}
@@ -49,6 +56,7 @@ func run(demoMode, kiosk bool, configPath, dataDir string, log *slog.Logger) err
 	var (
 		cfg  station.Config
 		opts = station.Options{Logger: log}
+		dm   *demo.Demo
 	)
 	switch {
 	case demoMode:
@@ -64,7 +72,7 @@ func run(demoMode, kiosk bool, configPath, dataDir string, log *slog.Logger) err
 			return fmt.Errorf("demo: %w", err)
 		}
 		defer d.Close()
-		cfg = d.Config
+		cfg, dm = d.Config, d
 		opts.ResetRelayCursor = true
 		log.Info("demo mode", "simulator", d.SimURL, "relay", d.RelayURL, "data", dataDir)
 	case configPath != "":
@@ -104,7 +112,7 @@ func run(demoMode, kiosk bool, configPath, dataDir string, log *slog.Logger) err
 			uo.Paper = v.Image
 		}
 	}
-	ui.Create(a, w, st.Till, uo)
+	showScreens(a, w, st, cfg, uo, dm, dataDir)
 	w.ShowAndRun()
 	return nil
 }

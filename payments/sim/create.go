@@ -96,6 +96,9 @@ func (s *Sim) createPayment(c call) *answer {
 	s.record(p, epayment.EventCreated, req.Amount.Value, c.idemKey)
 
 	expireIn := s.cfg.ExpireAfter
+	if s.behaviour.ExpireAfter > 0 {
+		expireIn = s.behaviour.ExpireAfter
+	}
 	if req.ExpiresAt != "" {
 		at, _ := time.Parse(time.RFC3339, req.ExpiresAt) // validated above
 		expireIn = at.Sub(s.clock.Now())

@@ -52,12 +52,22 @@ func (s *Sim) scheduleCustomer(p *payment) {
 	if s.cfg.ManualCustomer {
 		return
 	}
-	switch answerOf(p.msisdn) {
+	answer, delay := s.answerFor(p)
+	switch answer {
 	case willApprove:
-		// The same step the approve endpoint takes.
-		s.after(p, s.cfg.ApproveDelay, func() { s.approve(p, nil, "") })
+		// The same step the approve endpoint takes; a person with the
+		// test-phone page open answers instead.
+		s.after(p, delay, func() {
+			if !s.phoneActive() {
+				s.approve(p, nil, "")
+			}
+		})
 	case willDecline:
-		s.after(p, s.cfg.ApproveDelay, func() { s.abortPayment(p) })
+		s.after(p, delay, func() {
+			if !s.phoneActive() {
+				s.abortPayment(p)
+			}
+		})
 	}
 }
 

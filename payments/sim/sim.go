@@ -176,6 +176,8 @@ type Sim struct {
 	qrTokens   map[string]qrToken
 	servers    []*http.Server
 	pushOff    map[string]bool // sales units refused PUSH_MESSAGE (5080)
+	behaviour  Behaviour       // the customer's answers (demo scenarios)
+	phoneSeen  time.Time       // the test-phone page's last load
 
 	faults faultState
 }
