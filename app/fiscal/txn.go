@@ -86,11 +86,11 @@ func (c *Completed) add(l Line) {
 }
 
 func fromBasket(l basket.Line, q int) Line {
-	bl := l
-	bl.Quantity = q
-	net, _ := bl.Split()
+	// Part: what those q cost after the line's discounts, not the list price.
+	in := l.Part(q)
+	net, _ := money.Split(in, l.VAT)
 	return Line{ProductID: l.ProductID, Name: l.Name, Quantity: q, UnitPrice: l.UnitPrice, VAT: l.VAT,
-		AmountIn: bl.Total(), AmountEx: net}
+		AmountIn: in, AmountEx: net}
 }
 
 // refundLines are the return lines of a refund: the products and quantities
