@@ -111,6 +111,9 @@ func Start(ctx context.Context, cfg Config, opts Options) (*Station, error) {
 		return fail(fmt.Errorf("vipps configuration: %w", err))
 	}
 	s.API = api
+	if err := cfg.InStoreBarcodes.Check(); err != nil {
+		return fail(err)
+	}
 	market := msisdn.Market(cfg.Market)
 	if market == "" {
 		market = msisdn.Norway
@@ -147,6 +150,7 @@ func Start(ctx context.Context, cfg Config, opts Options) (*Station, error) {
 		EventGrace:   time.Duration(cfg.EventGrace),
 		PollInterval: time.Duration(cfg.PollInterval),
 		Trace:        opts.Trace,
+		InStore:      cfg.InStoreBarcodes,
 	})
 	if err != nil {
 		return fail(err)
