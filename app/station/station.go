@@ -280,7 +280,12 @@ func (p *relayPublisher) PublishReceipt(ctx context.Context, r checkout.Receipt)
 		PaymentMethod: r.Method, PaymentReference: r.Reference,
 	}
 	for _, l := range r.Lines {
-		doc.Lines = append(doc.Lines, relay.ReceiptLine{Name: l.Name, Qty: fmt.Sprint(l.Quantity), Amount: l.Total(), VATPercent: l.VAT})
+		qty := l.QuantityString()
+		if l.Weighed() {
+			qty += " kg"
+		}
+		// Amount is what the line cost, its discounts taken off.
+		doc.Lines = append(doc.Lines, relay.ReceiptLine{Name: l.Name, Qty: qty, Amount: l.Total(), VATPercent: l.VAT})
 	}
 	for _, v := range r.Totals.ByVAT {
 		doc.VAT = append(doc.VAT, relay.ReceiptVAT{Percent: v.Percent, Base: v.Net, Amount: v.VAT})
