@@ -14,7 +14,7 @@ func TestDiscountsAndWeightOnPaper(t *testing.T) {
 			{Name: "Epler", Qty: 1, UnitPrice: 3490, Total: 1857, Detail: "0,532 kg x 34,90/kg"},
 		},
 		Discount: 1000, DiscountText: "10,00: regular customer",
-		Total:    7877,
+		Total: 7877,
 	}
 	data, err := Encode(r, Options{})
 	if err != nil {
