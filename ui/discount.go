@@ -204,3 +204,49 @@ func basketDiscountText(v checkout.View) string {
 	b := basket.Basket{Lines: v.Lines, Discount: v.Discount}
 	return fmt.Sprintf("%s %s  −%s", lang.L("Discount"), v.Discount.Label(money.Format), money.Format(b.BasketDiscount()))
 }
+
+// historyLine is one line of a sale in the history: what, and the amount.
+type historyLine struct{ what, amount string }
+
+// saleLines are a sale's lines as the history (detail) or the receipt on
+// screen shows them: each line with its price and own discount or new
+// price, then the basket's discount, so that the amounts add up to the sale's
+// total. A refund's lines carry their discount as BasketOff, shown per line.
+func saleLines(b basket.Basket, detail bool) []historyLine {
+	var out []historyLine
+	for _, l := range b.Lines {
+		what := l.Name
+		switch {
+		case l.Weighed():
+			what = fmt.Sprintf("%s  %s", l.Name, lineDetail(basket.Line{Quantity: 1, Grams: l.Grams, UnitPrice: l.UnitPrice}))
+		case detail:
+			what = fmt.Sprintf("%d × %s  (%s each)", l.Quantity, l.Name, money.Format(l.UnitPrice))
+		case l.Quantity > 1:
+			what = fmt.Sprintf("%d × %s", l.Quantity, l.Name)
+		}
+		if detail {
+			what += fmt.Sprintf("  (VAT %d %%)", l.VAT)
+		}
+		out = append(out, historyLine{what, money.Format(l.Gross())})
+		if l.Override != nil && detail {
+			out = append(out, historyLine{fmt.Sprintf("    %s %s → %s: %s", lang.L("Price changed from"), money.Format(l.Override.ListPrice), money.Format(l.UnitPrice), byWho(l.Override.Reason, l.Override.By)), ""})
+		}
+		if d := l.LineDiscount(); d > 0 {
+			out = append(out, historyLine{"    " + lang.L("Discount") + " " + byWho(l.Off.Label(money.Format), l.Off.By), "−" + money.Format(d)})
+		}
+		if b.Discount == nil && l.BasketOff > 0 {
+			out = append(out, historyLine{"    " + lang.L("Discount"), "−" + money.Format(l.BasketOff)})
+		}
+	}
+	if b.Discount != nil {
+		out = append(out, historyLine{lang.L("Discount on the basket") + " " + byWho(b.Discount.Label(money.Format), b.Discount.By), "−" + money.Format(b.BasketDiscount())})
+	}
+	return out
+}
+
+func byWho(what, by string) string {
+	if by == "" {
+		return what
+	}
+	return what + " (" + by + ")"
+}

@@ -10,6 +10,7 @@ import (
 	"github.com/kasse-pos/kasse/app/basket"
 	"github.com/kasse-pos/kasse/app/catalog"
 	"github.com/kasse-pos/kasse/app/checkout"
+	"github.com/kasse-pos/kasse/app/money"
 	"github.com/kasse-pos/kasse/assets"
 )
 
@@ -119,5 +120,49 @@ func TestDiscountDialog(t *testing.T) {
 	test.Tap(d.remove)
 	if got := f.lastCall(); got != "basket discount none" {
 		t.Fatalf("the till got %q", got)
+	}
+}
+
+// The history shows a sale's discounts and new prices, who gave them and
+// why, and its amounts add up to the sale's total.
+func TestHistoryShowsDiscounts(t *testing.T) {
+	b := basket.Basket{Lines: []basket.Line{
+		{ProductID: "P025", Name: "Termokopp", UnitPrice: 15000, VAT: 25, Quantity: 2, Override: &basket.Override{ListPrice: 19900, Reason: "price match", By: "Kari"}},
+		{ProductID: "P001", Name: "Kaffe, liten", UnitPrice: 3200, VAT: 15, Quantity: 3, Off: &basket.Off{Percent: 10, Reason: "dented", By: "Ola"}},
+		{ProductID: "W1", Name: "Epler", UnitPrice: 3490, VAT: 15, Quantity: 1, Grams: 532},
+	}, Discount: &basket.Off{Amount: 1000, Reason: "regular customer"}}
+	var sum int64
+	var text []string
+	for _, hl := range saleLines(b, true) {
+		text = append(text, hl.what)
+		if hl.amount == "" {
+			continue
+		}
+		a, err := money.Parse(strings.TrimPrefix(hl.amount, "−"))
+		if err != nil {
+			t.Fatalf("amount %q: %v", hl.amount, err)
+		}
+		if strings.HasPrefix(hl.amount, "−") {
+			a = -a
+		}
+		sum += a
+	}
+	if want := b.Totals().Gross; sum != want {
+		t.Errorf("history lines add up to %d, the sale to %d:\n%s", sum, want, strings.Join(text, "\n"))
+	}
+	all := strings.Join(text, "\n")
+	for _, want := range []string{"Price changed from 199,00 → 150,00: price match (Kari)", "Discount 10 %: dented (Ola)", "0,532 kg × 34,90/kg", "Discount on the basket 10,00: regular customer"} {
+		if !strings.Contains(all, want) {
+			t.Errorf("no %q in\n%s", want, all)
+		}
+	}
+}
+
+// A refund's lines carry their discount as BasketOff: shown, and adding up.
+func TestRefundLinesShowTheirDiscount(t *testing.T) {
+	l := basket.Line{ProductID: "P001", Name: "Kaffe, liten", UnitPrice: 3200, VAT: 15, Quantity: 1, BasketOff: 421}
+	hl := saleLines(basket.Basket{Lines: []basket.Line{l}}, false)
+	if len(hl) != 2 || hl[0].amount != "32,00" || hl[1].amount != "−4,21" {
+		t.Errorf("refund lines %+v", hl)
 	}
 }
