@@ -255,6 +255,13 @@ func (b *Basket) AddLine(l Line) Line {
 	return l
 }
 
+// CatalogID is the line's product id in the catalog: its ProductID without
+// the "#2" AddLine gives a second line of the same product.
+func (l Line) CatalogID() string {
+	id, _, _ := strings.Cut(l.ProductID, "#")
+	return id
+}
+
 func (b *Basket) line(productID string) *Line {
 	for i := range b.Lines {
 		if b.Lines[i].ProductID == productID {

@@ -89,7 +89,8 @@ func fromBasket(l basket.Line, q int) Line {
 	// Part: what those q cost after the line's discounts, not the list price.
 	in := l.Part(q)
 	net, _ := money.Split(in, l.VAT)
-	return Line{ProductID: l.ProductID, Name: l.Name, Quantity: q, UnitPrice: l.UnitPrice, VAT: l.VAT,
+	// CatalogID: the article, not which weighing of it.
+	return Line{ProductID: l.CatalogID(), Name: l.Name, Quantity: q, UnitPrice: l.UnitPrice, VAT: l.VAT,
 		AmountIn: in, AmountEx: net}
 }
 
