@@ -8,6 +8,7 @@ import (
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/canvas"
 	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/lang"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
@@ -34,9 +35,14 @@ type basketScreen struct {
 	pay       *widget.Button
 	showQR    *widget.Button
 	clear     *widget.Button
-	lineRows  map[string]*lineRow
-	lastLines string
-	shown     []basket.Line
+	// discount opens the basket's discount dialog; discountText says what
+	// the basket's discount takes off; discountDlg is the dialog open last.
+	discount     *widget.Button
+	discountText *widget.Label
+	discountDlg  *discountDialog
+	lineRows     map[string]*lineRow
+	lastLines    string
+	shown        []basket.Line
 	// undoFor is the basket the undo bar was offered for; any other change
 	// takes it away.
 	undoFor  string
@@ -72,7 +78,26 @@ func newBasketScreen(till checkout.Register) *basketScreen {
 	// For a customer who would rather scan than give a number.
 	s.showQR = &widget.Button{Text: "Show QR", Icon: theme.GridIcon(), OnTapped: s.onShowQR}
 	s.showQR.ExtendBaseWidget(s.showQR)
+	s.discount = &widget.Button{Text: lang.L("Discount…"), OnTapped: s.onBasketDiscount}
+	s.discount.ExtendBaseWidget(s.discount)
+	s.discountText = &widget.Label{Truncation: fyne.TextTruncateEllipsis}
+	s.discountText.ExtendBaseWidget(s.discountText)
 	return s
+}
+
+// onBasketDiscount opens the discount dialog for the whole basket.
+func (s *basketScreen) onBasketDiscount() {
+	s.discountDlg = newDiscountDialog(s.till, s.win, nil, s.till.View().Discount)
+	s.discountDlg.show()
+}
+
+// onLine opens the discount and price dialog of a basket line.
+func (s *basketScreen) onLine(l basket.Line) {
+	if s.discount.Disabled() {
+		return // not while a payment is on its way
+	}
+	s.discountDlg = newDiscountDialog(s.till, s.win, &l, l.Off)
+	s.discountDlg.show()
 }
 
 func (s *basketScreen) onShowQR() {
@@ -91,7 +116,7 @@ func (s *basketScreen) content() fyne.CanvasObject {
 		s.setup()
 	}
 	customer := container.NewVBox(sized(s.phone, 0, touch), compact(s.who))
-	totals := container.NewVBox(s.total, compact(s.vat))
+	totals := container.NewVBox(container.NewBorder(nil, nil, nil, sized(s.discount, 150, touch), s.discountText), s.total, compact(s.vat))
 	buttons := container.NewBorder(nil, nil, container.NewHBox(sized(s.clear, 130, 60), sized(s.showQR, 140, 60)), nil, sized(s.pay, 200, 60))
 	undoBG := canvas.NewRectangle(withAlpha(theme.Color(theme.ColorNamePrimary), 0x22))
 	s.undoBar = container.NewStack(undoBG, container.NewBorder(nil, nil, nil, sized(s.undo, 120, touch), s.undoText))
@@ -236,6 +261,12 @@ func (s *basketScreen) refresh(v checkout.View) {
 	} else {
 		s.clear.Enable()
 	}
+	s.discountText.SetText(basketDiscountText(v))
+	if len(v.Lines) > 0 && (v.Phase == checkout.PhaseBasket || v.Phase == checkout.PhaseEnded) {
+		s.discount.Enable()
+	} else {
+		s.discount.Disable()
+	}
 }
 
 // changedLine is the index in after of the line that is new or grew, or -1.
@@ -287,9 +318,11 @@ func (s *basketScreen) row(l basket.Line, cur string) fyne.CanvasObject {
 	r.remove = widget.NewButtonWithIcon("", theme.DeleteIcon(), func() { s.onRemove(id, name) })
 	r.remove.Importance = widget.LowImportance
 	title := &widget.Label{Text: name, TextStyle: fyne.TextStyle{Bold: true}, Truncation: fyne.TextTruncateEllipsis}
-	each := &widget.Label{Text: fmt.Sprintf("%d × %s", qty, money.Format(l.UnitPrice)), SizeName: theme.SizeNameCaptionText, Truncation: fyne.TextTruncateEllipsis}
-	sum := &widget.Label{Text: money.FormatCurrency(l.Total(), cur), TextStyle: fyne.TextStyle{Bold: true}, Alignment: fyne.TextAlignTrailing}
-	info := container.NewVBox(container.NewBorder(nil, nil, nil, sum, title), each)
+	each := &widget.Label{Text: lineDetail(l), SizeName: theme.SizeNameCaptionText, Truncation: fyne.TextTruncateEllipsis}
+	// The line after its own discount; the basket's shows under the lines.
+	sum := &widget.Label{Text: money.FormatCurrency(l.Gross()-l.LineDiscount(), cur), TextStyle: fyne.TextStyle{Bold: true}, Alignment: fyne.TextAlignTrailing}
+	// Tapping the line's name opens its discount and price dialog.
+	info := newTapArea(container.NewVBox(container.NewBorder(nil, nil, nil, sum, title), each), func() { s.onLine(l) })
 	controls := container.NewHBox(sized(r.minus, 52, touch), sized(r.qty, 36, touch), sized(r.plus, 52, touch), sized(r.remove, 52, touch))
 	r.row = container.NewBorder(nil, nil, nil, controls, info)
 	s.lineRows[id] = r

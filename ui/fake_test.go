@@ -2,6 +2,7 @@ package ui
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"sync"
 	"testing"
@@ -81,7 +82,22 @@ func (f *fakeRegister) ShowQR() error { return f.call("show qr") }
 func (f *fakeRegister) AddOpenItem(it checkout.OpenItem) error {
 	return f.call("open " + it.Description)
 }
-func (f *fakeRegister) VATRates() []int                   { return []int{25, 15} }
+func (f *fakeRegister) VATRates() []int { return []int{25, 15} }
+func (f *fakeRegister) DiscountLine(id string, off *basket.Off) error {
+	if off == nil {
+		return f.call("discount " + id + " none")
+	}
+	return f.call(fmt.Sprintf("discount %s %d%% %d %s", id, off.Percent, off.Amount, off.Reason))
+}
+func (f *fakeRegister) DiscountBasket(off *basket.Off) error {
+	if off == nil {
+		return f.call("basket discount none")
+	}
+	return f.call(fmt.Sprintf("basket discount %d%% %d %s", off.Percent, off.Amount, off.Reason))
+}
+func (f *fakeRegister) SetPrice(id string, price int64, reason string) error {
+	return f.call(fmt.Sprintf("price %s %d %s", id, price, reason))
+}
 func (f *fakeRegister) Retry() error                      { return f.call("retry") }
 func (f *fakeRegister) Cancel() error                     { return f.call("cancel") }
 func (f *fakeRegister) Back()                             { _ = f.call("back") }

@@ -341,8 +341,8 @@ func saleDetail(e backoffice.Entry) []fyne.CanvasObject {
 	}
 
 	objs = append(objs, section("Lines"))
-	for _, l := range s.Basket.Lines {
-		objs = append(objs, row(fmt.Sprintf("%d × %s  (%s each, VAT %d %%)", l.Quantity, l.Name, money.Format(l.UnitPrice), l.VAT), money.Format(l.Total()), false))
+	for _, hl := range saleLines(s.Basket, true) {
+		objs = append(objs, row(hl.what, hl.amount, false))
 	}
 	objs = append(objs, row("Total "+s.Currency, money.Format(s.Totals.Gross), true))
 	for _, v := range s.Totals.ByVAT {
@@ -407,8 +407,8 @@ func saleText(e backoffice.Entry) string {
 		fmt.Fprintf(&b, "Refund pending: %s (not yet confirmed)\n", money.Format(e.Pending))
 	}
 	b.WriteString("\nLINES\n")
-	for _, l := range s.Basket.Lines {
-		fmt.Fprintf(&b, "%3d x %-24s %10s %3d%%\n", l.Quantity, truncate(l.Name, 24), money.Format(l.Total()), l.VAT)
+	for _, hl := range saleLines(s.Basket, true) {
+		fmt.Fprintf(&b, "%-34s %10s\n", truncate(hl.what, 34), hl.amount)
 	}
 	fmt.Fprintf(&b, "Total %s (VAT %s)\n", money.Format(s.Totals.Gross), money.Format(s.Totals.VAT))
 	if len(s.Refunds) > 0 {

@@ -13,6 +13,7 @@ import (
 	"fyne.io/fyne/v2/widget"
 	"github.com/skip2/go-qrcode"
 
+	"github.com/kasse-pos/kasse/app/basket"
 	"github.com/kasse-pos/kasse/app/checkout"
 	"github.com/kasse-pos/kasse/app/money"
 )
@@ -149,12 +150,10 @@ func receiptText(r *checkout.Receipt) string {
 		fmt.Fprintf(&b, "%s\n", r.Shop.Address)
 	}
 	fmt.Fprintf(&b, "Receipt %s   %s\n\n", r.Number, r.Time.Format("02.01.2006 15:04"))
-	for _, l := range r.Lines {
-		name := l.Name
-		if l.Quantity > 1 {
-			name = fmt.Sprintf("%d × %s", l.Quantity, l.Name)
-		}
-		fmt.Fprintf(&b, "%-26s %10s\n", truncate(name, 26), money.Format(l.Total()))
+	// The lines as the history shows them: discounts under the lines they
+	// are on, the basket's after them.
+	for _, hl := range saleLines(basket.Basket{Lines: r.Lines, Discount: r.Discount}, false) {
+		fmt.Fprintf(&b, "%-26s %10s\n", truncate(hl.what, 26), hl.amount)
 	}
 	fmt.Fprintf(&b, "%s\n", strings.Repeat("─", 37))
 	fmt.Fprintf(&b, "%-26s %10s\n", "TOTAL "+r.Currency, money.Format(r.Totals.Gross))

@@ -80,9 +80,10 @@ func newRefundDialog(bo *backOffice, s *journal.Sale) *refundDialog {
 
 func (d *refundDialog) content() fyne.CanvasObject {
 	rows := container.NewVBox()
+	paid := d.sale.Basket.Settled() // what each line cost, discounts taken off
 	for i, rl := range d.lines {
-		l := d.sale.Basket.Lines[i]
-		name := widget.NewLabel(fmt.Sprintf("%s  %s  (%d sold, %d left)", l.Name, money.Format(l.UnitPrice), l.Quantity, rl.left))
+		l := paid.Lines[i]
+		name := widget.NewLabel(fmt.Sprintf("%s  %s  (%d sold, %d left)", l.Name, money.Format(l.Total()), l.Quantity, rl.left))
 		name.Truncation = fyne.TextTruncateEllipsis
 		if rl.left == 0 {
 			rl.plus.Disable()

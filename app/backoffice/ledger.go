@@ -70,7 +70,8 @@ type books struct {
 
 func newBooks(s *journal.Sale) *books {
 	b := &books{lines: map[string]*remainder{}, rates: map[int]*remainder{}, byID: map[string]basket.Line{}}
-	for _, l := range s.Basket.Lines {
+	// Settled: a line's share of a basket discount is part of what it cost.
+	for _, l := range s.Basket.Settled().Lines {
 		_, vat := l.Split()
 		b.lines[l.ProductID] = &remainder{qty: l.Quantity, gross: l.Total(), vat: vat}
 		b.byID[l.ProductID] = l
@@ -108,7 +109,8 @@ func (b *books) byLines(ls []LineQty, commit bool) (Breakdown, error) {
 		if lq.Quantity > left.qty {
 			return Breakdown{}, fmt.Errorf("only %d of %s can still be refunded", left.qty, l.Name)
 		}
-		gross, vat := l.UnitPrice*int64(lq.Quantity), int64(0)
+		// What the customer paid for them, discounts taken off, not the list price.
+		gross, vat := l.Part(lq.Quantity), int64(0)
 		if lq.Quantity == left.qty {
 			gross, vat = left.gross, left.vat
 		} else {
@@ -116,6 +118,10 @@ func (b *books) byLines(ls []LineQty, commit bool) (Breakdown, error) {
 		}
 		rl := l
 		rl.Quantity = lq.Quantity
+		// The refunded line's discount is whatever makes its total the
+		// money returned, so its receipt line reads list price − discount.
+		rl.Off, rl.BasketOff = nil, 0
+		rl.BasketOff = rl.Gross() - gross
 		bd.Lines = append(bd.Lines, rl)
 		r := rates[l.VAT]
 		if r == nil {
@@ -135,7 +141,7 @@ func (b *books) byLines(ls []LineQty, commit bool) (Breakdown, error) {
 	if commit {
 		for _, rl := range bd.Lines {
 			left := b.lines[rl.ProductID]
-			g, v := rl.UnitPrice*int64(rl.Quantity), int64(0)
+			g, v := b.byID[rl.ProductID].Part(rl.Quantity), int64(0)
 			if rl.Quantity == left.qty {
 				g, v = left.gross, left.vat
 			} else {

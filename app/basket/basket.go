@@ -24,10 +24,21 @@ type Line struct {
 	UnitPrice int64  `json:"unitPrice"` // incl. VAT, minor units
 	VAT       int    `json:"vat"`       // percent
 	Quantity  int    `json:"quantity"`
+	// Grams is the weight of a weighed line (UnitPrice is then per kg and
+	// Quantity 1); 0 for a line sold by the piece.
+	Grams int `json:"grams,omitempty"`
+	// Off is the line's own discount, if any.
+	Off *Off `json:"off,omitempty"`
+	// BasketOff is the line's share of the basket's discount; only a settled
+	// basket (Basket.Settled) has it.
+	BasketOff int64 `json:"basketOff,omitempty"`
+	// Override says the unit price was set by hand, from what and why.
+	Override *Override `json:"override,omitempty"`
 }
 
-// Total is the line's price including VAT.
-func (l Line) Total() int64 { return l.UnitPrice * int64(l.Quantity) }
+// Total is what the customer pays for the line, including VAT: its gross
+// less its discounts.
+func (l Line) Total() int64 { return l.Gross() - l.Discount() }
 
 // Split is the line's net amount and VAT, computed on the line total so that
 // they add up to it exactly.
@@ -36,6 +47,8 @@ func (l Line) Split() (net, vat int64) { return money.Split(l.Total(), l.VAT) }
 // Basket is an ordered list of lines; the zero value is an empty basket.
 type Basket struct {
 	Lines []Line `json:"lines"`
+	// Discount is taken off the whole basket, shared over the lines.
+	Discount *Off `json:"discount,omitempty"`
 }
 
 // Add puts one more of p in the basket: a new line, or quantity +1 on its line.
@@ -58,6 +71,11 @@ func (b *Basket) SetQuantity(productID string, q int) error {
 		switch {
 		case q <= 0:
 			b.Lines = append(b.Lines[:i], b.Lines[i+1:]...)
+			if len(b.Lines) == 0 {
+				b.Discount = nil // a discount belongs to the basket it was given on
+			}
+		case b.Lines[i].Weighed() && q > 1:
+			return fmt.Errorf("%s was weighed: weigh and scan each one", b.Lines[i].Name)
 		case q > MaxQuantity:
 			return fmt.Errorf("at most %d of one product per sale", MaxQuantity)
 		default:
@@ -72,7 +90,7 @@ func (b *Basket) SetQuantity(productID string, q int) error {
 func (b *Basket) Remove(productID string) { _ = b.SetQuantity(productID, 0) }
 
 // Clear empties the basket.
-func (b *Basket) Clear() { b.Lines = nil }
+func (b *Basket) Clear() { b.Lines, b.Discount = nil, nil }
 
 // Empty reports whether there is nothing to pay for.
 func (b *Basket) Empty() bool { return len(b.Lines) == 0 }
@@ -89,7 +107,12 @@ func (b *Basket) Count() int {
 // Clone returns a deep copy, so a sale in flight never shares lines with the
 // basket the cashier keeps editing.
 func (b Basket) Clone() Basket {
-	return Basket{Lines: append([]Line(nil), b.Lines...)}
+	c := Basket{Lines: append([]Line(nil), b.Lines...)}
+	if b.Discount != nil {
+		d := *b.Discount
+		c.Discount = &d
+	}
+	return c
 }
 
 // VATLine sums the lines of one VAT rate.
@@ -106,14 +129,19 @@ type Totals struct {
 	Net   int64     `json:"net"`
 	VAT   int64     `json:"vat"`
 	ByVAT []VATLine `json:"byVat"` // highest rate first
+	// Discount is all the money taken off (lines' and basket's): the lines'
+	// gross less Discount is Gross.
+	Discount int64 `json:"discount,omitempty"`
 }
 
-// Totals sums the lines, each split on its own, so the totals and the VAT per
-// rate are exactly the sums of what each receipt line shows.
+// Totals sums the lines of the settled basket, each split on its own after
+// its discounts, so the totals and the VAT per rate are exactly the sums of
+// what each receipt line shows.
 func (b *Basket) Totals() Totals {
 	rates := map[int]*VATLine{}
 	var t Totals
-	for _, l := range b.Lines {
+	for _, l := range b.Settled().Lines {
+		t.Discount += l.Discount()
 		net, vat := l.Split()
 		r := rates[l.VAT]
 		if r == nil {
@@ -135,7 +163,21 @@ func (b *Basket) Totals() Totals {
 }
 
 // QuantityString is the quantity as the receipt schema wants it.
-func (l Line) QuantityString() string { return strconv.Itoa(l.Quantity) }
+// A weighed line's is its weight in kilograms ("0.532").
+func (l Line) QuantityString() string {
+	if l.Weighed() {
+		return kg(l.Grams)
+	}
+	return strconv.Itoa(l.Quantity)
+}
+
+// QuantityUnit is the receipt schema's unit of QuantityString: KG or PCS.
+func (l Line) QuantityUnit() string {
+	if l.Weighed() {
+		return "KG"
+	}
+	return "PCS"
+}
 
 // Has reports whether the basket has a line for productID.
 func (b *Basket) Has(productID string) bool {

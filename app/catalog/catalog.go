@@ -18,6 +18,12 @@ type Product struct {
 	VAT      int    `json:"vat"` // percent
 	EAN      string `json:"ean"` // GTIN-13
 	Color    string `json:"color"`
+	// PLU is the item code the shop's scales and price labels print in
+	// in-store barcodes (5 digits), if the product is sold that way.
+	PLU string `json:"plu,omitempty"`
+	// PerKg says Price is per kilogram: the product is weighed, and sold from
+	// a scale's barcode.
+	PerKg bool `json:"perKg,omitempty"`
 }
 
 // Catalog is an immutable, indexed product list.
@@ -27,6 +33,7 @@ type Catalog struct {
 	products   []Product
 	byID       map[string]int
 	byEAN      map[string]int
+	byPLU      map[string]int
 }
 
 type file struct {
@@ -46,7 +53,7 @@ func Parse(data []byte) (*Catalog, error) {
 		return nil, fmt.Errorf("catalog: no currency")
 	}
 	c := &Catalog{Currency: f.Currency, categories: f.Categories, products: f.Products,
-		byID: map[string]int{}, byEAN: map[string]int{}}
+		byID: map[string]int{}, byEAN: map[string]int{}, byPLU: map[string]int{}}
 	known := map[string]bool{}
 	for _, cat := range f.Categories {
 		known[cat] = true
@@ -72,6 +79,16 @@ func Parse(data []byte) (*Catalog, error) {
 		}
 		c.byID[p.ID] = i
 		c.byEAN[p.EAN] = i
+		if p.PLU == "" {
+			continue
+		}
+		if len(p.PLU) != 5 || strings.Trim(p.PLU, "0123456789") != "" {
+			return nil, fmt.Errorf("catalog: %s has PLU %q; an item code is 5 digits", p.ID, p.PLU)
+		}
+		if _, dup := c.byPLU[p.PLU]; dup {
+			return nil, fmt.Errorf("catalog: duplicate PLU %s", p.PLU)
+		}
+		c.byPLU[p.PLU] = i
 	}
 	return c, nil
 }
@@ -128,6 +145,15 @@ func (c *Catalog) ByID(id string) (Product, bool) {
 // the scanner's classifier before they get here).
 func (c *Catalog) ByEAN(code string) (Product, bool) {
 	i, ok := c.byEAN[code]
+	if !ok {
+		return Product{}, false
+	}
+	return c.products[i], true
+}
+
+// ByPLU finds a product by the item code of an in-store barcode.
+func (c *Catalog) ByPLU(code string) (Product, bool) {
+	i, ok := c.byPLU[code]
 	if !ok {
 		return Product{}, false
 	}

@@ -1,6 +1,7 @@
 package catalog_test
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/kasse-pos/kasse/app/catalog"
@@ -64,6 +65,27 @@ func TestParseRefusesBadProducts(t *testing.T) {
 	} {
 		if _, err := catalog.Parse([]byte(js)); err == nil {
 			t.Errorf("%s: accepted", name)
+		}
+	}
+}
+
+func TestPLU(t *testing.T) {
+	base := `{"currency":"NOK","categories":["Frukt"],"products":[
+		{"id":"A","name":"Epler","category":"Frukt","price":3490,"vat":15,"ean":"2300001000008","plu":"00001","perKg":true},
+		{"id":"B","name":"Pærer","category":"Frukt","price":3990,"vat":15,"ean":"7038010001079"%s}]}`
+	c, err := catalog.Parse([]byte(strings.Replace(base, "%s", "", 1)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p, ok := c.ByPLU("00001"); !ok || p.ID != "A" || !p.PerKg {
+		t.Fatalf("ByPLU = %+v, %v", p, ok)
+	}
+	if _, ok := c.ByPLU("00002"); ok {
+		t.Fatal("ByPLU found a code no product has")
+	}
+	for _, bad := range []string{`,"plu":"00001"`, `,"plu":"1"`, `,"plu":"0000x"`} {
+		if _, err := catalog.Parse([]byte(strings.Replace(base, "%s", bad, 1))); err == nil {
+			t.Errorf("a catalog with %s was taken", bad)
 		}
 	}
 }

@@ -18,6 +18,9 @@ func (t *Till) AddProduct(id string) error {
 	if !ok {
 		return fmt.Errorf("unknown product %s", id)
 	}
+	if p.PerKg {
+		return fmt.Errorf("%s is sold by weight: scan the scale's label", p.Name)
+	}
 	return t.edit(func(b *basket.Basket) error { return b.Add(p) })
 }
 

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"regexp"
-	"strconv"
 	"time"
 
 	"github.com/kasse-pos/kasse/app/basket"
@@ -244,18 +243,10 @@ func requestNote(flow, masked string) string {
 
 func (t *Till) createRequest(s *journal.Sale, ref, flow string) epayment.CreatePaymentRequest {
 	cur := epayment.Currency(s.Currency)
-	lines := make([]epayment.OrderLine, 0, len(s.Basket.Lines))
-	for _, l := range s.Basket.Lines {
-		net, vat := l.Split()
-		lines = append(lines, epayment.OrderLine{
-			Name:                    l.Name,
-			ID:                      l.ProductID,
-			TotalAmount:             l.Total(),
-			TotalAmountExcludingTax: net,
-			TotalTaxAmount:          vat,
-			TaxPercentage:           l.VAT,
-			UnitInfo:                &epayment.UnitInfo{UnitPrice: l.UnitPrice, Quantity: strconv.Itoa(l.Quantity), QuantityUnit: "PCS"},
-		})
+	settled := s.Basket.Settled() // each line's share of a basket discount is in its line
+	lines := make([]epayment.OrderLine, 0, len(settled.Lines))
+	for _, l := range settled.Lines {
+		lines = append(lines, orderLine(l))
 	}
 	desc := fmt.Sprintf("%s, kvittering %s", t.cfg.Shop.Name, s.ReceiptNumber)
 	if r := []rune(desc); len(r) > 100 { // the API counts characters

@@ -34,6 +34,9 @@ type Receipt struct {
 	// Refund marks a refund receipt (credit note): Lines and Totals are money
 	// returned to the customer.
 	Refund bool
+	// Discount is the basket's own discount; each line's share of it is in
+	// the line (BasketOff).
+	Discount *basket.Off
 }
 
 func (t *Till) buildReceipt(s *journal.Sale, a *journal.Attempt) Receipt {
@@ -48,6 +51,7 @@ func (t *Till) buildReceipt(s *journal.Sale, a *journal.Attempt) Receipt {
 		Lines: append([]basket.Line(nil), a.Basket.Lines...), Totals: a.Totals,
 		Currency: s.Currency, Customer: s.CustomerMasked, Reference: a.Reference,
 		Method: "Vipps MobilePay", URL: s.ReceiptURL, Printed: s.Printed,
+		Discount: a.Basket.Discount,
 	}
 }
 

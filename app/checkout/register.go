@@ -3,6 +3,7 @@ package checkout
 import (
 	"context"
 
+	"github.com/kasse-pos/kasse/app/basket"
 	"github.com/kasse-pos/kasse/app/catalog"
 )
 
@@ -26,6 +27,11 @@ type Register interface {
 	Notify(msg string)
 	AddOpenItem(it OpenItem) error
 	VATRates() []int
+	// DiscountLine, DiscountBasket and SetPrice give discounts and new
+	// prices, with a reason (app/checkout/discount.go).
+	DiscountLine(productID string, off *basket.Off) error
+	DiscountBasket(off *basket.Off) error
+	SetPrice(productID string, price int64, reason string) error
 
 	Pay() error
 	ShowQR() error

@@ -12,8 +12,10 @@ import (
 // customer's personal QR identifies the customer, anything else gets a plain
 // message. Nothing a scanner sends can lose the sale.
 func (t *Till) Scan(raw string) {
-	r := scan.Classify(raw, t.cfg.Market)
+	r := t.cfg.InStore.Classify(raw, t.cfg.Market)
 	switch r.Kind {
+	case scan.InStore:
+		t.addInStore(r.Code, *r.Embedded)
 	case scan.Product:
 		p, ok := t.cfg.Catalog.ByEAN(r.Code)
 		if !ok {

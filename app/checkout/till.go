@@ -18,6 +18,7 @@ import (
 	"github.com/kasse-pos/kasse/app/journal"
 	"github.com/kasse-pos/kasse/app/msisdn"
 	"github.com/kasse-pos/kasse/app/payment"
+	"github.com/kasse-pos/kasse/app/scan"
 	"github.com/kasse-pos/kasse/payments/epayment"
 )
 
@@ -84,6 +85,13 @@ type Config struct {
 	// each side effect (see the Trace* names). Crash tests kill the process
 	// there; it must not block.
 	Trace func(step, reference string)
+	// Allowed, if set, says whether the cashier signed in may do an action
+	// (ActionDiscount, ActionReprice); nil allows everything. The roles of
+	// cashiers and managers plug in here.
+	Allowed func(action string) bool
+	// InStore are the shop's in-store barcode prefixes (weighed and
+	// price-marked items, see scan.Rule); none by default.
+	InStore scan.Rules
 }
 
 // Steps reported to Config.Trace: the payment engine's.
@@ -180,6 +188,8 @@ type View struct {
 	UnknownCode string
 	Status      Status
 	Recovery    []string // what recovery did on start
+	// Discount is the basket's own discount, if any (the lines carry theirs).
+	Discount *basket.Off
 }
 
 // Till is one checkout. All methods are safe for concurrent use.
@@ -469,6 +479,10 @@ func (t *Till) View() View {
 		// The done screen shows the sold basket, not the empty next one.
 		v.Lines = append([]basket.Line(nil), s.shown.Lines...)
 		v.Totals = s.shown.Totals
+	}
+	v.Discount = s.basket.Discount
+	if v.Phase == PhaseDone && s.shown != nil {
+		v.Discount = s.shown.Discount
 	}
 	v.CanPay = s.canPay()
 	v.PushOff = s.pushOff

@@ -86,11 +86,12 @@ func (c *Completed) add(l Line) {
 }
 
 func fromBasket(l basket.Line, q int) Line {
-	bl := l
-	bl.Quantity = q
-	net, _ := bl.Split()
-	return Line{ProductID: l.ProductID, Name: l.Name, Quantity: q, UnitPrice: l.UnitPrice, VAT: l.VAT,
-		AmountIn: bl.Total(), AmountEx: net}
+	// Part: what those q cost after the line's discounts, not the list price.
+	in := l.Part(q)
+	net, _ := money.Split(in, l.VAT)
+	// CatalogID: the article, not which weighing of it.
+	return Line{ProductID: l.CatalogID(), Name: l.Name, Quantity: q, UnitPrice: l.UnitPrice, VAT: l.VAT,
+		AmountIn: in, AmountEx: net}
 }
 
 // refundLines are the return lines of a refund: the products and quantities

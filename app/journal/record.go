@@ -38,6 +38,10 @@ const (
 	// transaction of the sale (its capture, or a refund), chained to the
 	// signature before it in this journal (see app/fiscal).
 	KindSigned Kind = "transaction.signed" // Signed
+	// Discounts and price overrides; Record.Cashier says who, the payload why.
+	KindLineDiscounted   Kind = "line.discounted"   // Line: the line after (Off nil: the discount was taken away)
+	KindLineRepriced     Kind = "line.repriced"     // Line: the line after; its Override has the old price and the reason
+	KindBasketDiscounted Kind = "basket.discounted" // Discount (no percentage and no amount: the discount was taken away)
 )
 
 // known reports whether k is one of the kinds above.
@@ -45,7 +49,8 @@ func (k Kind) known() bool {
 	switch k {
 	case KindJournalCreated, KindMigrated, KindSaleOpened, KindLineAdded, KindLineChanged, KindLineRemoved,
 		KindBasketCleared, KindCustomer, KindSaleNumbered, KindIntent, KindAnswer, KindState, KindEvent,
-		KindReceipt, KindPrinted, KindCopy, KindDayClosed, KindSigned:
+		KindReceipt, KindPrinted, KindCopy, KindDayClosed, KindSigned,
+		KindLineDiscounted, KindLineRepriced, KindBasketDiscounted:
 		return true
 	}
 	return false
@@ -79,6 +84,7 @@ type Record struct {
 	Print    *PrintData    `json:"print,omitempty"`
 	Day      *DayData      `json:"day,omitempty"`
 	Signed   *SignedData   `json:"signed,omitempty"`
+	Discount *basket.Off   `json:"discount,omitempty"`
 }
 
 // GenesisHash is the Prev of a journal's first record.
@@ -247,9 +253,39 @@ func Apply(s *Sale, r Record) error {
 		}
 		s.Corrections += boolInt(r.Kind != KindLineAdded)
 		setLine(&s.Basket, l, q)
+		if len(s.Basket.Lines) == 0 {
+			s.Basket.Discount = nil // as basket.SetQuantity does
+		}
 	case KindBasketCleared:
-		s.Basket.Lines = nil
+		s.Basket.Lines, s.Basket.Discount = nil, nil
 		s.Corrections++
+	case KindLineDiscounted, KindLineRepriced:
+		if r.Line == nil {
+			return errPayload(r)
+		}
+		l := r.Line.Line
+		if l.Off != nil && l.Off.By == "" {
+			o := *l.Off
+			o.By = r.Cashier
+			l.Off = &o
+		}
+		if l.Override != nil && l.Override.By == "" {
+			o := *l.Override
+			o.By = r.Cashier
+			l.Override = &o
+		}
+		setLine(&s.Basket, l, l.Quantity)
+	case KindBasketDiscounted:
+		if r.Discount == nil {
+			return errPayload(r)
+		}
+		s.Basket.Discount = nil
+		if d := *r.Discount; d.Percent != 0 || d.Amount != 0 {
+			if d.By == "" {
+				d.By = r.Cashier
+			}
+			s.Basket.Discount = &d
+		}
 	case KindCustomer:
 		if r.Customer == nil {
 			return errPayload(r)
@@ -338,7 +374,7 @@ func applyIntent(s *Sale, r Record) {
 			Reference: r.Ref, Request: *in.Request, CreateKey: in.Key,
 			CaptureKey: r.Ref + "-capture", CancelKey: r.Ref + "-cancel",
 			State: StateCreating, Sent: r.At, ExpiresAt: in.ExpiresAt,
-			Basket: s.Basket.Clone(), Totals: s.Totals,
+			Basket: s.Basket.Settled(), Totals: s.Totals,
 		}
 		s.Attempts = append(s.Attempts, a)
 		s.Steps = append(s.Steps, Step{At: r.At, Reference: r.Ref, State: StateCreating, Note: r.Note})

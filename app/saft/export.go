@@ -42,6 +42,7 @@ const (
 	EventZReport    = "ZREP"      // 13009 Z report
 	EventLineCorr   = "LINECORR"  // 13999 line reduced or removed before payment
 	EventBasketVoid = "BASKETCLR" // 13999 basket cleared before payment
+	EventPriceChg   = "PRICECHG"  // 13021 price changed by hand (line.repriced)
 )
 
 var fixedBasics = []struct{ typ, id, predefined, list, desc string }{
@@ -55,6 +56,7 @@ var fixedBasics = []struct{ typ, id, predefined, list, desc string }{
 	{"13", EventZReport, "13009", listEvent, ""},
 	{"13", EventLineCorr, "13999", listEvent, "Linjekorreksjon før betaling"},
 	{"13", EventBasketVoid, "13999", listEvent, "Handlekurv tømt før betaling"},
+	{"13", EventPriceChg, "13021", listEvent, ""},
 }
 
 // ErrUnsigned means the journal has completed transactions without a
@@ -357,6 +359,14 @@ func (b *builder) event(r journal.Record, at time.Time) (Event, bool, error) {
 		ev.EventType = EventLineCorr
 		ev.EventText = fmt.Sprintf("Linjekorreksjon: %s (%s) %d → %d, %s", l.Name, l.ProductID, r.Line.Before, q,
 			money.Format(-l.UnitPrice*int64(r.Line.Before-q)))
+	case journal.KindLineRepriced:
+		if r.Line == nil || r.Line.Line.Override == nil {
+			return ev, false, nil
+		}
+		l := r.Line.Line
+		ev.EventType = EventPriceChg
+		ev.EventText = fmt.Sprintf("Prisendring: %s (%s) %s → %s: %s", l.Name, l.ProductID,
+			money.Format(l.Override.ListPrice), money.Format(l.UnitPrice), l.Override.Reason)
 	case journal.KindBasketCleared:
 		ev.EventType = EventBasketVoid
 		ev.EventText = "Handlekurv tømt før betaling"

@@ -26,6 +26,7 @@ const (
 	Misread                   // a product barcode with a wrong check digit: scan again
 	CustomerPhone             // a personal QR that carries the phone number; Phone is set
 	CustomerToken             // a tokenised personal QR: only the QR exchange call knows the number
+	InStore                   // a shop's own EAN-13 with a price or weight in it (Rules.Classify); Embedded is set
 )
 
 func (k Kind) String() string {
@@ -38,6 +39,8 @@ func (k Kind) String() string {
 		return "customer-phone"
 	case CustomerToken:
 		return "customer-token"
+	case InStore:
+		return "in-store"
 	}
 	return "unrecognised"
 }
@@ -57,6 +60,8 @@ type Result struct {
 	QR string
 	// Message is a plain sentence for the cashier.
 	Message string
+	// Embedded is what an InStore code carries.
+	Embedded *Embedded
 }
 
 // NeedsExchange reports whether the till must call the QR exchange endpoint to

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/kasse-pos/kasse/app/checkout"
+	"github.com/kasse-pos/kasse/app/scan"
 )
 
 // Config is the till's configuration file (JSON).
@@ -46,6 +47,10 @@ type Config struct {
 
 	// Kiosk sets up self-checkout (kasse -kiosk): see KioskConfig.
 	Kiosk KioskConfig `json:"kiosk,omitempty"`
+
+	// InStoreBarcodes are the shop's own EAN-13 prefixes for weighed and
+	// price-marked items, e.g. [{"prefix":"23","weight":true},{"prefix":"24"}].
+	InStoreBarcodes scan.Rules `json:"inStoreBarcodes,omitempty"`
 }
 
 // VippsConfig is the merchant's API access (from the Vipps MobilePay portal).

@@ -3,8 +3,11 @@ package station
 import (
 	"context"
 	"fmt"
+	"strings"
 
+	"github.com/kasse-pos/kasse/app/basket"
 	"github.com/kasse-pos/kasse/app/checkout"
+	"github.com/kasse-pos/kasse/app/money"
 	"github.com/kasse-pos/kasse/hardware/escpos"
 )
 
@@ -49,7 +52,11 @@ func (p *ReceiptPrinter) PrintReceipt(ctx context.Context, r checkout.Receipt) e
 		PaymentMethod: r.Method, PaymentRef: r.Reference, QRURL: r.URL, Copy: r.Printed,
 	}
 	for _, l := range r.Lines {
-		doc.Lines = append(doc.Lines, escpos.Line{Name: l.Name, Qty: l.Quantity, UnitPrice: l.UnitPrice, Total: l.Total()})
+		doc.Lines = append(doc.Lines, paperLine(l))
+		doc.Discount += l.BasketOff
+	}
+	if r.Discount != nil {
+		doc.DiscountText = r.Discount.Label(money.Format)
 	}
 	for _, v := range r.Totals.ByVAT {
 		doc.VAT = append(doc.VAT, escpos.VATLine{Percent: v.Percent, Net: v.Net, VAT: v.VAT, Gross: v.Gross})
@@ -59,7 +66,9 @@ func (p *ReceiptPrinter) PrintReceipt(ctx context.Context, r checkout.Receipt) e
 		doc.Refund, doc.Total = true, -doc.Total
 		for i := range doc.Lines {
 			doc.Lines[i].UnitPrice, doc.Lines[i].Total = -doc.Lines[i].UnitPrice, -doc.Lines[i].Total
+			doc.Lines[i].Discount = -doc.Lines[i].Discount
 		}
+		doc.Discount = -doc.Discount
 		for i := range doc.VAT {
 			v := &doc.VAT[i]
 			v.Net, v.VAT, v.Gross = -v.Net, -v.VAT, -v.Gross
@@ -70,4 +79,18 @@ func (p *ReceiptPrinter) PrintReceipt(ctx context.Context, r checkout.Receipt) e
 		return fmt.Errorf("lay out receipt %s: %w", r.Number, err)
 	}
 	return p.Device.Print(ctx, data)
+}
+
+// paperLine is a receipt line as printed: its own discount under it (its
+// share of a basket discount is printed once, after the lines), and a
+// weighed line's weight and price per kilogram.
+func paperLine(l basket.Line) escpos.Line {
+	pl := escpos.Line{Name: l.Name, Qty: l.Quantity, UnitPrice: l.UnitPrice, Total: l.Total() + l.BasketOff, Discount: l.LineDiscount()}
+	if l.Off != nil {
+		pl.DiscountText = l.Off.Label(money.Format)
+	}
+	if l.Weighed() {
+		pl.Detail = strings.Replace(l.QuantityString(), ".", ",", 1) + " kg x " + money.Format(l.UnitPrice) + "/kg"
+	}
+	return pl
 }

@@ -111,6 +111,9 @@ func Start(ctx context.Context, cfg Config, opts Options) (*Station, error) {
 		return fail(fmt.Errorf("vipps configuration: %w", err))
 	}
 	s.API = api
+	if err := cfg.InStoreBarcodes.Check(); err != nil {
+		return fail(err)
+	}
 	market := msisdn.Market(cfg.Market)
 	if market == "" {
 		market = msisdn.Norway
@@ -147,6 +150,7 @@ func Start(ctx context.Context, cfg Config, opts Options) (*Station, error) {
 		EventGrace:   time.Duration(cfg.EventGrace),
 		PollInterval: time.Duration(cfg.PollInterval),
 		Trace:        opts.Trace,
+		InStore:      cfg.InStoreBarcodes,
 	})
 	if err != nil {
 		return fail(err)
@@ -276,7 +280,12 @@ func (p *relayPublisher) PublishReceipt(ctx context.Context, r checkout.Receipt)
 		PaymentMethod: r.Method, PaymentReference: r.Reference,
 	}
 	for _, l := range r.Lines {
-		doc.Lines = append(doc.Lines, relay.ReceiptLine{Name: l.Name, Qty: fmt.Sprint(l.Quantity), Amount: l.Total(), VATPercent: l.VAT})
+		qty := l.QuantityString()
+		if l.Weighed() {
+			qty += " kg"
+		}
+		// Amount is what the line cost, its discounts taken off.
+		doc.Lines = append(doc.Lines, relay.ReceiptLine{Name: l.Name, Qty: qty, Amount: l.Total(), VATPercent: l.VAT})
 	}
 	for _, v := range r.Totals.ByVAT {
 		doc.VAT = append(doc.VAT, relay.ReceiptVAT{Percent: v.Percent, Base: v.Net, Amount: v.VAT})

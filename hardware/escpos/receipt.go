@@ -39,6 +39,11 @@ type Receipt struct {
 	Copy bool
 	// Refund marks a return; pass the amounts with the sign they should print.
 	Refund bool
+	// Discount is taken off the whole receipt after the lines (minor units,
+	// VAT included), printed as a line of its own with DiscountText; Total
+	// is what is left.
+	Discount     int64
+	DiscountText string
 }
 
 // Line is one line of the sale.
@@ -46,7 +51,14 @@ type Line struct {
 	Name      string
 	Qty       int
 	UnitPrice int64 // minor units, VAT included
-	Total     int64 // minor units, VAT included
+	Total     int64 // minor units, VAT included, Discount taken off
+	// Detail, if set, replaces "Qty x UnitPrice" under the name, e.g. a
+	// weight: "0,532 kg x 34,90/kg".
+	Detail string
+	// Discount is what was taken off the line, printed under it with
+	// DiscountText; the line's name shows Total + Discount.
+	Discount     int64
+	DiscountText string
 }
 
 // VATLine is the VAT of one rate: Net + VAT = Gross.
@@ -58,6 +70,7 @@ type VATLine struct {
 // Labels are the fixed words of a receipt.
 type Labels struct {
 	Title, Number, Total, VAT, Net, VATAmount, Gross, PaidWith, Reference, Copy, Refund, QR string
+	Discount                                                                                string
 }
 
 // Receipt words. Norwegian is the default: Bokføringsforskriften asks for a
@@ -67,13 +80,13 @@ var (
 		Title: "Salgskvittering", Number: "Kvittering nr.", Total: "Totalt", VAT: "MVA",
 		Net: "Grunnlag", VATAmount: "MVA", Gross: "Sum", PaidWith: "Betalt med",
 		Reference: "Referanse", Copy: "KOPI - ikke gyldig kvittering for kjøp",
-		Refund: "RETUR", QR: "Kvitteringen på nett:",
+		Refund: "RETUR", QR: "Kvitteringen på nett:", Discount: "Rabatt",
 	}
 	English = Labels{
 		Title: "Receipt", Number: "Receipt no.", Total: "Total", VAT: "VAT",
 		Net: "Net", VATAmount: "VAT", Gross: "Gross", PaidWith: "Paid with",
 		Reference: "Reference", Copy: "COPY - not a valid receipt of purchase",
-		Refund: "REFUND", QR: "Your receipt online:",
+		Refund: "REFUND", QR: "Your receipt online:", Discount: "Discount",
 	}
 )
 
@@ -157,30 +170,17 @@ func Encode(r Receipt, opt Options) ([]byte, error) {
 	b.line(strings.Repeat("-", w))
 
 	for _, ln := range r.Lines {
-		total := formatAmount(ln.Total)
-		names := wrap(ln.Name, w)
-		if ln.Qty == 1 && len(names) == 1 && cols(names[0])+1+cols(total) <= w {
-			b.line(pad(names[0], total, w))
-			continue
-		}
-		if ln.Qty == 1 && len(names) > 1 {
-			// A long name: the amount goes at the end of its last line.
-			last := names[len(names)-1]
-			for _, s := range names[:len(names)-1] {
+		b.saleLine(ln, w)
+		if ln.Discount != 0 {
+			for _, s := range wrapPair("  "+discountText(l, ln.DiscountText), formatAmount(-ln.Discount), w) {
 				b.line(s)
 			}
-			if cols(last)+1+cols(total) <= w {
-				b.line(pad(last, total, w))
-			} else {
-				b.line(last)
-				b.line(pad("", total, w))
-			}
-			continue
 		}
-		for _, s := range names {
+	}
+	if r.Discount != 0 {
+		for _, s := range wrapPair(discountText(l, r.DiscountText), formatAmount(-r.Discount), w) {
 			b.line(s)
 		}
-		b.line(pad("  "+strconv.Itoa(ln.Qty)+" x "+formatAmount(ln.UnitPrice), total, w))
 	}
 	b.line(strings.Repeat("-", w))
 
@@ -400,4 +400,51 @@ func splitLines(s string) []string {
 		}
 	}
 	return out
+}
+
+// saleLine prints one line of the sale: its name and amount before any
+// discount, and "Qty x UnitPrice" (or its Detail) when there is more to say.
+func (b *builder) saleLine(ln Line, w int) {
+	total := formatAmount(ln.Total + ln.Discount)
+	single := ln.Qty == 1 && ln.Detail == ""
+	names := wrap(ln.Name, w)
+	if single && len(names) == 1 && cols(names[0])+1+cols(total) <= w {
+		b.line(pad(names[0], total, w))
+		return
+	}
+	if single && len(names) > 1 {
+		// A long name: the amount goes at the end of its last line.
+		last := names[len(names)-1]
+		for _, s := range names[:len(names)-1] {
+			b.line(s)
+		}
+		if cols(last)+1+cols(total) <= w {
+			b.line(pad(last, total, w))
+		} else {
+			b.line(last)
+			b.line(pad("", total, w))
+		}
+		return
+	}
+	for _, s := range names {
+		b.line(s)
+	}
+	detail := ln.Detail
+	if detail == "" {
+		detail = strconv.Itoa(ln.Qty) + " x " + formatAmount(ln.UnitPrice)
+	}
+	b.line(pad("  "+detail, total, w))
+}
+
+// wrapPair is left and right on one line, or left on its own lines and right
+// under it when they do not fit.
+func wrapPair(left, right string, w int) []string {
+	if cols(left)+1+cols(right) <= w {
+		return []string{pad(left, right, w)}
+	}
+	return append(wrap(left, w), pad("", right, w))
+}
+
+func discountText(l Labels, text string) string {
+	return strings.TrimSpace(l.Discount + " " + text)
 }
