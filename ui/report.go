@@ -184,7 +184,7 @@ func (r *reportScreen) onCloseDay() {
 		if !ok {
 			return
 		}
-		if err := r.bo.deps.Office.CloseDay(z, next.Text); err != nil {
+		if _, err := r.bo.deps.Office.CloseDay(z, next.Text); err != nil {
 			r.message.SetText("The day was not closed: " + err.Error())
 			return
 		}

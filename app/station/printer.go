@@ -40,13 +40,14 @@ func (p *ReceiptPrinter) PrintText(ctx context.Context, title, text string) erro
 	return p.Device.Print(ctx, escpos.EncodeText(title, text))
 }
 
-// PrintReceipt lays the receipt out and prints it; a second print of the same
-// receipt is marked as a copy, as the bookkeeping rules ask.
+// PrintReceipt lays the receipt out and prints it; the copy (r.Copy) is
+// marked KOPI, as the cash register rules ask.
 func (p *ReceiptPrinter) PrintReceipt(ctx context.Context, r checkout.Receipt) error {
 	doc := escpos.Receipt{
 		ShopName: r.Shop.Name, ShopAddress: r.Shop.Address, OrgNumber: r.Shop.OrgNumber,
 		Time: r.Time, Number: r.Number, Total: r.Totals.Gross, Currency: r.Currency,
-		PaymentMethod: r.Method, PaymentRef: r.Reference, QRURL: r.URL, Copy: r.Printed,
+		PaymentMethod: r.Method, PaymentRef: r.Reference, QRURL: r.URL, Copy: r.Copy,
+		Register: r.POSID, Training: r.Training, Of: r.Of,
 	}
 	for _, l := range r.Lines {
 		doc.Lines = append(doc.Lines, escpos.Line{Name: l.Name, Qty: l.Quantity, UnitPrice: l.UnitPrice, Total: l.Total()})
