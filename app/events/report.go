@@ -239,7 +239,9 @@ func (b *builder) add(r journal.Record) {
 			line(b.corr, typ, "", descs[typ], 1, -l.UnitPrice*int64(r.Line.Before-q))
 		}
 	case journal.KindBasketCleared:
-		if !s.Training && len(before.Lines) > 0 {
+		// A basket dropped after its payment ended unpaid is counted once,
+		// under Other (declined, cancelled…), not again as corrections.
+		if !s.Training && len(before.Lines) > 0 && len(s.Attempts) == 0 {
 			line(b.corr, CorrCleared, "", descs[CorrCleared], len(before.Lines), -before.Totals().Gross)
 		}
 	case journal.KindState:

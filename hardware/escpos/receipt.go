@@ -73,7 +73,7 @@ type Labels struct {
 // Receipt words. Norwegian is the default. The kassasystemforskrifta asks
 // for the names "Salgskvittering" and "Returkvittering" at the top and the
 // marking "KOPI", in Norwegian even on an English receipt (§ 2-4), printed at
-// least 50 % larger than the amounts: Kasse prints them double size.
+// least 50 % larger than the amounts (see Encode).
 var (
 	Norwegian = Labels{
 		Title: "Salgskvittering", Number: "Kvittering nr.", Total: "Totalt", VAT: "MVA",
@@ -81,7 +81,7 @@ var (
 		Reference: "Referanse", Copy: "KOPI",
 		Refund: "Returkvittering", QR: "Kvitteringen på nett:",
 		Register: "Kasse", Of: "Retur av kvittering nr.",
-		Training: "TRENINGSKVITTERING", TrainingNote: "Treningsmodus – ikke gyldig kvittering",
+		Training: "TRENINGSKVITTERING", TrainingNote: "Treningsmodus - ikke gyldig kvittering",
 	}
 	English = Labels{
 		Title: "Salgskvittering", Number: "Receipt no.", Total: "Total", VAT: "VAT",
@@ -89,7 +89,7 @@ var (
 		Reference: "Reference", Copy: "KOPI",
 		Refund: "Returkvittering", QR: "Your receipt online:",
 		Register: "Till", Of: "Return of receipt no.",
-		Training: "TRENINGSKVITTERING", TrainingNote: "Treningsmodus – ikke gyldig kvittering (training, not a receipt)",
+		Training: "TRENINGSKVITTERING", TrainingNote: "Treningsmodus - ikke gyldig kvittering (training, not a receipt)",
 	}
 )
 
@@ -150,8 +150,10 @@ func Encode(r Receipt, opt Options) ([]byte, error) {
 	}
 	b.feed(1)
 	b.bold(true)
-	// The receipt's name and markings: double size, twice the amounts'.
-	b.size(2, 2)
+	// The receipt's name and markings: double width and triple height, so
+	// they stand 50 % taller than even the total (double height) and three
+	// times the other amounts.
+	b.size(2, 3)
 	title := l.Title
 	if r.Refund {
 		title = l.Refund
