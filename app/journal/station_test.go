@@ -15,7 +15,9 @@ func TestStationRecordsAndReportNumbers(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer func() { j.Close() }()
-	rep := func(typ string, n int) Record { return Record{Kind: KindReport, Report: &ReportData{Type: typ, Number: n, Text: typ}} }
+	rep := func(typ string, n int) Record {
+		return Record{Kind: KindReport, Report: &ReportData{Type: typ, Number: n, Text: typ}}
+	}
 	out, err := j.Append(Record{Kind: KindTillStarted, Station: &StationData{Text: "Kasse test"}}, Record{Kind: KindTrainingOn},
 		rep(ReportX, 0), rep(ReportX, 0), rep(ReportZ, 0))
 	if err != nil {
