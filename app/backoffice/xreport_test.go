@@ -2,6 +2,12 @@ package backoffice_test
 
 import (
 	"errors"
+	"flag"
+	"image"
+	"image/png"
+	"os"
+	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -10,8 +16,43 @@ import (
 	"github.com/kasse-pos/kasse/app/checkout"
 	"github.com/kasse-pos/kasse/app/events"
 	"github.com/kasse-pos/kasse/app/journal"
+	"github.com/kasse-pos/kasse/hardware/escpos"
 	"github.com/kasse-pos/kasse/payments/sim"
 )
+
+var writeDocs = flag.Bool("docs", false, "write the pictures of the receipts and the Z report into docs/")
+
+// paper checks the last paper the till's (virtual) printer printed, and with
+// -docs keeps its picture for the documentation.
+func paper(t *testing.T, r *rig, name string, want ...string) {
+	t.Helper()
+	v, ok := r.Station.Printer.Device.(*escpos.Virtual)
+	if !ok {
+		t.Fatalf("the demo till's printer is %T", r.Station.Printer.Device)
+	}
+	d, _ := v.Last()
+	for _, w := range want {
+		if !slices.Contains(d.Lines, w) {
+			t.Errorf("%s: no line %q in\n%s", name, w, d.Text())
+		}
+	}
+	keep(t, name, v.Image())
+}
+
+func keep(t *testing.T, name string, img image.Image) {
+	t.Helper()
+	if !*writeDocs {
+		return
+	}
+	f, err := os.Create(filepath.Join("..", "..", "docs", name))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	if err := png.Encode(f, img); err != nil {
+		t.Fatal(err)
+	}
+}
 
 // A day through the real till and the simulator: X and Z count what the rules
 // ask for, the Z is numbered and stored whole, a second copy is refused, and
@@ -41,9 +82,11 @@ func TestXAndZReportsOfADay(t *testing.T) {
 	r.Await("paid and printed", func(v checkout.View) bool {
 		return v.Phase == checkout.PhaseDone && v.Receipt != nil && v.Receipt.Printed && v.Receipt.URL != ""
 	})
+	paper(t, r, "receipt-sale.png", "Salgskvittering", "Kasse 1", "Org.nr. 999 999 999 MVA")
 	if err := r.Till.Reprint(ctx); err != nil {
 		t.Fatalf("the copy: %v", err)
 	}
+	paper(t, r, "receipt-copy.png", "Salgskvittering", "KOPI")
 	if err := r.Till.Reprint(ctx); !errors.Is(err, checkout.ErrCopyMade) {
 		t.Fatalf("a second copy: %v, want ErrCopyMade", err)
 	}
@@ -63,6 +106,7 @@ func TestXAndZReportsOfADay(t *testing.T) {
 	if _, err := office.DeliverRefund(ctx, res.Receipt); err != nil {
 		t.Fatal(err)
 	}
+	paper(t, r, "receipt-return.png", "Returkvittering", "Retur av kvittering nr.                   "+a.ReceiptNumber)
 
 	x, err := office.XReport(time.Now())
 	if err != nil {
@@ -143,6 +187,7 @@ func TestXAndZReportsOfADay(t *testing.T) {
 	if _, ok := r.Demo.Sim.Payment(sim.DemoMSN, v.Reference); ok {
 		t.Error("a training payment reached the till's Vipps MobilePay (the demo simulator)")
 	}
+	paper(t, r, "receipt-training.png", "TRENINGSKVITTERING", "Treningsmodus - ikke gyldig kvittering")
 	r.Till.NewSale()
 	if err := r.Till.SetTraining(false); err != nil {
 		t.Fatal(err)
@@ -172,6 +217,11 @@ func TestXAndZReportsOfADay(t *testing.T) {
 	if again.Text != z.Text() || again.Report.Sales != z.Sales || again.Report.Number != 1 {
 		t.Errorf("reprinted Z differs:\n%s\nwant\n%s", again.Text, z.Text())
 	}
+	d, err := escpos.Decode(escpos.EncodeText(zr.Day, again.Text))
+	if err != nil || !strings.Contains(d.Text(), "Z-RAPPORT nr 1") {
+		t.Errorf("the printed Z: %v\n%s", err, d.Text())
+	}
+	keep(t, "z-report.png", escpos.Render(d, 0))
 	all, err := office.Reports()
 	if err != nil || len(all) != 2 {
 		t.Fatalf("reports %v, %v", all, err)

@@ -137,6 +137,9 @@ func Start(ctx context.Context, cfg Config, opts Options) (*Station, error) {
 	}
 	ctx, s.cancel = context.WithCancel(ctx)
 	var signer *fiscal.Signer
+	if market == msisdn.Norway && s.Printer != nil {
+		s.Printer.Location = fiscal.Norway // receipts in Norwegian time, like the signatures
+	}
 	if market == msisdn.Norway {
 		// Norway: every sale and return is signed in the cash register's
 		// chain, with a key made on this installation and kept owner-only.

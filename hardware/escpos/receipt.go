@@ -68,6 +68,8 @@ type Labels struct {
 	// Register names the cash point; Of introduces the sale a return
 	// refers to; Training and TrainingNote mark a training receipt.
 	Register, Of, Training, TrainingNote string
+	// OrgNr introduces an organisation number given without it.
+	OrgNr string
 }
 
 // Receipt words. Norwegian is the default. The kassasystemforskrifta asks
@@ -82,6 +84,7 @@ var (
 		Refund: "Returkvittering", QR: "Kvitteringen på nett:",
 		Register: "Kasse", Of: "Retur av kvittering nr.",
 		Training: "TRENINGSKVITTERING", TrainingNote: "Treningsmodus - ikke gyldig kvittering",
+		OrgNr: "Org.nr.",
 	}
 	English = Labels{
 		Title: "Salgskvittering", Number: "Receipt no.", Total: "Total", VAT: "VAT",
@@ -90,6 +93,7 @@ var (
 		Refund: "Returkvittering", QR: "Your receipt online:",
 		Register: "Till", Of: "Return of receipt no.",
 		Training: "TRENINGSKVITTERING", TrainingNote: "Treningsmodus - ikke gyldig kvittering (training, not a receipt)",
+		OrgNr: "Org.nr.",
 	}
 )
 
@@ -146,7 +150,11 @@ func Encode(r Receipt, opt Options) ([]byte, error) {
 		}
 	}
 	if r.OrgNumber != "" {
-		b.line(r.OrgNumber)
+		org := r.OrgNumber
+		if !strings.HasPrefix(strings.ToLower(org), "org") {
+			org = l.OrgNr + " " + org // the rules ask for "Org.nr 999 999 999 MVA"
+		}
+		b.line(org)
 	}
 	b.feed(1)
 	b.bold(true)
