@@ -43,6 +43,7 @@ type Station struct {
 	cancel context.CancelFunc
 	wg     sync.WaitGroup
 	closer []func() error
+	closed bool // Close ran: the stop is journaled once
 }
 
 // Options are the parts a caller may supply instead of building them from the
@@ -262,6 +263,10 @@ func (s *Station) Close() {
 		s.Till.Close()
 	}
 	s.wg.Wait()
+	if s.closed {
+		return
+	}
+	s.closed = true
 	if s.Till != nil {
 		// A clean exit is an event of the journal (13002); a crash leaves
 		// none, which is how a reader tells them apart.
