@@ -339,7 +339,7 @@ func CloseDay(j *journal.Journal, h events.Header, z *ZReport, next string) (*ev
 	if err == nil && !nt.After(dt) {
 		return nil, fmt.Errorf("the next business day must come after %s", z.Day)
 	}
-	rp, recs, err := zRecords(j, h, z, next, z.Generated)
+	rp, recs, err := zRecords(j, h, z, next, time.Now())
 	if err != nil {
 		return nil, err
 	}
