@@ -50,6 +50,7 @@ var (
 	EventLogout     = Code{"LOGOUT", "13004", ""}
 	EventDrawerOpen = Code{"DRAWOPEN", "13005", ""}
 	EventDrawerShut = Code{"DRAWCLOSE", "13006", ""}
+	EventUpdate     = Code{"UPDATE", "13007", ""}
 	EventXReport    = Code{"XREP", "13008", ""}
 	EventZReport    = Code{"ZREP", "13009", ""}
 	EventPark       = Code{"PARK", "13010", ""}
@@ -70,7 +71,7 @@ var (
 
 // EventCodes lists every event code, for the file's basics.
 var EventCodes = []Code{
-	EventStart, EventStop, EventLogin, EventLogout, EventDrawerOpen, EventDrawerShut, EventXReport, EventZReport,
+	EventStart, EventStop, EventLogin, EventLogout, EventDrawerOpen, EventDrawerShut, EventUpdate, EventXReport, EventZReport,
 	EventPark, EventResume, EventReceipt, EventReturn, EventCopy, EventTraining, EventCashOut, EventSettings,
 	EventPriceCheck, EventTrainOn, EventTrainOff, EventLineCorr, EventBasketVoid, EventCashIn,
 }
@@ -81,6 +82,7 @@ var EventCodes = []Code{
 var byKind = map[journal.Kind]Code{
 	journal.KindTillStarted:   EventStart,
 	journal.KindTillStopped:   EventStop,
+	journal.KindTillUpdated:   EventUpdate,
 	journal.KindCopy:          EventCopy,
 	journal.KindSettings:      EventSettings,
 	journal.KindPriceLookup:   EventPriceCheck,

@@ -45,6 +45,7 @@ const (
 	// § 2-7); app/events maps each to its SAF-T event code.
 	KindTillStarted Kind = "till.started"     // Station: the till program started (Text: version)
 	KindTillStopped Kind = "till.stopped"     // no payload: a clean exit
+	KindTillUpdated Kind = "till.updated"     // Station: the first start of a new version (Text: from → to)
 	KindReport      Kind = "report.made"      // Report: an X or Z report, kept whole
 	KindTrainingOn  Kind = "training.on"      // no payload: training mode switched on
 	KindTrainingOff Kind = "training.off"     // no payload: training mode switched off
@@ -58,7 +59,7 @@ func (k Kind) known() bool {
 	case KindJournalCreated, KindMigrated, KindSaleOpened, KindLineAdded, KindLineChanged, KindLineRemoved,
 		KindBasketCleared, KindCustomer, KindSaleNumbered, KindIntent, KindAnswer, KindState, KindEvent,
 		KindReceipt, KindPrinted, KindCopy, KindDayClosed, KindSigned,
-		KindTillStarted, KindTillStopped, KindReport, KindTrainingOn, KindTrainingOff, KindSettings, KindPriceLookup:
+		KindTillStarted, KindTillStopped, KindTillUpdated, KindReport, KindTrainingOn, KindTrainingOff, KindSettings, KindPriceLookup:
 		return true
 	}
 	return false
@@ -371,7 +372,7 @@ func Apply(s *Sale, r Record) error {
 		if r.Report == nil {
 			return errPayload(r)
 		}
-	case KindTillStarted, KindSettings, KindPriceLookup:
+	case KindTillStarted, KindTillUpdated, KindSettings, KindPriceLookup:
 		if r.Station == nil {
 			return errPayload(r)
 		}

@@ -19,7 +19,7 @@ var (
 // a sale: they are written with Sale 0 and folded by ApplyStation.
 func tillLevel(k Kind) bool {
 	switch k {
-	case KindTillStarted, KindTillStopped, KindReport, KindTrainingOn, KindTrainingOff, KindSettings, KindPriceLookup:
+	case KindTillStarted, KindTillStopped, KindTillUpdated, KindReport, KindTrainingOn, KindTrainingOff, KindSettings, KindPriceLookup:
 		return true
 	}
 	return false
@@ -89,8 +89,10 @@ type Station struct {
 	LastX    int    `json:"lastX"`
 	LastZ    int    `json:"lastZ"`
 	LastZSeq uint64 `json:"lastZSeq"`
-	// Started is when the till program last started.
+	// Started is when the till program last started, and Version what it
+	// said it was (the Text of its till.started).
 	Started time.Time `json:"started,omitempty"`
+	Version string    `json:"version,omitempty"`
 	LastSeq uint64    `json:"lastSeq"`
 }
 
@@ -105,6 +107,9 @@ func ApplyStation(st *Station, r Record) {
 		st.Training, st.TrainingSince = false, time.Time{}
 	case KindTillStarted:
 		st.Started = r.At
+		if r.Station != nil {
+			st.Version = r.Station.Text
+		}
 	case KindReport:
 		if r.Report == nil {
 			return

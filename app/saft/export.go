@@ -398,7 +398,7 @@ func (b *builder) event(r journal.Record, at time.Time) (Event, bool, error) {
 		d := r.Station
 		ev.EventText = fmt.Sprintf("Prisforespørsel: %s (%s), varegruppe %s, %s", d.Name, d.ProductID,
 			events.ArticleGroup(d.ProductID, d.VAT, b.cfg.ArticleGroups), money.Format(d.Amount))
-	case journal.KindSettings, journal.KindTillStarted:
+	case journal.KindSettings, journal.KindTillStarted, journal.KindTillUpdated:
 		ev.EventText = r.Station.Text
 	default:
 		ev.EventText = r.Note

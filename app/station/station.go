@@ -166,8 +166,8 @@ func Start(ctx context.Context, cfg Config, opts Options) (*Station, error) {
 	s.Refunder = &backoffice.Refunder{Journal: j, Engine: till.Engine(), API: routed, Printer: printer, Publisher: publisher,
 		Shop: cfg.Shop, Logger: log.With("part", "refund"), Signer: optSigner(signer)}
 	s.Office = &backoffice.Desk{Journal: j, API: routed, Refunder: s.Refunder, Header: reportHeader(cfg, j)}
-	if _, err := j.Append(journal.Record{Kind: journal.KindTillStarted, Station: &journal.StationData{Text: "Kasse " + Version}}); err != nil {
-		return fail(fmt.Errorf("journal the start: %w", err))
+	if err := journalStart(j); err != nil {
+		return fail(err)
 	}
 
 	if opts.ResetRelayCursor {

@@ -11,6 +11,7 @@ import (
 
 	"github.com/kasse-pos/kasse/app/checkout"
 	"github.com/kasse-pos/kasse/app/events"
+	"github.com/kasse-pos/kasse/app/journal"
 	"github.com/kasse-pos/kasse/payments/epayment"
 	"github.com/kasse-pos/kasse/payments/sim"
 )
@@ -105,4 +106,23 @@ func reportHeader(cfg Config, j interface{ TillID() string }) events.Header {
 	}
 	return events.Header{CompanyName: cfg.Shop.Name, OrgNumber: cfg.Shop.OrgNumber, RegisterID: posID,
 		SystemID: "Kasse " + Version + " / " + j.TillID()}
+}
+
+// journalStart journals the program's start (13001), and before it, on the
+// first start of a new version, the update (13007).
+func journalStart(j *journal.Journal) error {
+	st, err := j.Station()
+	if err != nil {
+		return err
+	}
+	now := "Kasse " + Version
+	var recs []journal.Record
+	if st.Version != "" && st.Version != now {
+		recs = append(recs, journal.Record{Kind: journal.KindTillUpdated, Station: &journal.StationData{Text: st.Version + " → " + now}})
+	}
+	recs = append(recs, journal.Record{Kind: journal.KindTillStarted, Station: &journal.StationData{Text: now}})
+	if _, err := j.Append(recs...); err != nil {
+		return fmt.Errorf("journal the start: %w", err)
+	}
+	return nil
 }
