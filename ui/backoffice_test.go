@@ -158,4 +158,11 @@ func TestHistorySearchAndRefundALine(t *testing.T) {
 			t.Errorf("Z report lacks %q:\n%s", want, z)
 		}
 	}
+
+	// An X report any time: numbered, stored, shown.
+	test.Tap(bo.report.xReport)
+	boAwait(t, events, "x report")
+	if x := bo.report.text.Text; !strings.Contains(x, "X-RAPPORT nr 1") || !strings.Contains(x, "Returer (1)") {
+		t.Errorf("X report:\n%s", x)
+	}
 }

@@ -29,6 +29,8 @@ type BackOffice struct {
 	Shop checkout.Shop
 	// ReportPrinter prints the Z report (optional).
 	ReportPrinter TextPrinter
+	// Training, if set, adds the training mode switch.
+	Training Trainer
 }
 
 // TextPrinter prints a plain text report.
@@ -70,7 +72,11 @@ func newBackOffice(w fyne.Window, deps BackOffice) *backOffice {
 }
 
 func (b *backOffice) buttons() []fyne.CanvasObject {
-	return []fyne.CanvasObject{sized(b.historyBtn, 0, touch), sized(b.reportBtn, 0, touch)}
+	out := []fyne.CanvasObject{sized(b.historyBtn, 0, touch), sized(b.reportBtn, 0, touch)}
+	if b.deps.Training != nil {
+		out = append(out, sized(b.newTrainingButton(), 0, touch))
+	}
+	return out
 }
 
 func (b *backOffice) event(e string) {

@@ -9,6 +9,7 @@ import (
 	"fyne.io/fyne/v2/canvas"
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/dialog"
+	"fyne.io/fyne/v2/lang"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 	"github.com/skip2/go-qrcode"
@@ -125,7 +126,8 @@ func (s *receiptScreen) refresh(v checkout.View) {
 	default:
 		s.qrHint.Set("Making the receipt link…", "")
 	}
-	show(s.reprint, r.Printed || r.PrintError != "")
+	// The rules allow one copy: once it is printed, the button goes.
+	show(s.reprint, (r.Printed && r.Copies == 0) || r.PrintError != "")
 	show(s.showPaper, s.paper != nil && r.Printed)
 	switch {
 	case r.PrintError != "":
@@ -133,10 +135,13 @@ func (s *receiptScreen) refresh(v checkout.View) {
 		s.printMsg.label.Importance = widget.WarningImportance
 		s.printMsg.Set("⚠ "+text, detail)
 		s.reprint.SetText("Try printing again")
+	case r.Printed && r.Copies > 0:
+		s.printMsg.label.Importance = widget.SuccessImportance
+		s.printMsg.Set("✓ "+lang.L("Receipt and its one copy printed."), "")
 	case r.Printed:
 		s.printMsg.label.Importance = widget.SuccessImportance
 		s.printMsg.Set("✓ Receipt printed.", "")
-		s.reprint.SetText("Print again")
+		s.reprint.SetText(lang.L("Print copy (KOPI)"))
 	default:
 		s.printMsg.Set("", "")
 	}

@@ -24,6 +24,7 @@ type reportScreen struct {
 	export   *widget.Button
 	print    *widget.Button
 	closeDay *widget.Button
+	xReport  *widget.Button
 	z        *backoffice.ZReport
 	dlg      *dialog.CustomDialog
 	building bool
@@ -43,11 +44,12 @@ func newReportScreen(bo *backOffice) *reportScreen {
 	r.print.ExtendBaseWidget(r.print)
 	r.closeDay = &widget.Button{Text: "Close day…", Icon: theme.LogoutIcon(), Importance: widget.DangerImportance, OnTapped: r.onCloseDay}
 	r.closeDay.ExtendBaseWidget(r.closeDay)
+	r.xReport = r.newXButton()
 	return r
 }
 
 func (r *reportScreen) content() fyne.CanvasObject {
-	buttons := container.NewGridWithColumns(4, sized(r.refresh, 0, touch), sized(r.export, 0, touch), sized(r.print, 0, touch), sized(r.closeDay, 0, touch))
+	buttons := container.NewGridWithColumns(5, sized(r.refresh, 0, touch), sized(r.xReport, 0, touch), sized(r.export, 0, touch), sized(r.print, 0, touch), sized(r.closeDay, 0, touch))
 	return container.NewBorder(nil, container.NewVBox(r.message, buttons), nil, nil, container.NewScroll(r.text))
 }
 
@@ -184,12 +186,16 @@ func (r *reportScreen) onCloseDay() {
 		if !ok {
 			return
 		}
-		if err := r.bo.deps.Office.CloseDay(z, next.Text); err != nil {
+		zr, err := r.bo.deps.Office.CloseDay(z, next.Text)
+		if err != nil {
 			r.message.SetText("The day was not closed: " + err.Error())
 			return
 		}
-		r.message.SetText("Day " + z.Day + " closed; " + next.Text + " is open.")
-		r.build()
+		r.z = nil // the reconciliation was of the closed day
+		r.setEnabled(false)
+		r.refresh.Enable()
+		r.xReport.Enable()
+		r.showFiscal(zr) // the numbered Z report, shown and printed
 	}, r.bo.win)
 	d.Resize(fyne.NewSize(520, 320))
 	d.Show()

@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/kasse-pos/kasse/app/checkout"
+	"github.com/kasse-pos/kasse/app/events"
 	"github.com/kasse-pos/kasse/app/journal"
 )
 
@@ -21,7 +22,12 @@ type Office interface {
 	DeliversRefunds() bool
 	DeliverRefund(ctx context.Context, rc RefundReceipt) (url string, err error)
 	BuildZ(ctx context.Context, now time.Time) (*ZReport, error)
-	CloseDay(z *ZReport, next string) error
+	// CloseDay closes the day with its numbered Z report, stored whole.
+	CloseDay(z *ZReport, next string) (*events.Report, error)
+	// XReport makes, numbers and stores an X report; Reports lists the
+	// stored X and Z reports for reprinting.
+	XReport(now time.Time) (*events.Report, error)
+	Reports() ([]StoredReport, error)
 }
 
 // Desk is a till's back office.
@@ -29,6 +35,8 @@ type Desk struct {
 	Journal  *journal.Journal
 	API      checkout.PaymentAPI
 	Refunder *Refunder
+	// Header is the company and cash point the X and Z reports name.
+	Header events.Header
 }
 
 var _ Office = (*Desk)(nil)
@@ -65,4 +73,14 @@ func (d *Desk) BuildZ(ctx context.Context, now time.Time) (*ZReport, error) {
 }
 
 // CloseDay closes the report's day and opens next.
-func (d *Desk) CloseDay(z *ZReport, next string) error { return CloseDay(d.Journal, z, next) }
+func (d *Desk) CloseDay(z *ZReport, next string) (*events.Report, error) {
+	return CloseDay(d.Journal, d.Header, z, next)
+}
+
+// XReport makes and stores an X report.
+func (d *Desk) XReport(now time.Time) (*events.Report, error) {
+	return XReport(d.Journal, d.Header, now)
+}
+
+// Reports lists the stored X and Z reports.
+func (d *Desk) Reports() ([]StoredReport, error) { return Reports(d.Journal) }

@@ -9,6 +9,7 @@ import (
 
 	"github.com/kasse-pos/kasse/app/basket"
 	"github.com/kasse-pos/kasse/app/checkout"
+	"github.com/kasse-pos/kasse/app/fiscal"
 	"github.com/kasse-pos/kasse/app/journal"
 	"github.com/kasse-pos/kasse/app/money"
 )
@@ -29,6 +30,11 @@ type RefundReceipt struct {
 	Totals basket.Totals
 	Done   bool
 	Error  string
+	// Sale is the sale's id; POSID the cash point; Training marks a return
+	// of a training sale.
+	Sale     uint64
+	POSID    string
+	Training bool
 }
 
 // NewRefundReceipt builds the receipt of refund idx of s.
@@ -45,6 +51,7 @@ func NewRefundReceipt(s *journal.Sale, idx int) (RefundReceipt, error) {
 		Number: fmt.Sprintf("%s-R%d", s.ReceiptNumber, idx+1), SaleReceipt: s.ReceiptNumber,
 		Time: rf.At, Key: rf.Key, Customer: s.CustomerMasked, Currency: s.Currency,
 		Reason: rf.Reason, Lines: bds[idx].Lines, Totals: bds[idx].Totals, Done: rf.Done, Error: rf.Error,
+		Sale: s.ID, POSID: s.POSID, Training: s.Training,
 	}
 	if a := capturedAttempt(s); a != nil {
 		rc.Reference = a.Reference
@@ -53,9 +60,8 @@ func NewRefundReceipt(s *journal.Sale, idx int) (RefundReceipt, error) {
 }
 
 // Checkout maps the refund receipt onto checkout.Receipt, for the printer and
-// the receipt page. A refund by amount shows one line per VAT rate. Until
-// checkout.Receipt can say it is a refund, the number ("…-R1") and the method
-// ("REFUND - Vipps MobilePay") say so on paper.
+// the receipt page: a return receipt ("Returkvittering") naming the sales
+// receipt it returns. A refund by amount shows one line per VAT rate.
 func (rc RefundReceipt) Checkout(shop checkout.Shop) checkout.Receipt {
 	lines := append([]basket.Line(nil), rc.Lines...)
 	if len(lines) == 0 {
@@ -67,7 +73,7 @@ func (rc RefundReceipt) Checkout(shop checkout.Shop) checkout.Receipt {
 	return checkout.Receipt{
 		Shop: shop, Number: rc.Number, Time: rc.Time, Lines: lines, Totals: rc.Totals,
 		Currency: rc.Currency, Customer: rc.Customer, Reference: rc.Reference,
-		Method: "REFUND - Vipps MobilePay", Refund: true,
+		Method: "Vipps MobilePay", Refund: true, Of: rc.SaleReceipt, POSID: rc.POSID, Training: rc.Training,
 	}
 }
 
@@ -85,7 +91,7 @@ func (rc RefundReceipt) Text(shop checkout.Shop) string {
 	if shop.OrgNumber != "" {
 		b.WriteString(shop.OrgNumber + "\n")
 	}
-	b.WriteString("REFUND / CREDIT NOTE\n")
+	b.WriteString("RETURKVITTERING\n")
 	line("Refund", rc.Number)
 	line("Of receipt", rc.SaleReceipt)
 	line("Time", rc.Time.Format("2006-01-02 15:04"))
@@ -143,8 +149,18 @@ func (r *Refunder) Deliver(ctx context.Context, rc RefundReceipt) (url string, e
 		cr.URL = url
 	}
 	if r.Printer != nil {
-		if err := r.Printer.PrintReceipt(ctx, cr); err != nil {
+		err := r.Printer.PrintReceipt(ctx, cr)
+		// The return receipt is journaled (event 13013), printed or not.
+		rec := journal.Record{Kind: journal.KindPrinted, Sale: rc.Sale, Ref: rc.Reference,
+			Print: &journal.PrintData{Of: fiscal.OfRefundPrefix + rc.Key}}
+		if err != nil {
 			errs = append(errs, fmt.Errorf("print: %w", err))
+			rec.Print.Error = err.Error()
+		}
+		if rc.Sale != 0 {
+			if _, jerr := r.Journal.Append(rec); jerr != nil {
+				errs = append(errs, fmt.Errorf("journal the return receipt: %w", jerr))
+			}
 		}
 	}
 	return url, errors.Join(errs...)

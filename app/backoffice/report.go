@@ -10,6 +10,7 @@ import (
 
 	"github.com/kasse-pos/kasse/app/basket"
 	"github.com/kasse-pos/kasse/app/checkout"
+	"github.com/kasse-pos/kasse/app/events"
 	"github.com/kasse-pos/kasse/app/journal"
 	"github.com/kasse-pos/kasse/app/money"
 	"github.com/kasse-pos/kasse/payments/epayment"
@@ -323,23 +324,29 @@ var ErrStaleReport = errors.New("the business day changed since this report was 
 // CloseDay ends the report's business day and opens next (YYYY-MM-DD, after
 // the report's day). Receipt numbers continue: the journal's counter never
 // resets.
-func CloseDay(j *journal.Journal, z *ZReport, next string) error {
+//
+// The day closes with its Z report (events.Report), numbered and stored whole
+// in the journal in the same write; h says whose report it is.
+func CloseDay(j *journal.Journal, h events.Header, z *ZReport, next string) (*events.Report, error) {
 	if j.BusinessDay() != z.Day {
-		return ErrStaleReport
+		return nil, ErrStaleReport
 	}
 	nt, err := time.Parse("2006-01-02", next)
 	if err != nil {
-		return fmt.Errorf("next business day %q: %w", next, err)
+		return nil, fmt.Errorf("next business day %q: %w", next, err)
 	}
 	dt, err := time.Parse("2006-01-02", z.Day)
 	if err == nil && !nt.After(dt) {
-		return fmt.Errorf("the next business day must come after %s", z.Day)
+		return nil, fmt.Errorf("the next business day must come after %s", z.Day)
 	}
-	if _, err := j.Append(journal.Record{Kind: journal.KindDayClosed, Note: "Z report printed",
-		Day: &journal.DayData{Closed: z.Day, Next: next, Report: z.Text()}}); err != nil {
-		return fmt.Errorf("close day: %w", err)
+	rp, recs, err := zRecords(j, h, z, next, time.Now())
+	if err != nil {
+		return nil, err
 	}
-	return nil
+	if _, err := j.Append(recs...); err != nil {
+		return nil, fmt.Errorf("close day: %w", err)
+	}
+	return rp, nil
 }
 
 // NextDay suggests the day to open after day: the later of the day after it

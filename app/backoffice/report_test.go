@@ -12,6 +12,7 @@ import (
 
 	"github.com/kasse-pos/kasse/app/backoffice"
 	"github.com/kasse-pos/kasse/app/basket"
+	"github.com/kasse-pos/kasse/app/events"
 	"github.com/kasse-pos/kasse/app/money"
 )
 
@@ -133,16 +134,17 @@ func TestZReport(t *testing.T) {
 
 	// Closing the day: the next starts, receipt numbers continue.
 	next := backoffice.NextDay(z.Day, now)
-	if err := backoffice.CloseDay(r.j, z, z.Day); err == nil {
+	h := events.Header{CompanyName: "Test Kafé", OrgNumber: "999999999", RegisterID: "1"}
+	if _, err := backoffice.CloseDay(r.j, h, z, z.Day); err == nil {
 		t.Error("closed into the same day")
 	}
-	if err := backoffice.CloseDay(r.j, z, next); err != nil {
+	if _, err := backoffice.CloseDay(r.j, h, z, next); err != nil {
 		t.Fatal(err)
 	}
 	if d := r.j.BusinessDay(); d != next {
 		t.Fatalf("business day after closing = %s, want %s", d, next)
 	}
-	if err := backoffice.CloseDay(r.j, z, backoffice.NextDay(next, now)); !errors.Is(err, backoffice.ErrStaleReport) {
+	if _, err := backoffice.CloseDay(r.j, h, z, backoffice.NextDay(next, now)); !errors.Is(err, backoffice.ErrStaleReport) {
 		t.Errorf("closing again from the old report: %v", err)
 	}
 	last, _ := strconv.Atoi(z.LastReceipt)

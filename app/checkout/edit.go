@@ -89,7 +89,7 @@ func (t *Till) edit(fn func(*basket.Basket) error) error {
 
 // opened is the record that starts a sale.
 func (t *Till) opened() journal.Record {
-	return journal.Record{Kind: journal.KindSaleOpened, Opened: &journal.Opened{POSID: t.cfg.POSID, Currency: t.cfg.Currency}}
+	return journal.Record{Kind: journal.KindSaleOpened, Opened: &journal.Opened{POSID: t.cfg.POSID, Currency: t.cfg.Currency, Training: t.Training()}}
 }
 
 // lineRecords are the records that take a basket from before to after.

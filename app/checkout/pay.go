@@ -103,7 +103,7 @@ func (t *Till) payWith(flow string) error {
 			Customer: &journal.CustomerData{MSISDN: s.customer.MSISDN(), Masked: s.customer.Masked()}})
 	}
 	if sale == nil || sale.ReceiptNumber == "" {
-		recs = append(recs, journal.Record{Kind: journal.KindSaleNumbered, Sale: s.sale, Numbered: &journal.Numbered{}})
+		recs = append(recs, journal.Record{Kind: journal.KindSaleNumbered, Sale: s.sale, Numbered: &journal.Numbered{Training: s.training}})
 	}
 	id := s.sale
 	if len(recs) > 0 {

@@ -32,11 +32,19 @@ type Receipt struct {
 	// PublishError says why the receipt has no link, if it has none.
 	PublishError string
 	// Refund marks a refund receipt (credit note): Lines and Totals are money
-	// returned to the customer.
+	// returned to the customer; Of is the number of the sales receipt it
+	// returns.
 	Refund bool
 	// Discount is the basket's own discount; each line's share of it is in
 	// the line (BasketOff).
 	Discount *basket.Off
+	Of       string
+	// Copy marks the one copy the rules allow ("KOPI"); Training a receipt
+	// of training mode, which is no receipt of a purchase.
+	Copy     bool
+	Training bool
+	// Copies is how many copies of this receipt were printed already.
+	Copies int
 }
 
 func (t *Till) buildReceipt(s *journal.Sale, a *journal.Attempt) Receipt {
@@ -52,6 +60,7 @@ func (t *Till) buildReceipt(s *journal.Sale, a *journal.Attempt) Receipt {
 		Currency: s.Currency, Customer: s.CustomerMasked, Reference: a.Reference,
 		Method: "Vipps MobilePay", URL: s.ReceiptURL, Printed: s.Printed,
 		Discount: a.Basket.Discount,
+		Training: s.Training, Copies: s.Copies,
 	}
 }
 
@@ -126,6 +135,7 @@ func (t *Till) print(ctx context.Context, saleID uint64, r Receipt, copy bool) {
 	if t.cfg.Printer == nil {
 		return
 	}
+	r.Copy = copy
 	err := t.cfg.Printer.PrintReceipt(ctx, r)
 	rec := journal.Record{Kind: journal.KindPrinted, Sale: saleID, Ref: r.Reference, Print: &journal.PrintData{Copy: copy}}
 	if copy {
@@ -138,6 +148,9 @@ func (t *Till) print(ctx context.Context, saleID uint64, r Receipt, copy bool) {
 		t.SetStatus("printer", "not printing: check the paper and the cable")
 	} else {
 		r.Printed, r.PrintError = true, ""
+		if copy {
+			r.Copies++
+		}
 		t.SetStatus("printer", "ready")
 	}
 	if _, jerr := t.cfg.Journal.Append(rec); jerr != nil {
@@ -155,14 +168,32 @@ func (t *Till) showReceipt(r Receipt) {
 	})
 }
 
+// ErrCopyMade refuses a second copy: the Norwegian rules allow at most one
+// copy of a receipt from the till (kassasystemforskrifta § 2-6).
+var ErrCopyMade = errors.New("the copy of this receipt was printed already; the rules allow only one copy")
+
 // Reprint prints the receipt on screen again (after the printer was fixed). A
-// receipt that printed before prints as a copy, and the journal says so.
+// receipt that printed before prints as a copy, marked KOPI, and the journal
+// says so; only one copy is ever printed.
 func (t *Till) Reprint(ctx context.Context) error {
+	t.reprintMu.Lock()
+	defer t.reprintMu.Unlock()
 	t.mu.Lock()
 	sale, r := t.sale, t.shown
 	t.mu.Unlock()
 	if sale == 0 || r == nil {
 		return errors.New("no receipt to print")
+	}
+	if r.Printed {
+		// The journal, not the screen, says how many copies exist.
+		s, err := t.cfg.Journal.Get(sale)
+		if err != nil {
+			return fmt.Errorf("read the sale: %w", err)
+		}
+		if s.Copies >= 1 {
+			t.Notify(ErrCopyMade.Error() + ".")
+			return ErrCopyMade
+		}
 	}
 	t.print(ctx, sale, *r, r.Printed)
 	t.mu.Lock()

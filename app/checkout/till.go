@@ -190,6 +190,8 @@ type View struct {
 	Recovery    []string // what recovery did on start
 	// Discount is the basket's own discount, if any (the lines carry theirs).
 	Discount *basket.Off
+	// Training says training mode is on: the screen must say so.
+	Training bool
 }
 
 // Till is one checkout. All methods are safe for concurrent use.
@@ -214,6 +216,9 @@ type Till struct {
 
 	// relayUp says webhooks reach the till; without them it polls at once.
 	relayUp atomic.Bool
+	// reprintMu makes one Reprint at a time, so two taps cannot both find
+	// no copy made and print two.
+	reprintMu sync.Mutex
 }
 
 // told is one thing said or done once for a payment.
@@ -272,6 +277,8 @@ type screen struct {
 	// unknown is the last scanned barcode the catalog lacks, while its
 	// notice is up.
 	unknown string
+	// training: training mode is on (see SetTraining).
+	training bool
 }
 
 // SetRelayConnected tells the till whether the relay delivers webhooks now.
@@ -309,6 +316,12 @@ func New(ctx context.Context, cfg Config) (*Till, error) {
 	ctx, stop := context.WithCancel(ctx)
 	t := &Till{cfg: cfg, log: cfg.Logger, ctx: ctx, stop: stop, cmds: make(chan func())}
 	t.recovering, t.told = map[string]string{}, map[told]bool{}
+	st, err := cfg.Journal.Station()
+	if err != nil {
+		stop()
+		return nil, err
+	}
+	t.training = st.Training // training mode lasts across restarts
 	eng, err := payment.New(ctx, payment.Config{
 		Journal: cfg.Journal, API: cfg.API, Currency: cfg.Currency,
 		Policy:       payment.Policy{Base: cfg.RetryDelay, Max: 30 * time.Second},
@@ -485,6 +498,7 @@ func (t *Till) View() View {
 		v.Discount = s.shown.Discount
 	}
 	v.CanPay = s.canPay()
+	v.Training = s.training
 	v.PushOff = s.pushOff
 	if s.notice != "" && s.editable() {
 		v.UnknownCode = s.unknown

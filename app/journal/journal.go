@@ -368,6 +368,7 @@ func (j *Journal) appendTx(tx *bolt.Tx, recs []Record) ([]Record, error) {
 		prev = GenesisHash
 	}
 	receipt := u64(meta.Get(keyReceiptSeq))
+	series := loadSeries(meta)
 	day := dayOf(meta, j.now())
 	nextSale := lastSaleID(saleRecs) + 1
 
@@ -421,7 +422,10 @@ func (j *Journal) appendTx(tx *bolt.Tx, recs []Record) ([]Record, error) {
 				r.Numbered = &Numbered{}
 			}
 			n := *r.Numbered
-			if n.Number == "" {
+			switch {
+			case n.Number == "" && n.Training:
+				n.Number = series.nextTraining()
+			case n.Number == "":
 				receipt++
 				n.Number = fmt.Sprintf("%06d", receipt)
 			}
@@ -438,6 +442,15 @@ func (j *Journal) appendTx(tx *bolt.Tx, recs []Record) ([]Record, error) {
 				d.Closed = day
 			}
 			r.Day, day = &d, d.Next
+		case KindReport:
+			if r.Report == nil {
+				return nil, refused{errPayload(r)}
+			}
+			rep := *r.Report
+			if err := series.report(&rep); err != nil {
+				return nil, refused{fmt.Errorf("record %d: %w", seq, err)}
+			}
+			r.Report = &rep
 		}
 		if r.Sale == 0 && aboutSale(r.Kind) {
 			if current == 0 {
@@ -493,6 +506,9 @@ func (j *Journal) appendTx(tx *bolt.Tx, recs []Record) ([]Record, error) {
 			return nil, err
 		}
 	}
+	if err := series.store(meta); err != nil {
+		return nil, err
+	}
 	for k, v := range map[string][]byte{
 		string(keyLastSeq): itob(seq), string(keyIndexSeq): itob(seq), string(keyLastHash): []byte(prev),
 		string(keyReceiptSeq): itob(receipt), string(keyDay): []byte(day),
@@ -510,7 +526,7 @@ func aboutSale(k Kind) bool {
 	case KindJournalCreated, KindMigrated, KindDayClosed:
 		return false
 	}
-	return true
+	return !tillLevel(k)
 }
 
 // Rebuild derives the sales and refs indexes again from the records. Damaged

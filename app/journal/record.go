@@ -1,6 +1,7 @@
 package journal
 
 import (
+	"encoding/json"
 	"fmt"
 	"time"
 
@@ -42,6 +43,18 @@ const (
 	KindLineDiscounted   Kind = "line.discounted"   // Line: the line after (Off nil: the discount was taken away)
 	KindLineRepriced     Kind = "line.repriced"     // Line: the line after; its Override has the old price and the reason
 	KindBasketDiscounted Kind = "basket.discounted" // Discount (no percentage and no amount: the discount was taken away)
+
+	// Till-level events (Sale 0): what the cash point did that is not part of
+	// a sale. The electronic journal must hold them (kassasystemforskrifta
+	// § 2-7); app/events maps each to its SAF-T event code.
+	KindTillStarted Kind = "till.started"     // Station: the till program started (Text: version)
+	KindTillStopped Kind = "till.stopped"     // no payload: a clean exit
+	KindTillUpdated Kind = "till.updated"     // Station: the first start of a new version (Text: from → to)
+	KindReport      Kind = "report.made"      // Report: an X or Z report, kept whole
+	KindTrainingOn  Kind = "training.on"      // no payload: training mode switched on
+	KindTrainingOff Kind = "training.off"     // no payload: training mode switched off
+	KindSettings    Kind = "settings.changed" // Station: Changed names what changed (secrets masked)
+	KindPriceLookup Kind = "price.lookup"     // Station: a product's price looked up without selling it
 )
 
 // known reports whether k is one of the kinds above.
@@ -50,7 +63,8 @@ func (k Kind) known() bool {
 	case KindJournalCreated, KindMigrated, KindSaleOpened, KindLineAdded, KindLineChanged, KindLineRemoved,
 		KindBasketCleared, KindCustomer, KindSaleNumbered, KindIntent, KindAnswer, KindState, KindEvent,
 		KindReceipt, KindPrinted, KindCopy, KindDayClosed, KindSigned,
-		KindLineDiscounted, KindLineRepriced, KindBasketDiscounted:
+		KindLineDiscounted, KindLineRepriced, KindBasketDiscounted,
+		KindTillStarted, KindTillStopped, KindTillUpdated, KindReport, KindTrainingOn, KindTrainingOff, KindSettings, KindPriceLookup:
 		return true
 	}
 	return false
@@ -85,6 +99,8 @@ type Record struct {
 	Day      *DayData      `json:"day,omitempty"`
 	Signed   *SignedData   `json:"signed,omitempty"`
 	Discount *basket.Off   `json:"discount,omitempty"`
+	Report   *ReportData   `json:"report,omitempty"`
+	Station  *StationData  `json:"station,omitempty"`
 }
 
 // GenesisHash is the Prev of a journal's first record.
@@ -94,6 +110,9 @@ const GenesisHash = "00000000000000000000000000000000000000000000000000000000000
 type Opened struct {
 	POSID    string `json:"posId"`
 	Currency string `json:"currency"`
+	// Training marks a sale made in training mode: never in the sales
+	// totals, numbered in its own series, paid on the simulator.
+	Training bool `json:"training,omitempty"`
 }
 
 // LineEdit is a basket line as it is after the change; Before is the quantity
@@ -115,6 +134,8 @@ type CustomerData struct {
 type Numbered struct {
 	Number string `json:"number"`
 	Day    string `json:"day"`
+	// Training takes the number from the training series ("T000001").
+	Training bool `json:"training,omitempty"`
 }
 
 // Action is an API call the engine makes.
@@ -199,8 +220,11 @@ type EventData struct {
 
 // PrintData is a receipt that went to paper or a phone.
 type PrintData struct {
-	URL    string `json:"url,omitempty"`
-	Copy   bool   `json:"copy,omitempty"`
+	URL  string `json:"url,omitempty"`
+	Copy bool   `json:"copy,omitempty"`
+	// Of is empty for the sale's receipt, or names the refund
+	// ("refund:" + its key) whose return receipt this is.
+	Of     string `json:"of,omitempty"`
 	Device string `json:"device,omitempty"`
 	Error  string `json:"error,omitempty"`
 }
@@ -228,6 +252,30 @@ type SignedData struct {
 	Signature  string `json:"signature"`
 }
 
+// ReportData is an X or Z report as it was made: Number is the report's own
+// series (X and Z count separately; Append checks it is the next one), Data
+// the report's figures (JSON of events.Report), Text the report as printed, so
+// a reprint is the same page.
+type ReportData struct {
+	Type   string          `json:"type"` // "X" or "Z"
+	Number int             `json:"number"`
+	Data   json.RawMessage `json:"data"`
+	Text   string          `json:"text"`
+}
+
+// StationData describes a till-level event. Changed lists the settings a
+// KindSettings changed (names, with values only where they are not secret);
+// ProductID, Name, Group and Amount are the product a KindPriceLookup showed.
+type StationData struct {
+	Text      string   `json:"text,omitempty"`
+	Changed   []string `json:"changed,omitempty"`
+	ProductID string   `json:"productId,omitempty"`
+	Name      string   `json:"name,omitempty"`
+	Group     string   `json:"group,omitempty"`
+	VAT       int      `json:"vat,omitempty"`
+	Amount    int64    `json:"amount,omitempty"`
+}
+
 // Apply folds one record into the sale it belongs to. It is the only code that
 // derives a sale from its records; the journal's index caches its result and
 // can always be rebuilt by folding the records again.
@@ -242,6 +290,7 @@ func Apply(s *Sale, r Record) error {
 			return errPayload(r)
 		}
 		s.ID, s.Created, s.POSID, s.Currency, s.Cashier = r.Sale, r.At, r.Opened.POSID, r.Opened.Currency, r.Cashier
+		s.Training = r.Opened.Training
 	case KindLineAdded, KindLineChanged, KindLineRemoved:
 		if r.Line == nil {
 			return errPayload(r)
@@ -340,12 +389,14 @@ func Apply(s *Sale, r Record) error {
 		if r.Print == nil {
 			return errPayload(r)
 		}
-		s.Printed = s.Printed || r.Print.Error == ""
+		if r.Print.Of == "" {
+			s.Printed = s.Printed || r.Print.Error == ""
+		}
 	case KindCopy:
 		if r.Print == nil {
 			return errPayload(r)
 		}
-		if r.Print.Error == "" {
+		if r.Print.Error == "" && r.Print.Of == "" {
 			s.Copies++
 		}
 	case KindSigned:
@@ -353,7 +404,15 @@ func Apply(s *Sale, r Record) error {
 			return errPayload(r)
 		}
 		s.Signatures = append(s.Signatures, *r.Signed)
-	case KindJournalCreated, KindMigrated, KindDayClosed:
+	case KindReport:
+		if r.Report == nil {
+			return errPayload(r)
+		}
+	case KindTillStarted, KindTillUpdated, KindSettings, KindPriceLookup:
+		if r.Station == nil {
+			return errPayload(r)
+		}
+	case KindJournalCreated, KindMigrated, KindDayClosed, KindTillStopped, KindTrainingOn, KindTrainingOff:
 		// Not about a sale.
 	default:
 		return fmt.Errorf("record %d: unknown kind %q", r.Seq, r.Kind)

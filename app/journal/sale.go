@@ -109,6 +109,8 @@ type Sale struct {
 	Printed        bool          `json:"printed,omitempty"`
 	Copies         int           `json:"copies,omitempty"`
 	Cashier        string        `json:"cashier,omitempty"`
+	// Training: the sale was made in training mode (see Opened).
+	Training bool `json:"training,omitempty"`
 	// Corrections counts line changes and removals and cleared baskets.
 	Corrections int         `json:"corrections,omitempty"`
 	Events      []EventSeen `json:"events,omitempty"`

@@ -22,6 +22,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/kasse-pos/kasse/app/events"
 	"github.com/kasse-pos/kasse/app/fiscal"
 	"github.com/kasse-pos/kasse/app/journal"
 	"github.com/kasse-pos/kasse/app/money"
@@ -35,29 +36,37 @@ const (
 	TransSale   = "CASHSAL"   // 11001 cash sale
 	TransReturn = "RETURNSAL" // 11006 return payment
 
+	// Payment and event codes come from app/events, the one table the
+	// reports share; these names are kept for readers of the file.
 	PayVipps = "VIPPS" // 12011 mobile phone apps
+	PayCash  = "CASH"  // 12001 cash
 
 	EventReceipt    = "SALREC"    // 13012 sales receipt (paper or electronic)
 	EventCopy       = "COPYREC"   // 13014 copy receipt
+	EventXReport    = "XREP"      // 13008 X report
 	EventZReport    = "ZREP"      // 13009 Z report
 	EventLineCorr   = "LINECORR"  // 13999 line reduced or removed before payment
 	EventBasketVoid = "BASKETCLR" // 13999 basket cleared before payment
 	EventPriceChg   = "PRICECHG"  // 13021 price changed by hand (line.repriced)
 )
 
-var fixedBasics = []struct{ typ, id, predefined, list, desc string }{
-	{"05", LineSale, "", "", "Salgslinje"},
-	{"05", LineReturn, "", "", "Returlinje"},
-	{"11", TransSale, "11001", listTrans, ""},
-	{"11", TransReturn, "11006", listTrans, ""},
-	{"12", PayVipps, "12011", listPayment, "Vipps MobilePay"},
-	{"13", EventReceipt, "13012", listEvent, ""},
-	{"13", EventCopy, "13014", listEvent, ""},
-	{"13", EventZReport, "13009", listEvent, ""},
-	{"13", EventLineCorr, "13999", listEvent, "Linjekorreksjon før betaling"},
-	{"13", EventBasketVoid, "13999", listEvent, "Handlekurv tømt før betaling"},
-	{"13", EventPriceChg, "13021", listEvent, ""},
-}
+type basicCode struct{ typ, id, predefined, list, desc string }
+
+var fixedBasics = func() []basicCode {
+	out := []basicCode{
+		{"05", LineSale, "", "", "Salgslinje"},
+		{"05", LineReturn, "", "", "Returlinje"},
+		{"11", TransSale, "11001", listTrans, ""},
+		{"11", TransReturn, "11006", listTrans, ""},
+	}
+	for _, c := range events.PaymentCodes {
+		out = append(out, basicCode{"12", c.ID, c.Predefined, listPayment, c.Desc})
+	}
+	for _, c := range events.EventCodes {
+		out = append(out, basicCode{"13", c.ID, c.Predefined, listEvent, c.Desc})
+	}
+	return out
+}()
 
 // ErrUnsigned means the journal has completed transactions without a
 // signature: the till must sign them (fiscal.Signer.SignPending) before an
@@ -86,7 +95,7 @@ func Build(ctx context.Context, j *journal.Journal, cfg Config, from, to string,
 	if end.Before(start) {
 		return nil, fmt.Errorf("saft: the period ends (%s) before it starts (%s)", to, from)
 	}
-	b := &builder{cfg: cfg, j: j, sales: map[uint64]*journal.Sale{}, groups: map[string]bool{},
+	b := &builder{cfg: cfg, j: j, sales: map[uint64]*journal.Sale{}, kinds: map[uint64]map[journal.Kind]bool{}, usedEvents: map[string]bool{}, groups: map[string]bool{},
 		articles: map[string]Article{}, employees: map[string]Employee{}, vatCodes: map[int]bool{}}
 	if err := b.checkSigned(); err != nil {
 		return nil, err
@@ -96,6 +105,12 @@ func Build(ctx context.Context, j *journal.Journal, cfg Config, from, to string,
 	var recs []journal.Record
 	if err := j.EachRecord(1, func(r journal.Record) bool {
 		recs = append(recs, r)
+		if r.Sale != 0 {
+			if b.kinds[r.Sale] == nil {
+				b.kinds[r.Sale] = map[journal.Kind]bool{}
+			}
+			b.kinds[r.Sale][r.Kind] = true
+		}
 		return ctx.Err() == nil
 	}); err != nil {
 		return nil, fmt.Errorf("saft: read the journal: %w", err)
@@ -126,7 +141,9 @@ func Build(ctx context.Context, j *journal.Journal, cfg Config, from, to string,
 		}
 		if ok {
 			reg.Events = append(reg.Events, ev)
+			b.usedEvents[ev.EventType] = true
 		}
+		b.lastZ = r.Kind == journal.KindReport && r.Report != nil && r.Report.Type == journal.ReportZ
 	}
 
 	created = created.In(fiscal.Norway)
@@ -153,13 +170,16 @@ func Build(ctx context.Context, j *journal.Journal, cfg Config, from, to string,
 }
 
 type builder struct {
-	cfg       Config
-	j         *journal.Journal
-	sales     map[uint64]*journal.Sale
-	groups    map[string]bool
-	articles  map[string]Article
-	employees map[string]Employee
-	vatCodes  map[int]bool
+	cfg        Config
+	j          *journal.Journal
+	sales      map[uint64]*journal.Sale
+	kinds      map[uint64]map[journal.Kind]bool // the kinds of each sale's records
+	groups     map[string]bool
+	lastZ      bool // the record before was a Z report
+	usedEvents map[string]bool
+	articles   map[string]Article
+	employees  map[string]Employee
+	vatCodes   map[int]bool
 }
 
 func (b *builder) sale(id uint64) (*journal.Sale, error) {
@@ -255,7 +275,7 @@ func (b *builder) transaction(r journal.Record) (CashTransaction, error) {
 		Nr: sg.Nr, TransID: sg.Nr, TransType: transType,
 		TransAmntIn: fiscal.FormatAmount(sg.AmountIn), TransAmntEx: fiscal.FormatAmount(sg.AmountEx), AmntTp: tp,
 		EmpID: b.employee(s.Cashier, at), TransDate: sg.Date, TransTime: sg.Time,
-		Signature: sg.Signature, KeyVersion: sg.KeyVersion,
+		Signature: sg.Signature, KeyVersion: sg.KeyVersion, TrainingID: s.Training,
 	}
 	if c.Return {
 		for _, o := range s.Signatures {
@@ -314,49 +334,60 @@ func (b *builder) transaction(r journal.Record) (CashTransaction, error) {
 	if a := s.Attempt(c.Reference); a != nil && a.PSPReference != "" && !c.Return {
 		ref += " (pspReference " + a.PSPReference + ")"
 	}
-	ct.Payments = []Payment{{PaymentType: PayVipps, PaidAmnt: fiscal.FormatAmount(sg.AmountIn), EmpID: ct.EmpID,
+	ct.Payments = []Payment{{PaymentType: events.TenderOf(b.kinds[s.ID]).ID, PaidAmnt: fiscal.FormatAmount(sg.AmountIn), EmpID: ct.EmpID,
 		CurCode: b.cfg.Currency, PaymentRefID: ref}}
 	return ct, nil
 }
 
 func percent(p int) string { return strconv.Itoa(p) + ".00" }
 
-// event maps a journal record to an event, if its kind has an event code.
+// event maps a journal record to an event, if its kind has an event code
+// (events.EventOf, the table the reports use too).
 func (b *builder) event(r journal.Record, at time.Time) (Event, bool, error) {
 	ev := Event{EventID: strconv.FormatUint(r.Seq, 10), EventDate: at.Format(time.DateOnly), EventTime: at.Format(time.TimeOnly)}
+	var s *journal.Sale
+	if r.Sale != 0 {
+		var err error
+		if s, err = b.sale(r.Sale); err != nil {
+			return ev, false, err
+		}
+	}
+	code, ok := events.EventOf(r, s != nil && s.Training)
+	if r.Kind == journal.KindDayClosed && r.Day != nil && !b.lastZ {
+		// A day closed before Z reports were stored whole (older journals):
+		// its text is the report.
+		code, ok = events.EventZReport, true
+	}
+	if !ok {
+		return ev, false, nil
+	}
+	ev.EventType = code.ID
 	switch r.Kind {
-	case journal.KindPrinted, journal.KindReceipt:
-		if r.Print == nil || r.Print.Error != "" {
-			return ev, false, nil
-		}
-		ev.EventType = EventReceipt
+	case journal.KindPrinted:
 		ev.EventText = "Salgskvittering skrevet ut"
-		if r.Kind == journal.KindReceipt {
-			ev.EventText = "Elektronisk salgskvittering sendt"
+		if r.Print.Of != "" {
+			ev.EventText = "Returkvittering skrevet ut (" + r.Print.Of + ")"
 		}
+	case journal.KindReceipt:
+		ev.EventText = "Elektronisk salgskvittering sendt"
 	case journal.KindCopy:
-		if r.Print == nil || r.Print.Error != "" {
-			return ev, false, nil
-		}
-		ev.EventType, ev.EventText = EventCopy, "Kopikvittering (KOPI)"
+		ev.EventText = "Kopikvittering (KOPI)"
 	case journal.KindDayClosed:
-		if r.Day == nil {
-			return ev, false, nil
-		}
-		ev.EventType = EventZReport
 		ev.EventText = "Z-rapport for " + r.Day.Closed + "\n" + r.Day.Report
-	case journal.KindLineChanged, journal.KindLineRemoved:
-		if r.Line == nil {
-			return ev, false, nil
+	case journal.KindReport:
+		rp, err := events.FromRecord(r)
+		if err != nil {
+			return ev, false, fmt.Errorf("saft: record %d: %w", r.Seq, err)
 		}
+		if ev.Report, err = b.eventReport(rp, at); err != nil {
+			return ev, false, fmt.Errorf("saft: %s: %w", rp.Title(), err)
+		}
+		ev.EventText = r.Report.Text
+	case journal.KindLineChanged, journal.KindLineRemoved:
 		l, q := r.Line.Line, r.Line.Line.Quantity
 		if r.Kind == journal.KindLineRemoved {
 			q = 0
 		}
-		if q >= r.Line.Before {
-			return ev, false, nil // an increase is not a correction
-		}
-		ev.EventType = EventLineCorr
 		ev.EventText = fmt.Sprintf("Linjekorreksjon: %s (%s) %d → %d, %s", l.Name, l.ProductID, r.Line.Before, q,
 			money.Format(-l.UnitPrice*int64(r.Line.Before-q)))
 	case journal.KindLineRepriced:
@@ -364,22 +395,25 @@ func (b *builder) event(r journal.Record, at time.Time) (Event, bool, error) {
 			return ev, false, nil
 		}
 		l := r.Line.Line
-		ev.EventType = EventPriceChg
 		ev.EventText = fmt.Sprintf("Prisendring: %s (%s) %s → %s: %s", l.Name, l.ProductID,
 			money.Format(l.Override.ListPrice), money.Format(l.UnitPrice), l.Override.Reason)
 	case journal.KindBasketCleared:
-		ev.EventType = EventBasketVoid
 		ev.EventText = "Handlekurv tømt før betaling"
 		if r.Note != "" {
 			ev.EventText += " (" + r.Note + ")"
 		}
+	case journal.KindPriceLookup:
+		d := r.Station
+		ev.EventText = fmt.Sprintf("Prisforespørsel: %s (%s), varegruppe %s, %s", d.Name, d.ProductID,
+			events.ArticleGroup(d.ProductID, d.VAT, b.cfg.ArticleGroups), money.Format(d.Amount))
+	case journal.KindSettings, journal.KindTillStarted, journal.KindTillUpdated:
+		ev.EventText = r.Station.Text
 	default:
-		return ev, false, nil
+		ev.EventText = r.Note
 	}
-	if r.Sale != 0 {
-		s, err := b.sale(r.Sale)
-		if err != nil {
-			return ev, false, err
+	if s != nil {
+		if s.Training {
+			ev.EventText = "Trening: " + ev.EventText
 		}
 		for _, sg := range s.Signatures {
 			if sg.Of == fiscal.OfSale {
@@ -434,6 +468,9 @@ func (b *builder) fill(c *Company, from string) error {
 		c.Basics.Basic = append(c.Basics.Basic, Basic{BasicType: "04", BasicID: g, PredefinedBasicID: g, BasicDesc: desc})
 	}
 	for _, f := range fixedBasics {
+		if f.typ == "13" && !b.usedEvents[f.id] {
+			continue // only the event codes the file uses
+		}
 		if _, err := officialCode(listBasicType, f.typ); err != nil {
 			return err
 		}

@@ -131,6 +131,8 @@ type Event struct {
 	EventDate string `xml:"eventDate"`
 	EventTime string `xml:"eventTime"`
 	EventText string `xml:"eventText,omitempty"`
+	// Report is the whole X or Z report of an X or Z report event.
+	Report *EventReport `xml:"eventReport"`
 }
 
 // CashTransaction is one signed transaction: a sale or a return.
@@ -192,3 +194,125 @@ type Payment struct {
 	CurCode      string `xml:"curCode,omitempty"`
 	PaymentRefID string `xml:"paymentRefID,omitempty"`
 }
+
+// EventReport is an X or Z report as the schema holds it (the items of
+// kassasystemforskrifta § 2-8-2), written from the report stored in the
+// journal. Lists the schema requires hold a single zero entry when empty, as
+// the official example does.
+type EventReport struct {
+	ReportID           string           `xml:"reportID"`
+	ReportType         string           `xml:"reportType"`
+	CompanyIdent       string           `xml:"companyIdent"`
+	CompanyName        string           `xml:"companyName"`
+	ReportDate         string           `xml:"reportDate"`
+	ReportTime         string           `xml:"reportTime"`
+	RegisterID         string           `xml:"registerID"`
+	TotalCashSaleAmnt  string           `xml:"reportTotalCashSales>totalCashSaleAmnt"`
+	ArtGroups          []ReportArtGroup `xml:"reportArtGroups>reportArtGroup"`
+	EmpArtGroups       *EmpArtGroups    `xml:"reportEmpArtGroups"`
+	Payments           []ReportPayment  `xml:"reportPayments>reportPayment"`
+	EmpPayments        *EmpPayments     `xml:"reportEmpPayments"`
+	CashSalesVat       []ReportVat      `xml:"reportCashSalesVat>reportCashSaleVat"`
+	OpeningChangeFloat string           `xml:"reportOpeningChangeFloat"`
+	ReceiptNum         int              `xml:"reportReceiptNum"`
+	OpenCashBoxNum     int              `xml:"reportOpenCashBoxNum"`
+	ReceiptCopyNum     int              `xml:"reportReceiptCopyNum"`
+	ReceiptCopyAmnt    string           `xml:"reportReceiptCopyAmnt"`
+	ReceiptProformaNum int              `xml:"reportReceiptProformaNum"`
+	ReceiptProformaAmt string           `xml:"reportReceiptProformaAmnt"`
+	ReturnNum          int              `xml:"reportReturnNum"`
+	ReturnAmnt         string           `xml:"reportReturnAmnt"`
+	DiscountNum        int              `xml:"reportDiscountNum"`
+	DiscountAmnt       string           `xml:"reportDiscountAmnt"`
+	VoidTransNum       int              `xml:"reportVoidTransNum"`
+	VoidTransAmnt      string           `xml:"reportVoidTransAmnt"`
+	CorrLines          []ReportCorrLine `xml:"reportCorrLines>reportCorrLine"`
+	PriceInquiries     []ReportInquiry  `xml:"reportPriceInquiries>reportPriceInquiry"`
+	OtherCorrs         []ReportOther    `xml:"reportOtherCorrs>reportOtherCorr"`
+	ReceiptDeliveryNum int              `xml:"reportReceiptDeliveryNum"`
+	ReceiptDeliveryAmt string           `xml:"reportReceiptDeliveryAmnt"`
+	TrainingNum        int              `xml:"reportTrainingNum"`
+	TrainingAmnt       string           `xml:"reportTrainingAmnt"`
+	PayIns             *PayIns          `xml:"reportPayIns"`
+	PayOuts            *PayOuts         `xml:"reportPayOuts"`
+	GrandTotalSales    string           `xml:"reportGrandTotalSales"`
+	GrandTotalReturn   string           `xml:"reportGrandTotalReturn"`
+	GrandTotalSalesNet string           `xml:"reportGrandTotalSalesNet"`
+}
+
+// ReportArtGroup is the count and amount of one article group (EmpID set in
+// the per-cashier list).
+type ReportArtGroup struct {
+	EmpID        string `xml:"empID,omitempty"`
+	ArtGroupID   string `xml:"artGroupID"`
+	ArtGroupNum  string `xml:"artGroupNum"`
+	ArtGroupAmnt string `xml:"artGroupAmnt"`
+}
+
+// ReportPayment is the count and amount of one means of payment.
+type ReportPayment struct {
+	EmpID       string `xml:"empID,omitempty"`
+	PaymentType string `xml:"paymentType"`
+	PaymentNum  int    `xml:"paymentNum"`
+	PaymentAmnt string `xml:"paymentAmnt"`
+}
+
+// ReportVat is the sales and VAT of one rate.
+type ReportVat struct {
+	VatCode      string `xml:"vatCode,omitempty"`
+	VatPerc      string `xml:"vatPerc"`
+	CashSaleAmnt string `xml:"cashSaleAmnt"`
+	VatAmnt      string `xml:"vatAmnt"`
+	VatAmntTp    string `xml:"vatAmntTp,omitempty"`
+}
+
+// ReportCorrLine is one type of line correction.
+type ReportCorrLine struct {
+	Type string `xml:"corrLineType"`
+	Num  int    `xml:"corrLineNum"`
+	Amnt string `xml:"corrLineAmnt"`
+}
+
+// ReportInquiry is the price look-ups of one product group.
+type ReportInquiry struct {
+	Group string `xml:"priceInquiryGroup"`
+	Num   int    `xml:"priceInquiryNum"`
+	Amnt  string `xml:"priceInquiryAmnt"`
+}
+
+// ReportOther is one type of other correction.
+type ReportOther struct {
+	Type string `xml:"otherCorrType"`
+	Num  int    `xml:"otherCorrNum"`
+	Amnt string `xml:"otherCorrAmnt"`
+}
+
+// ReportPayIn is money put into the drawer.
+type ReportPayIn struct {
+	Type string `xml:"payInType"`
+	Num  int    `xml:"payInNum"`
+	Amnt string `xml:"payInAmnt"`
+}
+
+// ReportPayOut is money taken out of the drawer.
+type ReportPayOut struct {
+	Type string `xml:"payOutType"`
+	Num  int    `xml:"payOutNum"`
+	Amnt string `xml:"payOutAmnt"`
+}
+
+// The optional lists of a report: absent when nil, never empty.
+type (
+	EmpArtGroups struct {
+		Group []ReportArtGroup `xml:"reportEmpArtGroup"`
+	}
+	EmpPayments struct {
+		Payment []ReportPayment `xml:"reportEmpPayment"`
+	}
+	PayIns struct {
+		PayIn []ReportPayIn `xml:"reportPayIn"`
+	}
+	PayOuts struct {
+		PayOut []ReportPayOut `xml:"reportPayOut"`
+	}
+)

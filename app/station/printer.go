@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/kasse-pos/kasse/app/basket"
 	"github.com/kasse-pos/kasse/app/checkout"
@@ -22,6 +23,9 @@ type PrinterConfig struct {
 type ReceiptPrinter struct {
 	Device  escpos.Printer
 	Options escpos.Options
+	// Location is the time zone receipts are printed in (nil: the
+	// machine's); in Norway the rules want Norwegian time.
+	Location *time.Location
 }
 
 // NewReceiptPrinter opens the printer a DSN names ("tcp:HOST:9100",
@@ -43,13 +47,18 @@ func (p *ReceiptPrinter) PrintText(ctx context.Context, title, text string) erro
 	return p.Device.Print(ctx, escpos.EncodeText(title, text))
 }
 
-// PrintReceipt lays the receipt out and prints it; a second print of the same
-// receipt is marked as a copy, as the bookkeeping rules ask.
+// PrintReceipt lays the receipt out and prints it; the copy (r.Copy) is
+// marked KOPI, as the cash register rules ask.
 func (p *ReceiptPrinter) PrintReceipt(ctx context.Context, r checkout.Receipt) error {
+	at := r.Time
+	if p.Location != nil {
+		at = at.In(p.Location)
+	}
 	doc := escpos.Receipt{
 		ShopName: r.Shop.Name, ShopAddress: r.Shop.Address, OrgNumber: r.Shop.OrgNumber,
-		Time: r.Time, Number: r.Number, Total: r.Totals.Gross, Currency: r.Currency,
-		PaymentMethod: r.Method, PaymentRef: r.Reference, QRURL: r.URL, Copy: r.Printed,
+		Time: at, Number: r.Number, Total: r.Totals.Gross, Currency: r.Currency,
+		PaymentMethod: r.Method, PaymentRef: r.Reference, QRURL: r.URL, Copy: r.Copy,
+		Register: r.POSID, Training: r.Training, Of: r.Of,
 	}
 	for _, l := range r.Lines {
 		doc.Lines = append(doc.Lines, paperLine(l))

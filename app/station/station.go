@@ -43,6 +43,7 @@ type Station struct {
 	cancel context.CancelFunc
 	wg     sync.WaitGroup
 	closer []func() error
+	closed bool // Close ran: the stop is journaled once
 }
 
 // Options are the parts a caller may supply instead of building them from the
@@ -114,6 +115,13 @@ func Start(ctx context.Context, cfg Config, opts Options) (*Station, error) {
 	if err := cfg.InStoreBarcodes.Check(); err != nil {
 		return fail(err)
 	}
+	// Training sales are paid on a simulator of their own, never with Vipps.
+	simAPI, stopSim, err := startTrainingSim(log.With("part", "training-sim"))
+	if err != nil {
+		return fail(err)
+	}
+	s.closer = append(s.closer, stopSim)
+	routed := &trainingAPI{real: api, sim: simAPI}
 	market := msisdn.Market(cfg.Market)
 	if market == "" {
 		market = msisdn.Norway
@@ -133,6 +141,9 @@ func Start(ctx context.Context, cfg Config, opts Options) (*Station, error) {
 	}
 	ctx, s.cancel = context.WithCancel(ctx)
 	var signer *fiscal.Signer
+	if market == msisdn.Norway && s.Printer != nil {
+		s.Printer.Location = fiscal.Norway // receipts in Norwegian time, like the signatures
+	}
 	if market == msisdn.Norway {
 		// Norway: every sale and return is signed in the cash register's
 		// chain, with a key made on this installation and kept owner-only.
@@ -143,7 +154,7 @@ func Start(ctx context.Context, cfg Config, opts Options) (*Station, error) {
 		signer = fiscal.NewSigner(j, keys, nil)
 	}
 	till, err := checkout.New(ctx, checkout.Config{
-		Journal: j, API: api, Catalog: cat, Shop: cfg.Shop, POSID: cfg.POSID,
+		Journal: j, API: routed, Catalog: cat, Shop: cfg.Shop, POSID: cfg.POSID,
 		Currency: cfg.Currency, Market: market, Publisher: publisher, Printer: printer, Signer: optSigner(signer),
 		Logger:       log.With("part", "checkout"),
 		PushTimeout:  time.Duration(cfg.PushTimeout),
@@ -156,9 +167,12 @@ func Start(ctx context.Context, cfg Config, opts Options) (*Station, error) {
 		return fail(err)
 	}
 	s.Till = till
-	s.Refunder = &backoffice.Refunder{Journal: j, Engine: till.Engine(), API: api, Printer: printer, Publisher: publisher,
+	s.Refunder = &backoffice.Refunder{Journal: j, Engine: till.Engine(), API: routed, Printer: printer, Publisher: publisher,
 		Shop: cfg.Shop, Logger: log.With("part", "refund"), Signer: optSigner(signer)}
-	s.Office = &backoffice.Desk{Journal: j, API: api, Refunder: s.Refunder}
+	s.Office = &backoffice.Desk{Journal: j, API: routed, Refunder: s.Refunder, Header: reportHeader(cfg, j)}
+	if err := journalStart(j); err != nil {
+		return fail(err)
+	}
 
 	if opts.ResetRelayCursor {
 		if err := j.SaveCursor(0); err != nil {
@@ -253,6 +267,17 @@ func (s *Station) Close() {
 		s.Till.Close()
 	}
 	s.wg.Wait()
+	if s.closed {
+		return
+	}
+	s.closed = true
+	if s.Till != nil {
+		// A clean exit is an event of the journal (13002); a crash leaves
+		// none, which is how a reader tells them apart.
+		if _, err := s.Journal.Append(journal.Record{Kind: journal.KindTillStopped}); err != nil {
+			slog.Default().Warn("journal the stop", "err", err)
+		}
+	}
 	for i := len(s.closer) - 1; i >= 0; i-- {
 		_ = s.closer[i]()
 	}
@@ -278,6 +303,7 @@ func (p *relayPublisher) PublishReceipt(ctx context.Context, r checkout.Receipt)
 		ShopName: r.Shop.Name, ShopAddress: r.Shop.Address, OrgNumber: r.Shop.OrgNumber,
 		Number: r.Number, Time: r.Time, Currency: r.Currency, Total: r.Totals.Gross,
 		PaymentMethod: r.Method, PaymentReference: r.Reference,
+		Register: r.POSID, Return: r.Refund, Of: r.Of, Training: r.Training,
 	}
 	for _, l := range r.Lines {
 		qty := l.QuantityString()

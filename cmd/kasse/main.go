@@ -104,7 +104,7 @@ func run(demoMode, kiosk bool, configPath, dataDir string, log *slog.Logger) err
 	// A till's screen may be smaller than the window Kasse asks for: fit
 	// it, so that Pay and the header are never off the screen.
 	a.Lifecycle().SetOnStarted(func() { fitScreen(w) })
-	bo := &ui.BackOffice{Office: st.Office, Shop: cfg.Shop}
+	bo := &ui.BackOffice{Office: st.Office, Shop: cfg.Shop, Training: st.Till}
 	uo := ui.Options{Title: cfg.Shop.Name, Demo: demoMode, Kiosk: kiosk, BackOffice: bo}
 	if st.Printer != nil {
 		bo.ReportPrinter = st.Printer

@@ -38,12 +38,19 @@ type Receipt struct {
 	// Copy marks a reprint. A copy must say so on paper (in Norway: "KOPI").
 	Copy bool
 	// Refund marks a return; pass the amounts with the sign they should print.
+	// Of is the number of the sales receipt a return refers to.
 	Refund bool
 	// Discount is taken off the whole receipt after the lines (minor units,
 	// VAT included), printed as a line of its own with DiscountText; Total
 	// is what is left.
 	Discount     int64
 	DiscountText string
+	Of           string
+	// Register is the cash point's id, printed beside the receipt number.
+	Register string
+	// Training marks a receipt of training mode: never a receipt of a
+	// purchase, and it says so at the top.
+	Training bool
 }
 
 // Line is one line of the sale.
@@ -71,22 +78,35 @@ type VATLine struct {
 type Labels struct {
 	Title, Number, Total, VAT, Net, VATAmount, Gross, PaidWith, Reference, Copy, Refund, QR string
 	Discount                                                                                string
+	// Register names the cash point; Of introduces the sale a return
+	// refers to; Training and TrainingNote mark a training receipt.
+	Register, Of, Training, TrainingNote string
+	// OrgNr introduces an organisation number given without it.
+	OrgNr string
 }
 
-// Receipt words. Norwegian is the default: Bokføringsforskriften asks for a
-// "Salgskvittering", and for copies marked "KOPI".
+// Receipt words. Norwegian is the default. The kassasystemforskrifta asks
+// for the names "Salgskvittering" and "Returkvittering" at the top and the
+// marking "KOPI", in Norwegian even on an English receipt (§ 2-4), printed at
+// least 50 % larger than the amounts (see Encode).
 var (
 	Norwegian = Labels{
 		Title: "Salgskvittering", Number: "Kvittering nr.", Total: "Totalt", VAT: "MVA",
 		Net: "Grunnlag", VATAmount: "MVA", Gross: "Sum", PaidWith: "Betalt med",
-		Reference: "Referanse", Copy: "KOPI - ikke gyldig kvittering for kjøp",
-		Refund: "RETUR", QR: "Kvitteringen på nett:", Discount: "Rabatt",
+		Reference: "Referanse", Copy: "KOPI",
+		Refund: "Returkvittering", QR: "Kvitteringen på nett:",
+		Register: "Kasse", Of: "Retur av kvittering nr.",
+		Training: "TRENINGSKVITTERING", TrainingNote: "Treningsmodus - ikke gyldig kvittering",
+		OrgNr: "Org.nr.", Discount: "Rabatt",
 	}
 	English = Labels{
-		Title: "Receipt", Number: "Receipt no.", Total: "Total", VAT: "VAT",
+		Title: "Salgskvittering", Number: "Receipt no.", Total: "Total", VAT: "VAT",
 		Net: "Net", VATAmount: "VAT", Gross: "Gross", PaidWith: "Paid with",
-		Reference: "Reference", Copy: "COPY - not a valid receipt of purchase",
-		Refund: "REFUND", QR: "Your receipt online:", Discount: "Discount",
+		Reference: "Reference", Copy: "KOPI",
+		Refund: "Returkvittering", QR: "Your receipt online:",
+		Register: "Till", Of: "Return of receipt no.",
+		Training: "TRENINGSKVITTERING", TrainingNote: "Treningsmodus - ikke gyldig kvittering (training, not a receipt)",
+		OrgNr: "Org.nr.", Discount: "Discount",
 	}
 )
 
@@ -143,21 +163,35 @@ func Encode(r Receipt, opt Options) ([]byte, error) {
 		}
 	}
 	if r.OrgNumber != "" {
-		b.line(r.OrgNumber)
+		org := r.OrgNumber
+		if !strings.HasPrefix(strings.ToLower(org), "org") {
+			org = l.OrgNr + " " + org // the rules ask for "Org.nr 999 999 999 MVA"
+		}
+		b.line(org)
 	}
 	b.feed(1)
 	b.bold(true)
-	b.line(l.Title)
-	if r.Copy || r.Refund {
-		if r.Refund {
-			b.size(2, 2)
-			b.line(l.Refund)
-			b.size(1, 1)
-		}
-		if r.Copy {
-			for _, s := range wrap(l.Copy, w) {
-				b.line(s)
-			}
+	// The receipt's name and markings: double width and triple height, so
+	// they stand 50 % taller than even the total (double height) and three
+	// times the other amounts.
+	b.size(2, 3)
+	title := l.Title
+	if r.Refund {
+		title = l.Refund
+	}
+	if r.Training {
+		title = l.Training
+	}
+	for _, s := range wrap(title, w/2) {
+		b.line(s)
+	}
+	if r.Copy {
+		b.line(l.Copy)
+	}
+	b.size(1, 1)
+	if r.Training {
+		for _, s := range wrap(l.TrainingNote, w) {
+			b.line(s)
 		}
 	}
 	b.bold(false)
@@ -166,6 +200,12 @@ func Encode(r Receipt, opt Options) ([]byte, error) {
 		b.pair(l.Number+" "+r.Number, r.Time.Format("02.01.2006 15:04"), w)
 	} else {
 		b.line(r.Time.Format("02.01.2006 15:04"))
+	}
+	if r.Register != "" {
+		b.line(l.Register + " " + r.Register)
+	}
+	if r.Refund && r.Of != "" {
+		b.pair(l.Of, r.Of, w)
 	}
 	b.line(strings.Repeat("-", w))
 

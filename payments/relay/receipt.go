@@ -35,6 +35,12 @@ type ReceiptDoc struct {
 	PaymentMethod    string `json:"paymentMethod,omitempty"`
 	PaymentReference string `json:"paymentReference,omitempty"`
 	Footer           string `json:"footer,omitempty"`
+	// Register is the cash point's id. Return marks a return receipt of
+	// sales receipt Of; Training a receipt of training mode.
+	Register string `json:"register,omitempty"`
+	Return   bool   `json:"return,omitempty"`
+	Of       string `json:"of,omitempty"`
+	Training bool   `json:"training,omitempty"`
 }
 
 // ReceiptLine is one line: Qty is text so that weighed goods ("0.350 kg") fit.
@@ -250,6 +256,7 @@ var receiptTmpl = template.Must(template.New("receipt").Funcs(template.FuncMap{
 body{font:16px/1.4 system-ui,-apple-system,sans-serif;margin:0;background:#f4f4f4;color:#111}
 main{max-width:28rem;margin:0 auto;background:#fff;padding:1.25rem;min-height:100vh;box-sizing:border-box}
 h1{font-size:1.3rem;margin:0}
+.kind{font-size:1.5rem;font-weight:700;margin:.75rem 0 .25rem}
 .muted{color:#555;font-size:.9rem}
 table{width:100%;border-collapse:collapse;margin:1rem 0}
 td{padding:.3rem 0;vertical-align:top}
@@ -262,7 +269,9 @@ footer{margin-top:1.5rem;font-size:.9rem;color:#555}
 <h1>{{.ShopName}}</h1>
 {{with .ShopAddress}}<div class="muted">{{.}}</div>{{end}}
 {{with .OrgNumber}}<div class="muted">Org.nr. {{.}}</div>{{end}}
-<p class="muted">Kvittering {{.Number}} · {{when .Time}}</p>
+{{if .Training}}<p class="kind">TRENINGSKVITTERING</p><p>Treningsmodus – ikke gyldig kvittering</p>{{else if .Return}}<p class="kind">Elektronisk returkvittering</p>{{else}}<p class="kind">Elektronisk salgskvittering</p>{{end}}
+<p class="muted">Kvittering {{.Number}} · {{when .Time}}{{with .Register}} · Kasse {{.}}{{end}}</p>
+{{if and .Return .Of}}<p class="muted">Retur av kvittering {{.Of}}</p>{{end}}
 <table>
 {{range .Lines}}<tr><td>{{.Name}}{{if and .Qty (ne .Qty "1")}} × {{.Qty}}{{end}}</td><td class="n">{{money .Amount}}</td></tr>
 {{end}}<tr class="total"><td>Totalt {{.Currency}}</td><td class="n">{{money .Total}}</td></tr>
