@@ -84,6 +84,15 @@ type Config struct {
 	// each side effect (see the Trace* names). Crash tests kill the process
 	// there; it must not block.
 	Trace func(step, reference string)
+
+	// SalesUnit is the Vipps MobilePay sales unit (MSN) the till sells
+	// through; what the till learns about it (push refused, 5080) is kept
+	// per sales unit across restarts.
+	SalesUnit string
+	// Allowed, if set, says whether the cashier at the till may do action
+	// (the Action* names, e.g. ActionReturnNoReceipt); nil allows everything.
+	// The hook for cashier roles.
+	Allowed func(action string) bool
 }
 
 // Steps reported to Config.Trace: the payment engine's.
@@ -180,6 +189,13 @@ type View struct {
 	UnknownCode string
 	Status      Status
 	Recovery    []string // what recovery did on start
+	// Parked are the baskets put aside, oldest first; CanPark says the
+	// basket on screen may be parked now.
+	Parked  []Parked
+	CanPark bool
+	// ReturnScan is the last receipt scanned to refund: the UI opens the
+	// refund dialog on its sale each time its Seq grows.
+	ReturnScan ReturnScan
 }
 
 // Till is one checkout. All methods are safe for concurrent use.
@@ -262,6 +278,10 @@ type screen struct {
 	// unknown is the last scanned barcode the catalog lacks, while its
 	// notice is up.
 	unknown string
+	// parked are the baskets put aside (park.go); returnScan the last
+	// receipt scanned for a refund (returns.go).
+	parked     []Parked
+	returnScan ReturnScan
 }
 
 // SetRelayConnected tells the till whether the relay delivers webhooks now.
@@ -311,6 +331,11 @@ func New(ctx context.Context, cfg Config) (*Till, error) {
 		return nil, err
 	}
 	t.engine = eng
+	if err := t.remember(); err != nil {
+		stop()
+		eng.Close()
+		return nil, err
+	}
 	t.wg.Add(1)
 	go t.loop()
 	return t, nil
@@ -482,6 +507,9 @@ func (t *Till) View() View {
 	if v.Phase == PhaseWaiting || v.Phase == PhaseSending {
 		v.QR = s.pay.QR
 	}
+	v.Parked = append([]Parked(nil), s.parked...)
+	v.CanPark = s.canPark() == nil
+	v.ReturnScan = s.returnScan
 	return v
 }
 

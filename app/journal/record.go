@@ -38,6 +38,17 @@ const (
 	// transaction of the sale (its capture, or a refund), chained to the
 	// signature before it in this journal (see app/fiscal).
 	KindSigned Kind = "transaction.signed" // Signed
+	// Park and recall: a basket put aside while the till serves the next
+	// customer, and taken up again or given up (Note says why).
+	KindParked   Kind = "sale.parked"   // no payload
+	KindRecalled Kind = "sale.recalled" // no payload
+	KindDropped  Kind = "sale.dropped"  // no payload; Note says why
+	// KindReturned is goods taken back without their original sale, and the
+	// money paid out for them.
+	KindReturned Kind = "sale.returned" // Return
+	// KindSetting is a till-level fact that outlives a restart (e.g. that
+	// Vipps refused push requests for the sales unit). Not about a sale.
+	KindSetting Kind = "till.setting" // Setting
 )
 
 // known reports whether k is one of the kinds above.
@@ -45,7 +56,8 @@ func (k Kind) known() bool {
 	switch k {
 	case KindJournalCreated, KindMigrated, KindSaleOpened, KindLineAdded, KindLineChanged, KindLineRemoved,
 		KindBasketCleared, KindCustomer, KindSaleNumbered, KindIntent, KindAnswer, KindState, KindEvent,
-		KindReceipt, KindPrinted, KindCopy, KindDayClosed, KindSigned:
+		KindReceipt, KindPrinted, KindCopy, KindDayClosed, KindSigned,
+		KindParked, KindRecalled, KindDropped, KindReturned, KindSetting:
 		return true
 	}
 	return false
@@ -79,6 +91,8 @@ type Record struct {
 	Print    *PrintData    `json:"print,omitempty"`
 	Day      *DayData      `json:"day,omitempty"`
 	Signed   *SignedData   `json:"signed,omitempty"`
+	Return   *ReturnData   `json:"return,omitempty"`
+	Setting  *SettingData  `json:"setting,omitempty"`
 }
 
 // GenesisHash is the Prev of a journal's first record.
@@ -222,6 +236,26 @@ type SignedData struct {
 	Signature  string `json:"signature"`
 }
 
+// Tenders a return is paid out in.
+const TenderCash = "cash"
+
+// ReturnData is a return without the original sale: what came back, what was
+// paid out for it and in what, and why.
+type ReturnData struct {
+	Lines []basket.Line `json:"lines"`
+	// Amount is the money paid out, VAT included, in minor units (positive).
+	Amount int64  `json:"amount"`
+	Tender string `json:"tender"` // TenderCash
+	Reason string `json:"reason"`
+}
+
+// SettingData is one till-level setting: the newest record of a Name wins.
+// An empty Value clears it.
+type SettingData struct {
+	Name  string `json:"name"`
+	Value string `json:"value,omitempty"`
+}
+
 // Apply folds one record into the sale it belongs to. It is the only code that
 // derives a sale from its records; the journal's index caches its result and
 // can always be rebuilt by folding the records again.
@@ -317,6 +351,23 @@ func Apply(s *Sale, r Record) error {
 			return errPayload(r)
 		}
 		s.Signatures = append(s.Signatures, *r.Signed)
+	case KindParked:
+		s.Parked = true
+	case KindRecalled:
+		s.Parked = false
+	case KindDropped:
+		s.Parked, s.Dropped = false, true
+	case KindReturned:
+		if r.Return == nil {
+			return errPayload(r)
+		}
+		rt := *r.Return
+		rt.Lines = append([]basket.Line(nil), rt.Lines...)
+		s.Return = &rt
+	case KindSetting:
+		if r.Setting == nil {
+			return errPayload(r)
+		}
 	case KindJournalCreated, KindMigrated, KindDayClosed:
 		// Not about a sale.
 	default:

@@ -147,6 +147,7 @@ func Start(ctx context.Context, cfg Config, opts Options) (*Station, error) {
 		EventGrace:   time.Duration(cfg.EventGrace),
 		PollInterval: time.Duration(cfg.PollInterval),
 		Trace:        opts.Trace,
+		SalesUnit:    cfg.Vipps.MSN,
 	})
 	if err != nil {
 		return fail(err)

@@ -1,0 +1,201 @@
+package checkout_test
+
+import (
+	"errors"
+	"strings"
+	"testing"
+
+	"github.com/kasse-pos/kasse/app/backoffice"
+	"github.com/kasse-pos/kasse/app/checkout"
+	"github.com/kasse-pos/kasse/app/journal"
+	"github.com/kasse-pos/kasse/payments/epayment"
+	"github.com/kasse-pos/kasse/payments/sim"
+)
+
+// A basket parked with its customer waits while the next customer is
+// served, survives a restart, and is recalled and paid to captured.
+func TestParkedBasketSurvivesARestart(t *testing.T) {
+	r := newRig(t, false)
+	if r.Till.View().CanPark {
+		t.Error("Park is on with an empty basket")
+	}
+	if err := r.Till.Park(); err == nil {
+		t.Error("an empty basket was parked")
+	}
+	r.Fill("912 34 567", "P025", "P026") // 199,00 + 299,00
+	if !r.Till.View().CanPark {
+		t.Fatal("Park is off with a basket")
+	}
+	if err := r.Till.Park(); err != nil {
+		t.Fatal(err)
+	}
+	v := r.Till.View()
+	if len(v.Lines) != 0 || v.Customer != "" || len(v.Parked) != 1 {
+		t.Fatalf("after parking: %d lines, customer %q, %d parked", len(v.Lines), v.Customer, len(v.Parked))
+	}
+	p := v.Parked[0]
+	if p.Total != 49800 || p.Items != 2 || p.Customer == "" || !strings.Contains(p.Summary, "Termokopp") {
+		t.Errorf("parked %+v", p)
+	}
+
+	// The next customer pays while the first one is parked.
+	r.Fill("41234567", "P001")
+	if err := r.Till.Recall(p.Sale); !errors.Is(err, checkout.ErrBasketNotEmpty) {
+		t.Errorf("recall onto a basket: %v, want ErrBasketNotEmpty", err)
+	}
+	if err := r.Till.Pay(); err != nil {
+		t.Fatal(err)
+	}
+	r.Await("next customer captured", phase(checkout.PhaseDone))
+	r.Till.NewSale()
+
+	r.Restart()
+	v = r.Till.View()
+	if len(v.Parked) != 1 || v.Parked[0].Sale != p.Sale || v.Parked[0].Total != 49800 || v.Parked[0].At.IsZero() {
+		t.Fatalf("after the restart parked = %+v", v.Parked)
+	}
+	es, err := backoffice.Search(r.Station.Journal, backoffice.Query{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if e := findEntry(es, p.Sale); e == nil || !e.Sale.Parked || e.Amount != 49800 {
+		t.Errorf("history entry of the parked sale: %+v", e)
+	}
+
+	if err := r.Till.Recall(p.Sale); err != nil {
+		t.Fatal(err)
+	}
+	v = r.Till.View()
+	if len(v.Lines) != 2 || v.Totals.Gross != 49800 || v.Customer == "" || !v.CanPay || len(v.Parked) != 0 {
+		t.Fatalf("recalled: %d lines, total %d, customer %q, pay %v, %d parked", len(v.Lines), v.Totals.Gross, v.Customer, v.CanPay, len(v.Parked))
+	}
+	if err := r.Till.Recall(p.Sale); err == nil {
+		t.Error("a recalled basket was recalled again")
+	}
+	if err := r.Till.Pay(); err != nil {
+		t.Fatal(err)
+	}
+	v = r.Await("recalled basket captured", phase(checkout.PhaseDone))
+	if l := r.Ledger(v.Reference); l.Captures != 1 || l.Aggregate.CapturedAmount.Value != 49800 {
+		t.Errorf("ledger %+v", l)
+	}
+	s, err := r.Station.Journal.ByReference(v.Reference)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s.ID != p.Sale || s.Parked || s.Customer != "4791234567" {
+		t.Errorf("paid sale %d (parked %v, customer %s); want the parked sale %d with its customer", s.ID, s.Parked, s.Customer, p.Sale)
+	}
+	kinds := kindsOf(t, r.Station.Journal, s.ID)
+	if !strings.Contains(kinds, "customer.identified,sale.parked,sale.recalled") {
+		t.Errorf("journal of the sale: %s", kinds)
+	}
+}
+
+// A parked basket the customer never comes back for is dropped with a
+// reason: it leaves the list, stays in the history as dropped, and does not
+// come back after a restart.
+func TestDropParkedBasket(t *testing.T) {
+	r := newRig(t, false)
+	if err := r.AddProduct("P003"); err != nil {
+		t.Fatal(err)
+	}
+	if err := r.Till.Park(); err != nil {
+		t.Fatal(err)
+	}
+	id := r.Till.View().Parked[0].Sale
+	if err := r.Till.Drop(id, "customer left"); err != nil {
+		t.Fatal(err)
+	}
+	if n := len(r.Till.View().Parked); n != 0 {
+		t.Fatalf("%d parked after the drop", n)
+	}
+	if err := r.Till.Drop(id, "again"); err == nil {
+		t.Error("a dropped basket was dropped again")
+	}
+	r.Restart()
+	if n := len(r.Till.View().Parked); n != 0 {
+		t.Fatalf("%d parked after the restart", n)
+	}
+	s, err := r.Station.Journal.Get(id)
+	if err != nil || !s.Dropped || s.Parked {
+		t.Fatalf("dropped sale: %+v, %v", s, err)
+	}
+	recs, _ := r.Station.Journal.Records(id)
+	if last := recs[len(recs)-1]; last.Kind != journal.KindDropped || last.Note != "customer left" {
+		t.Errorf("last record %s %q", last.Kind, last.Note)
+	}
+}
+
+// A basket whose payment is in flight cannot be parked.
+func TestNoParkWhilePaying(t *testing.T) {
+	r := newRig(t, true)
+	r.Fill("912 34 567", "P003")
+	if err := r.Till.Pay(); err != nil {
+		t.Fatal(err)
+	}
+	r.Await("waiting", phase(checkout.PhaseWaiting))
+	if r.Till.View().CanPark {
+		t.Error("Park is on while the customer is asked to pay")
+	}
+	if err := r.Till.Park(); err == nil {
+		t.Error("a basket being paid was parked")
+	}
+}
+
+// Vipps refusing push requests (5080) is journaled for the sales unit: after
+// a restart the till asks by QR at once, without trying a push again.
+func TestPushRefusedIsRememberedAfterRestart(t *testing.T) {
+	r := newRig(t, false)
+	if r.Till.View().PushOff {
+		t.Fatal("push is off on a new till")
+	}
+	r.Demo.Sim.SetPushDisabled(sim.DemoMSN, true)
+	r.Fill("912 34 567", "P026")
+	if err := r.Till.Pay(); err != nil {
+		t.Fatal(err)
+	}
+	r.Await("captured by QR", phase(checkout.PhaseDone))
+	r.Till.NewSale()
+
+	r.Restart()
+	if !r.Till.View().PushOff {
+		t.Fatal("the till forgot the 5080 over a restart")
+	}
+	if err := r.AddProduct("P001"); err != nil {
+		t.Fatal(err)
+	}
+	if !r.Till.View().CanPay {
+		t.Fatal("Pay is off on a till that pays by QR")
+	}
+	if err := r.Till.Pay(); err != nil {
+		t.Fatal(err)
+	}
+	v := r.Await("paid by QR after the restart", phase(checkout.PhaseDone))
+	s, _ := r.Station.Journal.ByReference(v.Reference)
+	if len(s.Attempts) != 1 || s.Attempts[0].Request.UserFlow != epayment.FlowQR {
+		t.Errorf("after the restart the sale sent %d requests, first %s", len(s.Attempts), s.Attempts[0].Request.UserFlow)
+	}
+}
+
+func findEntry(es []backoffice.Entry, id uint64) *backoffice.Entry {
+	for i := range es {
+		if es[i].Sale.ID == id {
+			return &es[i]
+		}
+	}
+	return nil
+}
+
+func kindsOf(t *testing.T, j *journal.Journal, id uint64) string {
+	t.Helper()
+	recs, err := j.Records(id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ks []string
+	for _, r := range recs {
+		ks = append(ks, string(r.Kind))
+	}
+	return strings.Join(ks, ",")
+}
