@@ -41,6 +41,8 @@ type basketScreen struct {
 	// takes it away.
 	undoFor  string
 	relayout func()
+	// extra, if set, is a row under the Pay buttons (Park, Parked, Return).
+	extra fyne.CanvasObject
 }
 
 type lineRow struct {
@@ -97,6 +99,9 @@ func (s *basketScreen) content() fyne.CanvasObject {
 	s.undoBar = container.NewStack(undoBG, container.NewBorder(nil, nil, nil, sized(s.undo, 120, touch), s.undoText))
 	s.undoBar.Hide()
 	bottom := container.NewVBox(s.undoBar, totals, buttons)
+	if s.extra != nil {
+		bottom.Add(s.extra)
+	}
 	s.scroll = container.NewVScroll(container.NewStack(s.empty, compact(s.lines)))
 	return container.NewBorder(customer, bottom, nil, nil, s.scroll)
 }

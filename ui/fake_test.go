@@ -28,6 +28,8 @@ type fakeRegister struct {
 	listener func()
 	// addErr, if set, is what AddProduct answers (a till that is busy).
 	addErr error
+	// recallErr, if set, is what the next Recall answers, once.
+	recallErr error
 }
 
 func (f *fakeRegister) set(v checkout.View) {
@@ -89,7 +91,14 @@ func (f *fakeRegister) Back()                             { _ = f.call("back") }
 func (f *fakeRegister) NewSale()                          { _ = f.call("new sale") }
 func (f *fakeRegister) Reprint(ctx context.Context) error { return f.call("reprint") }
 func (f *fakeRegister) Park() error                       { return f.call("park") }
-func (f *fakeRegister) Recall(id uint64) error            { return f.call(fmt.Sprintf("recall %d", id)) }
+func (f *fakeRegister) Recall(id uint64) error {
+	_ = f.call(fmt.Sprintf("recall %d", id))
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	err := f.recallErr
+	f.recallErr = nil
+	return err
+}
 func (f *fakeRegister) Drop(id uint64, reason string) error {
 	return f.call(fmt.Sprintf("drop %d %s", id, reason))
 }
