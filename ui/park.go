@@ -3,6 +3,7 @@ package ui
 import (
 	"errors"
 	"fmt"
+	"strings"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
@@ -11,6 +12,7 @@ import (
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
+	"github.com/kasse-pos/kasse/app/backoffice"
 	"github.com/kasse-pos/kasse/app/checkout"
 	"github.com/kasse-pos/kasse/app/money"
 )
@@ -194,3 +196,66 @@ func newConfirmBox(win fyne.Window, title, question, yes string, onYes func()) *
 
 // totalText is an amount for the cashier, with its currency.
 func totalText(a int64, cur string) string { return money.FormatCurrency(a, cur) }
+
+// saleWord is a sale's state in one word for the history's list: parked,
+// dropped and returns first, then its payment's state.
+func saleWord(e backoffice.Entry) string {
+	switch s := e.Sale; {
+	case s.Parked:
+		return lang.L("parked")
+	case s.Dropped:
+		return lang.L("dropped")
+	case s.Return != nil:
+		return lang.L("return")
+	}
+	return shortState(e.State)
+}
+
+// saleWords is saleWord as a cashier says it, for the history's detail.
+func saleWords(e backoffice.Entry) string {
+	switch s := e.Sale; {
+	case s.Parked:
+		return lang.L("Parked: waiting to be recalled at the till")
+	case s.Dropped:
+		return lang.L("Parked, then dropped")
+	case s.Return != nil:
+		return lang.L("Return without receipt, paid out in cash")
+	}
+	return stateWords(e.State)
+}
+
+// asideDetail is what the history's detail adds for a return without
+// receipt: its lines, the money paid out and why.
+func asideDetail(e backoffice.Entry) []fyne.CanvasObject {
+	rt := e.Sale.Return
+	if rt == nil {
+		return nil
+	}
+	objs := []fyne.CanvasObject{section(lang.L("Returned"))}
+	for _, l := range rt.Lines {
+		objs = append(objs, row(fmt.Sprintf("%d × %s  (VAT %d %%)", l.Quantity, l.Name, l.VAT), money.Format(l.Total()), false))
+	}
+	objs = append(objs, row(lang.L("Paid out in cash"), money.FormatCurrency(rt.Amount, e.Sale.Currency), true))
+	objs = append(objs, wrapped(lang.L("Reason")+": "+rt.Reason))
+	return objs
+}
+
+// asideText is asideDetail, and a parked or dropped basket, as plain text.
+func asideText(e backoffice.Entry) string {
+	s := e.Sale
+	var b strings.Builder
+	switch {
+	case s.Parked:
+		b.WriteString("PARKED\n")
+	case s.Dropped:
+		b.WriteString("DROPPED (was parked)\n")
+	}
+	if rt := s.Return; rt != nil {
+		b.WriteString("\nRETURN WITHOUT RECEIPT\n")
+		for _, l := range rt.Lines {
+			fmt.Fprintf(&b, "%3d x %-24s %10s %3d%%\n", l.Quantity, truncate(l.Name, 24), money.Format(l.Total()), l.VAT)
+		}
+		fmt.Fprintf(&b, "Paid out %s in %s. Reason: %s\n", money.Format(rt.Amount), rt.Tender, rt.Reason)
+	}
+	return b.String()
+}

@@ -1,11 +1,13 @@
 package ui
 
 import (
+	"context"
 	"strings"
 	"testing"
 	"time"
 
 	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/test"
 
 	"github.com/kasse-pos/kasse/app/checkout"
@@ -148,5 +150,44 @@ func TestScannedReceiptOpensTheRefundDialog(t *testing.T) {
 	boAwait(t, events, "refund")
 	if p := r.Ledger(sold.Current().Reference); p.Aggregate.RefundedAmount.Value != 49800 {
 		t.Errorf("simulator refunded %d, want 49800", p.Aggregate.RefundedAmount.Value)
+	}
+}
+
+// The history lists a parked basket as parked and a return without receipt
+// as a return, with what was paid out and why.
+func TestHistoryShowsParkedAndReturns(t *testing.T) {
+	r := demotest.Start(t, demotest.Options{})
+	st := r.Station
+	if err := st.Till.AddProduct("P025"); err != nil {
+		t.Fatal(err)
+	}
+	if err := st.Till.Park(); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := st.Till.ReturnWithoutReceipt(context.Background(), checkout.ReturnNoReceipt{Reason: "Gift without receipt",
+		Items: []checkout.ReturnItem{{ProductID: "P026"}}}); err != nil {
+		t.Fatal(err)
+	}
+	test.NewTempApp(t).Settings().SetTheme(newTheme())
+	w := test.NewTempWindow(t, nil)
+	w.Resize(fyne.NewSize(1280, 800))
+	bo := newBackOffice(w, BackOffice{Office: st.Office})
+	w.SetContent(container.NewHBox(bo.buttons()...))
+	test.Tap(bo.historyBtn)
+	h := bo.history
+	if len(h.entries) != 2 {
+		t.Fatalf("history lists %d sales, want 2", len(h.entries))
+	}
+	ret, parked := entryLine(h.entries[0]), entryLine(h.entries[1])
+	if !strings.Contains(ret, "return") || !strings.Contains(ret, "-299,00") || !strings.Contains(parked, "parked") || !strings.Contains(parked, "199,00") {
+		t.Errorf("history rows:\n%s\n%s", ret, parked)
+	}
+	h.list.Select(0)
+	if !strings.Contains(h.detailText, "RETURN WITHOUT RECEIPT") || !strings.Contains(h.detailText, "Gift without receipt") || !strings.Contains(h.detailText, "Powerbank") {
+		t.Errorf("return detail:\n%s", h.detailText)
+	}
+	h.list.Select(1)
+	if !strings.Contains(h.detailText, "PARKED") || !strings.Contains(h.detailText, "Termokopp") {
+		t.Errorf("parked detail:\n%s", h.detailText)
 	}
 }

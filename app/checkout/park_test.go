@@ -1,9 +1,11 @@
 package checkout_test
 
 import (
+	"context"
 	"errors"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/kasse-pos/kasse/app/backoffice"
 	"github.com/kasse-pos/kasse/app/checkout"
@@ -198,4 +200,36 @@ func kindsOf(t *testing.T, j *journal.Journal, id uint64) string {
 		ks = append(ks, string(r.Kind))
 	}
 	return strings.Join(ks, ",")
+}
+
+// Parked baskets and a return without receipt leave the Z report without
+// problems: unnumbered baskets share no receipt number.
+func TestParkedAndReturnsInTheZReport(t *testing.T) {
+	r := newRig(t, false)
+	for _, id := range []string{"P001", "P003"} {
+		if err := r.AddProduct(id); err != nil {
+			t.Fatal(err)
+		}
+		if err := r.Till.Park(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := r.Till.ReturnWithoutReceipt(context.Background(), checkout.ReturnNoReceipt{Reason: "no receipt", Items: []checkout.ReturnItem{{ProductID: "P025"}}}); err != nil {
+		t.Fatal(err)
+	}
+	z, err := backoffice.BuildZ(context.Background(), r.Station.Journal, nil, time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(z.Problems) != 0 {
+		t.Errorf("Z report problems: %q", z.Problems)
+	}
+	for _, st := range z.States {
+		if st.Category == backoffice.CatOpen && st.Count != 0 {
+			t.Errorf("Z report counts %d open sales", st.Count)
+		}
+	}
+	if z.ReturnedCount != 1 || z.Returned.Gross != 19900 || z.Net.Gross != -19900 || !strings.Contains(z.Text(), "RETURNED WITHOUT RECEIPT") {
+		t.Errorf("Z report: %d returned, %d; net %d:\n%s", z.ReturnedCount, z.Returned.Gross, z.Net.Gross, z.Text())
+	}
 }
