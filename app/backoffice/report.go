@@ -105,8 +105,8 @@ type ZReport struct {
 	// Net as money out), by VAT rate; ReturnedCount how many there were.
 	Returned      basket.Totals
 	ReturnedCount int
-	Refunds             []RefundRow
-	Rows                []SaleRow
+	Refunds       []RefundRow
+	Rows          []SaleRow
 	// Mismatches are the rows where the API disagrees with the journal;
 	// Unchecked the rows the API could not be asked about.
 	Mismatches []SaleRow
