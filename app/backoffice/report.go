@@ -101,12 +101,8 @@ type ZReport struct {
 	// Sold is the captured sales of the day by VAT rate; Refunded the refunds
 	// made on the day; Net the difference.
 	Sold, Refunded, Net basket.Totals
-	// Returned is the day's returns without receipt, paid out in cash (in
-	// Net as money out), by VAT rate; ReturnedCount how many there were.
-	Returned      basket.Totals
-	ReturnedCount int
-	Refunds       []RefundRow
-	Rows          []SaleRow
+	Refunds             []RefundRow
+	Rows                []SaleRow
 	// Mismatches are the rows where the API disagrees with the journal;
 	// Unchecked the rows the API could not be asked about.
 	Mismatches []SaleRow
@@ -116,6 +112,11 @@ type ZReport struct {
 	// Problems are faults of the journal itself (such as a repeated receipt
 	// number); an empty list is the normal case.
 	Problems []string
+
+	// Returned is the day's returns without receipt, paid out in cash (in
+	// Net as money out), by VAT rate; ReturnedCount how many there were.
+	Returned      basket.Totals
+	ReturnedCount int
 }
 
 // BuildZ builds the Z report of the journal's open business day. With api set,

@@ -46,7 +46,6 @@ func TestSettingIsTheNewestRecord(t *testing.T) {
 	}
 	j.Close()
 	j = openAt(t, path)
-	defer j.Close()
 	if v := j.Setting("push-refused:1"); v != "5080" {
 		t.Fatalf("after reopen: %q", v)
 	}
@@ -56,6 +55,12 @@ func TestSettingIsTheNewestRecord(t *testing.T) {
 	}
 	if v, o := j.Setting("push-refused:1"), j.Setting("other"); v != "5080" || o != "" {
 		t.Errorf("after rebuild: push %q, other %q", v, o)
+	}
+	a := openSale(t, j, "Kaffe")
+	mustAppend(t, j, Record{Kind: KindParked, Sale: a}, Record{Kind: KindRecalled, Sale: a})
+	j.Close()
+	if rep, err := Verify(path); err != nil || !rep.OK() {
+		t.Errorf("verify a journal with settings and parked sales: %v\n%s", err, rep)
 	}
 }
 
