@@ -219,3 +219,18 @@ func (t *Till) remember() error {
 	t.pushOff = t.cfg.Journal.Setting(pushSetting(t.cfg.SalesUnit)) != ""
 	return nil
 }
+
+// TryPushAgain forgets that Vipps refused push requests for the sales unit
+// (5080), journaled, for when the shop has been approved for them since: Pay
+// sends requests to phones again, and a new refusal is remembered again.
+func (t *Till) TryPushAgain() error {
+	return t.do(func() error {
+		if _, err := t.cfg.Journal.Append(journal.Record{Kind: journal.KindSetting, Note: "push requests tried again",
+			Setting: &journal.SettingData{Name: pushSetting(t.cfg.SalesUnit)}}); err != nil {
+			t.journalFailed(err)
+			return err
+		}
+		t.update(func(s *screen) { s.pushOff = false })
+		return nil
+	})
+}

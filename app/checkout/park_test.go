@@ -178,6 +178,27 @@ func TestPushRefusedIsRememberedAfterRestart(t *testing.T) {
 	if len(s.Attempts) != 1 || s.Attempts[0].Request.UserFlow != epayment.FlowQR {
 		t.Errorf("after the restart the sale sent %d requests, first %s", len(s.Attempts), s.Attempts[0].Request.UserFlow)
 	}
+	r.Till.NewSale()
+
+	// The shop got push approved: the cashier tries push again, and that
+	// too outlives a restart.
+	r.Demo.Sim.SetPushDisabled(sim.DemoMSN, false)
+	if err := r.Till.TryPushAgain(); err != nil {
+		t.Fatal(err)
+	}
+	r.Restart()
+	if r.Till.View().PushOff {
+		t.Fatal("push is still off after TryPushAgain and a restart")
+	}
+	r.Fill("912 34 567", "P001")
+	if err := r.Till.Pay(); err != nil {
+		t.Fatal(err)
+	}
+	v = r.Await("paid by push", phase(checkout.PhaseDone))
+	s, _ = r.Station.Journal.ByReference(v.Reference)
+	if len(s.Attempts) != 1 || s.Attempts[0].Request.UserFlow != epayment.FlowPushMessage {
+		t.Errorf("after trying push again the sale sent %d requests, first %s", len(s.Attempts), s.Attempts[0].Request.UserFlow)
+	}
 }
 
 func findEntry(es []backoffice.Entry, id uint64) *backoffice.Entry {
