@@ -191,3 +191,42 @@ func TestHistoryShowsParkedAndReturns(t *testing.T) {
 		t.Errorf("parked detail:\n%s", h.detailText)
 	}
 }
+
+// With a fake till: each new receipt scan the view reports opens the refund
+// dialog once, on its sale; the same scan drawn again does not reopen it.
+func TestReceiptScanInTheViewOpensTheRefundOnce(t *testing.T) {
+	r := demotest.Start(t, demotest.Options{ApproveDelay: 50 * time.Millisecond, PollInterval: 250 * time.Millisecond})
+	st := r.Station
+	sold := boSell(t, st.Till, st.Journal, "912 34 567", "P025")
+	cat := st.Till.Catalog()
+	f := &fakeRegister{cat: cat, view: checkout.View{Phase: checkout.PhaseBasket, Currency: "NOK"}}
+	a := test.NewTempApp(t)
+	w := test.NewTempWindow(t, nil)
+	w.Resize(fyne.NewSize(1280, 800))
+	u := Create(a, w, f, Options{Title: "Fake", BackOffice: &BackOffice{Office: st.Office}})
+	if u.bo.refundDialog != nil {
+		t.Fatal("a refund dialog before any scan")
+	}
+	f.set(checkout.View{Phase: checkout.PhaseBasket, Currency: "NOK", ReturnScan: checkout.ReturnScan{Seq: 1, Sale: sold.ID, Receipt: sold.ReceiptNumber}})
+	first := u.bo.refundDialog
+	if first == nil || first.sale.ID != sold.ID {
+		t.Fatalf("refund dialog %+v after the scan, want sale %d", first, sold.ID)
+	}
+	f.Notify("something else") // a redraw with the same scan
+	if u.bo.refundDialog != first {
+		t.Error("the same scan opened the dialog again")
+	}
+	f.set(checkout.View{Phase: checkout.PhaseBasket, Currency: "NOK", ReturnScan: checkout.ReturnScan{Seq: 2, Sale: sold.ID, Receipt: sold.ReceiptNumber}})
+	if u.bo.refundDialog == first || u.bo.refundDialog.sale.ID != sold.ID {
+		t.Error("a second scan of the receipt did not open a new dialog")
+	}
+
+	// A kiosk has no back office: a scan opens nothing (the notice says it).
+	k := &fakeRegister{cat: cat, view: checkout.View{Phase: checkout.PhaseBasket, Currency: "NOK"}}
+	kw := test.NewTempWindow(t, nil)
+	ku := Create(a, kw, k, Options{Title: "Kiosk", Kiosk: true})
+	k.set(checkout.View{Phase: checkout.PhaseBasket, Currency: "NOK", ReturnScan: checkout.ReturnScan{Seq: 1, Sale: sold.ID}})
+	if ku.bo != nil || ku.park != nil {
+		t.Error("a kiosk has a back office or a park row")
+	}
+}
