@@ -41,7 +41,7 @@ type basketScreen struct {
 	// takes it away.
 	undoFor  string
 	relayout func()
-	// extra, if set, is a row under the Pay buttons (Park, Parked, Return).
+	// extra, if set, is a row above the totals (Park, Parked, Return).
 	extra fyne.CanvasObject
 }
 
@@ -100,7 +100,9 @@ func (s *basketScreen) content() fyne.CanvasObject {
 	s.undoBar.Hide()
 	bottom := container.NewVBox(s.undoBar, totals, buttons)
 	if s.extra != nil {
-		bottom.Add(s.extra)
+		// Above the totals: Pay stays at the pane's foot, where a hand and
+		// the screenshot script find it.
+		bottom.Objects = []fyne.CanvasObject{s.undoBar, s.extra, totals, buttons}
 	}
 	s.scroll = container.NewVScroll(container.NewStack(s.empty, compact(s.lines)))
 	return container.NewBorder(customer, bottom, nil, nil, s.scroll)
