@@ -62,12 +62,19 @@ func (t *Till) scanReceipt(id string) {
 		t.Notify("That receipt is not from this till. Find the sale in its till's history, or make a return without receipt.")
 		return
 	}
-	var captured bool
-	for _, a := range found.Attempts {
-		captured = captured || a.State == journal.StateCaptured
-	}
-	if !captured {
+	a := capturedAttempt(found)
+	if a == nil {
 		t.Notify(fmt.Sprintf("Receipt %s was not paid, so there is nothing to refund.", found.ReceiptNumber))
+		return
+	}
+	left := a.Captured
+	for _, rf := range found.Refunds {
+		if rf.Done || rf.Error == "" { // confirmed, or pending
+			left -= rf.Amount
+		}
+	}
+	if left <= 0 {
+		t.Notify(fmt.Sprintf("Receipt %s is refunded in full already.", found.ReceiptNumber))
 		return
 	}
 	t.update(func(s *screen) {

@@ -59,6 +59,10 @@ func TestScannedReceiptOpensItsRefund(t *testing.T) {
 	if p := r.Ledger(ref); p.Aggregate.RefundedAmount.Value != 49800 {
 		t.Errorf("simulator refunded %d, want 49800", p.Aggregate.RefundedAmount.Value)
 	}
+	r.Till.Scan(url)
+	if v := r.Till.View(); v.ReturnScan.Seq != 2 || !strings.Contains(v.Notice, "refunded in full") {
+		t.Errorf("scan of a refunded receipt: %+v, notice %q", v.ReturnScan, v.Notice)
+	}
 
 	// A receipt of another till, and one never paid, say so.
 	r.Till.Scan("https://relay.example.no/r/AbCdEfGhIjKlMnOpQrStUv")
