@@ -42,6 +42,9 @@ const (
 	EventZReport    = "ZREP"      // 13009 Z report
 	EventLineCorr   = "LINECORR"  // 13999 line reduced or removed before payment
 	EventBasketVoid = "BASKETCLR" // 13999 basket cleared before payment
+	EventSuspend    = "SUSPEND"   // 13010 basket parked
+	EventResume     = "RESUME"    // 13011 parked basket recalled
+	EventParkDrop   = "PARKDROP"  // 13999 parked basket given up
 )
 
 var fixedBasics = []struct{ typ, id, predefined, list, desc string }{
@@ -55,6 +58,9 @@ var fixedBasics = []struct{ typ, id, predefined, list, desc string }{
 	{"13", EventZReport, "13009", listEvent, ""},
 	{"13", EventLineCorr, "13999", listEvent, "Linjekorreksjon før betaling"},
 	{"13", EventBasketVoid, "13999", listEvent, "Handlekurv tømt før betaling"},
+	{"13", EventSuspend, "13010", listEvent, ""},
+	{"13", EventResume, "13011", listEvent, ""},
+	{"13", EventParkDrop, "13999", listEvent, "Parkert kvittering forkastet"},
 }
 
 // ErrUnsigned means the journal has completed transactions without a
@@ -360,6 +366,15 @@ func (b *builder) event(r journal.Record, at time.Time) (Event, bool, error) {
 	case journal.KindBasketCleared:
 		ev.EventType = EventBasketVoid
 		ev.EventText = "Handlekurv tømt før betaling"
+		if r.Note != "" {
+			ev.EventText += " (" + r.Note + ")"
+		}
+	case journal.KindParked:
+		ev.EventType, ev.EventText = EventSuspend, "Kvittering parkert"
+	case journal.KindRecalled:
+		ev.EventType, ev.EventText = EventResume, "Parkert kvittering hentet tilbake"
+	case journal.KindDropped:
+		ev.EventType, ev.EventText = EventParkDrop, "Parkert kvittering forkastet"
 		if r.Note != "" {
 			ev.EventText += " (" + r.Note + ")"
 		}
