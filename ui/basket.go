@@ -78,6 +78,10 @@ func newBasketScreen(till checkout.Register) *basketScreen {
 }
 
 func (s *basketScreen) onShowQR() {
+	if s.till.View().PushOff {
+		s.onSendToPhone()
+		return
+	}
 	if err := s.till.ShowQR(); err != nil {
 		s.till.Notify(cashierError(err, "The QR code could not be made. Try again; if it keeps failing, check the network."))
 	}
@@ -228,9 +232,11 @@ func (s *basketScreen) refresh(v checkout.View) {
 		pay += " " + money.FormatCurrency(v.Totals.Gross, v.Currency)
 	}
 	s.pay.SetText(pay)
-	if v.CanShowQR && !v.PushOff {
+	switch {
+	case s.drawPushOff(v): // paying by QR: the button offers the phone again (park.go)
+	case v.CanShowQR:
 		s.showQR.Enable()
-	} else {
+	default:
 		s.showQR.Disable()
 	}
 	if v.CanPay {

@@ -90,6 +90,7 @@ func (f *fakeRegister) Cancel() error                     { return f.call("cance
 func (f *fakeRegister) Back()                             { _ = f.call("back") }
 func (f *fakeRegister) NewSale()                          { _ = f.call("new sale") }
 func (f *fakeRegister) Reprint(ctx context.Context) error { return f.call("reprint") }
+func (f *fakeRegister) TryPushAgain() error               { return f.call("try push") }
 func (f *fakeRegister) Park() error                       { return f.call("park") }
 func (f *fakeRegister) Recall(id uint64) error {
 	_ = f.call(fmt.Sprintf("recall %d", id))

@@ -259,3 +259,34 @@ func asideText(e backoffice.Entry) string {
 	}
 	return b.String()
 }
+
+// drawPushOff turns Show QR into "Send to phone" while the till pays by QR
+// because Vipps refused push requests (5080): the shop may have been
+// approved since. It reports whether it drew the button.
+func (s *basketScreen) drawPushOff(v checkout.View) bool {
+	if !v.PushOff {
+		if s.showQR.Text != lang.L("Show QR") {
+			s.showQR.SetText(lang.L("Show QR"))
+			s.showQR.SetIcon(theme.GridIcon())
+		}
+		return false
+	}
+	s.showQR.SetText(lang.L("Send to phone"))
+	s.showQR.SetIcon(theme.MailSendIcon())
+	if v.CanShowQR && v.Customer != "" {
+		s.showQR.Enable()
+	} else {
+		s.showQR.Disable()
+	}
+	return true
+}
+
+// onSendToPhone tries a push request again on a till that pays by QR: if
+// Vipps still refuses it (5080), the QR code shows at once as before.
+func (s *basketScreen) onSendToPhone() {
+	if err := s.till.TryPushAgain(); err != nil {
+		s.till.Notify(cashierError(err, lang.L("Could not change how Kasse asks for payment.")))
+		return
+	}
+	s.onPay()
+}

@@ -12,6 +12,8 @@ import (
 
 	"github.com/kasse-pos/kasse/app/checkout"
 	"github.com/kasse-pos/kasse/app/demo/demotest"
+	"github.com/kasse-pos/kasse/payments/epayment"
+	"github.com/kasse-pos/kasse/payments/sim"
 )
 
 func fakeCalls(f *fakeRegister) string {
@@ -228,5 +230,58 @@ func TestReceiptScanInTheViewOpensTheRefundOnce(t *testing.T) {
 	k.set(checkout.View{Phase: checkout.PhaseBasket, Currency: "NOK", ReturnScan: checkout.ReturnScan{Seq: 1, Sale: sold.ID}})
 	if ku.bo != nil || ku.park != nil {
 		t.Error("a kiosk has a back office or a park row")
+	}
+}
+
+// On a till that pays by QR since Vipps refused push requests (5080), Show QR
+// becomes Send to phone: it tries the phone again, and a sale goes by push
+// once the shop is approved.
+func TestSendToPhoneAfter5080(t *testing.T) {
+	r := demotest.Start(t, demotest.Options{ApproveDelay: 50 * time.Millisecond, PollInterval: 250 * time.Millisecond})
+	r.Demo.Sim.SetPushDisabled(sim.DemoMSN, true)
+	a := test.NewTempApp(t)
+	w := test.NewTempWindow(t, nil)
+	w.Resize(fyne.NewSize(1280, 800))
+	u := Create(a, w, r.Till, Options{Title: "Test Kafé"})
+	test.Tap(u.products.tiles["P026"])
+	test.Type(u.basket.phone, "91234567")
+	test.Tap(u.basket.pay)
+	waitFor(t, r.Till, checkout.PhaseDone) // by QR, after the 5080
+	// The second customer through the till itself: the window catches up.
+	r.Till.NewSale()
+	if err := r.Till.AddProduct("P001"); err != nil {
+		t.Fatal(err)
+	}
+	if err := r.Till.SetCustomer("91234567"); err != nil {
+		t.Fatal(err)
+	}
+	drawn(t, u, "Send to phone, on", func() bool { return u.basket.showQR.Text == "Send to phone" && !u.basket.showQR.Disabled() })
+	r.Demo.Sim.SetPushDisabled(sim.DemoMSN, false)
+	test.Tap(u.basket.showQR)
+	v := waitFor(t, r.Till, checkout.PhaseDone)
+	s, err := r.Station.Journal.ByReference(v.Reference)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(s.Attempts) != 1 || s.Attempts[0].Request.UserFlow != epayment.FlowPushMessage || v.PushOff {
+		t.Errorf("sent %d requests, first %s; push off %v", len(s.Attempts), s.Attempts[0].Request.UserFlow, v.PushOff)
+	}
+	r.Till.NewSale()
+	drawn(t, u, "Show QR again", func() bool { return u.basket.showQR.Text == "Show QR" })
+}
+
+// drawn waits, with a deadline, until the window shows what ok checks: the
+// till's goroutines redraw it in their own time.
+func drawn(t *testing.T, u *UI, what string, ok func() bool) {
+	t.Helper()
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(10 * time.Millisecond) {
+		var done bool
+		u.inspect(func() { done = ok() })
+		if done {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting for the window to show %s", what)
+		}
 	}
 }

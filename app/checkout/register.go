@@ -43,6 +43,8 @@ type Register interface {
 	// ReturnWithoutReceipt takes goods back without their sale, paid out in
 	// cash (returns.go).
 	ReturnWithoutReceipt(ctx context.Context, ret ReturnNoReceipt) (*Receipt, error)
+	// TryPushAgain forgets a remembered 5080, so Pay sends to phones again.
+	TryPushAgain() error
 }
 
 var _ Register = (*Till)(nil)
