@@ -30,20 +30,27 @@ type Parked struct {
 // park or clear the one on screen first.
 var ErrBasketNotEmpty = errors.New("the basket on screen is not empty: park it or clear it first")
 
+// Why a basket cannot be parked.
+var (
+	errParkPaid    = errors.New("this sale is paid; there is nothing to park")
+	errParkEmpty   = errors.New("the basket is empty: there is nothing to park")
+	errParkUnknown = errors.New("Vipps MobilePay has not answered about this basket's payment yet; retry it or start a new sale before parking")
+)
+
 // canPark says why the basket on screen cannot be parked now, or nil; the
 // screen's lock is held.
 func (s *screen) canPark() error {
 	switch {
 	case s.phase() == PhaseDone:
-		return errors.New("this sale is paid; there is nothing to park")
+		return errParkPaid
 	case !s.editable():
 		return errBusy
 	case s.basket.Empty():
-		return errors.New("the basket is empty: there is nothing to park")
+		return errParkEmpty
 	case s.pay.Reference != "" && !s.pay.State.Final():
 		// Vipps did not answer about the last request: it could still be
 		// approved, so the basket stays until Retry or New sale settles it.
-		return errors.New("Vipps MobilePay has not answered about this basket's payment yet; retry it or start a new sale before parking")
+		return errParkUnknown
 	}
 	return nil
 }
@@ -216,7 +223,11 @@ func (t *Till) remember() error {
 	// Oldest parked first, as they were put aside.
 	slices.SortStableFunc(parked, func(a, b Parked) int { return a.At.Compare(b.At) })
 	t.parked = parked
-	t.pushOff = t.cfg.Journal.Setting(pushSetting(t.cfg.SalesUnit)) != ""
+	refused, err := t.cfg.Journal.Setting(pushSetting(t.cfg.SalesUnit))
+	if err != nil {
+		return err
+	}
+	t.pushOff = refused != ""
 	return nil
 }
 

@@ -606,13 +606,16 @@ func putSetting(meta *bolt.Bucket, st *SettingData) error {
 
 // Setting is the newest value journaled for a till-level setting (KindSetting),
 // or "" if it was never set or was cleared.
-func (j *Journal) Setting(name string) string {
+func (j *Journal) Setting(name string) (string, error) {
 	var v string
-	_ = j.view(func(tx *bolt.Tx) error {
+	err := j.view(func(tx *bolt.Tx) error {
 		v = string(tx.Bucket(bucketMeta).Get([]byte(settingPrefix + name)))
 		return nil
 	})
-	return v
+	if err != nil {
+		return "", fmt.Errorf("journal: read setting %s: %w", name, err)
+	}
+	return v, nil
 }
 
 // Get reads one sale by id.

@@ -33,7 +33,7 @@ func TestParkRecallDropFold(t *testing.T) {
 // and a rebuild, and an empty value clears it.
 func TestSettingIsTheNewestRecord(t *testing.T) {
 	j, path := openTemp(t)
-	if v := j.Setting("push-refused:1"); v != "" {
+	if v := setting(t, j, "push-refused:1"); v != "" {
 		t.Fatalf("unset setting = %q", v)
 	}
 	mustAppend(t, j, Record{Kind: KindSetting, Setting: &SettingData{Name: "push-refused:1", Value: "5080"}})
@@ -46,14 +46,14 @@ func TestSettingIsTheNewestRecord(t *testing.T) {
 	}
 	j.Close()
 	j = openAt(t, path)
-	if v := j.Setting("push-refused:1"); v != "5080" {
+	if v := setting(t, j, "push-refused:1"); v != "5080" {
 		t.Fatalf("after reopen: %q", v)
 	}
 	mustAppend(t, j, Record{Kind: KindSetting, Setting: &SettingData{Name: "other"}})
 	if err := j.Rebuild(); err != nil {
 		t.Fatal(err)
 	}
-	if v, o := j.Setting("push-refused:1"), j.Setting("other"); v != "5080" || o != "" {
+	if v, o := setting(t, j, "push-refused:1"), setting(t, j, "other"); v != "5080" || o != "" {
 		t.Errorf("after rebuild: push %q, other %q", v, o)
 	}
 	a := openSale(t, j, "Kaffe")
@@ -79,4 +79,13 @@ func TestReturnFold(t *testing.T) {
 	if s.Return == nil || s.Return.Amount != 19900 || s.Return.Tender != TenderCash || s.Return.Reason == "" || len(s.Return.Lines) != 1 || s.ReceiptNumber == "" {
 		t.Errorf("return folded to %+v, receipt %q", s.Return, s.ReceiptNumber)
 	}
+}
+
+func setting(t *testing.T, j *Journal, name string) string {
+	t.Helper()
+	v, err := j.Setting(name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return v
 }
