@@ -254,3 +254,25 @@ func TestParkedAndReturnsInTheZReport(t *testing.T) {
 		t.Errorf("Z report: %d returned, %d; net %d:\n%s", z.ReturnedCount, z.Returned.Gross, z.Net.Gross, z.Text())
 	}
 }
+
+// A basket whose request Vipps never answered cannot be parked: it could
+// still be approved. Once the request is settled, it can.
+func TestNoParkWhileTheRequestIsUnanswered(t *testing.T) {
+	r := newRig(t, false)
+	r.Config.Vipps.BaseURL = "http://127.0.0.1:1" // a Vipps host that does not answer
+	r.Restart()
+	r.Fill("91234567", "P001")
+	if err := r.Till.Pay(); err != nil {
+		t.Fatal(err)
+	}
+	v := r.Await("no answer", func(v checkout.View) bool { return v.Phase == checkout.PhaseEnded && v.CanRetry })
+	if v.CanPark {
+		t.Error("Park is on for a basket whose request is unanswered")
+	}
+	if err := r.Till.Park(); err == nil || !strings.Contains(err.Error(), "not answered") {
+		t.Errorf("park of an unanswered basket: %v", err)
+	}
+	if n := len(r.Till.View().Parked); n != 0 {
+		t.Errorf("%d parked", n)
+	}
+}
