@@ -200,7 +200,13 @@ func parkedOf(s *journal.Sale, at time.Time) Parked {
 // parked baskets and whether Vipps refused push requests for the sales unit.
 func (t *Till) remember() error {
 	var parked []Parked
+	var again []journal.Record
 	err := t.cfg.Journal.Each(func(s *journal.Sale) bool {
+		if s.Recalled && !s.Basket.Empty() && len(s.Open()) == 0 && capturedAttempt(s) == nil {
+			// Recalled, then the till stopped before it was paid or
+			// cleared: the customer may still be at the counter.
+			again = append(again, journal.Record{Kind: journal.KindParked, Sale: s.ID, Note: "parked again after a restart"})
+		}
 		if s.Parked {
 			parked = append(parked, parkedOf(s, s.Created))
 		}
@@ -208,6 +214,19 @@ func (t *Till) remember() error {
 	})
 	if err != nil {
 		return fmt.Errorf("read parked baskets: %w", err)
+	}
+	if len(again) > 0 {
+		// Without the journal the baskets stay in the history only; the
+		// till still starts.
+		stored, err := t.cfg.Journal.Append(again...)
+		if err != nil {
+			t.log.Error("park recalled baskets again", "err", err)
+		}
+		for _, r := range stored {
+			if s, err := t.cfg.Journal.Get(r.Sale); err == nil {
+				parked = append(parked, parkedOf(s, r.At))
+			}
+		}
 	}
 	for i, p := range parked {
 		recs, err := t.cfg.Journal.Records(p.Sale)

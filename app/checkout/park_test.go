@@ -276,3 +276,39 @@ func TestNoParkWhileTheRequestIsUnanswered(t *testing.T) {
 		t.Errorf("%d parked", n)
 	}
 }
+
+// A basket recalled but neither paid nor cleared when the till stopped is
+// parked again on the next start, journaled, so the waiting customer is not
+// forgotten.
+func TestRecalledBasketIsParkedAgainAfterARestart(t *testing.T) {
+	r := newRig(t, false)
+	r.Fill("912 34 567", "P025")
+	if err := r.Till.Park(); err != nil {
+		t.Fatal(err)
+	}
+	id := r.Till.View().Parked[0].Sale
+	if err := r.Till.Recall(id); err != nil {
+		t.Fatal(err)
+	}
+	r.Restart()
+	v := r.Till.View()
+	if len(v.Parked) != 1 || v.Parked[0].Sale != id || len(v.Lines) != 0 {
+		t.Fatalf("after the restart: parked %+v, %d lines on screen", v.Parked, len(v.Lines))
+	}
+	recs, _ := r.Station.Journal.Records(id)
+	if last := recs[len(recs)-1]; last.Kind != journal.KindParked || !strings.Contains(last.Note, "restart") {
+		t.Errorf("last record %s %q", last.Kind, last.Note)
+	}
+	// Recalled and paid, it stays paid over the next restart.
+	if err := r.Till.Recall(id); err != nil {
+		t.Fatal(err)
+	}
+	if err := r.Till.Pay(); err != nil {
+		t.Fatal(err)
+	}
+	r.Await("captured", phase(checkout.PhaseDone))
+	r.Restart()
+	if n := len(r.Till.View().Parked); n != 0 {
+		t.Errorf("a paid basket is parked again: %d", n)
+	}
+}

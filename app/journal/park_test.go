@@ -17,10 +17,10 @@ func TestParkRecallDropFold(t *testing.T) {
 	for round := range 2 {
 		sa, _ := j.Get(a)
 		sb, _ := j.Get(b)
-		if sa.Parked || sa.Dropped || len(sa.Basket.Lines) != 1 {
+		if sa.Parked || !sa.Recalled || sa.Dropped || len(sa.Basket.Lines) != 1 {
 			t.Errorf("round %d: recalled sale: parked %v dropped %v lines %d", round, sa.Parked, sa.Dropped, len(sa.Basket.Lines))
 		}
-		if sb.Parked || !sb.Dropped {
+		if sb.Parked || sb.Recalled || !sb.Dropped {
 			t.Errorf("round %d: dropped sale: parked %v dropped %v", round, sb.Parked, sb.Dropped)
 		}
 		if err := j.Rebuild(); err != nil {

@@ -352,11 +352,11 @@ func Apply(s *Sale, r Record) error {
 		}
 		s.Signatures = append(s.Signatures, *r.Signed)
 	case KindParked:
-		s.Parked = true
+		s.Parked, s.Recalled = true, false
 	case KindRecalled:
-		s.Parked = false
+		s.Parked, s.Recalled = false, true
 	case KindDropped:
-		s.Parked, s.Dropped = false, true
+		s.Parked, s.Recalled, s.Dropped = false, false, true
 	case KindReturned:
 		if r.Return == nil {
 			return errPayload(r)
