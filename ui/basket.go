@@ -47,6 +47,9 @@ type basketScreen struct {
 	// takes it away.
 	undoFor  string
 	relayout func()
+	// extra, if set, are buttons that share the Discount… row above the
+	// totals (Park, Parked, Return): one row, so the basket keeps its height.
+	extra []fyne.CanvasObject
 }
 
 type lineRow struct {
@@ -101,6 +104,10 @@ func (s *basketScreen) onLine(l basket.Line) {
 }
 
 func (s *basketScreen) onShowQR() {
+	if s.till.View().PushOff {
+		s.onSendToPhone()
+		return
+	}
 	if err := s.till.ShowQR(); err != nil {
 		s.till.Notify(cashierError(err, "The QR code could not be made. Try again; if it keeps failing, check the network."))
 	}
@@ -116,12 +123,17 @@ func (s *basketScreen) content() fyne.CanvasObject {
 		s.setup()
 	}
 	customer := container.NewVBox(sized(s.phone, 0, touch), compact(s.who))
-	totals := container.NewVBox(container.NewBorder(nil, nil, nil, sized(s.discount, 150, touch), s.discountText), s.total, compact(s.vat))
+	tools := container.NewGridWithColumns(1+len(s.extra), append([]fyne.CanvasObject{sized(s.discount, 0, touch)}, s.extra...)...)
+	// The basket's discount is said only when there is one, so an
+	// undiscounted basket shows a line more.
+	totals := container.NewVBox(s.discountText, s.total, compact(s.vat))
 	buttons := container.NewBorder(nil, nil, container.NewHBox(sized(s.clear, 130, 60), sized(s.showQR, 140, 60)), nil, sized(s.pay, 200, 60))
 	undoBG := canvas.NewRectangle(withAlpha(theme.Color(theme.ColorNamePrimary), 0x22))
 	s.undoBar = container.NewStack(undoBG, container.NewBorder(nil, nil, nil, sized(s.undo, 120, touch), s.undoText))
 	s.undoBar.Hide()
-	bottom := container.NewVBox(s.undoBar, totals, buttons)
+	// The tools sit above the totals: Pay stays at the pane's foot, where a
+	// hand and the screenshot script find it.
+	bottom := container.NewVBox(s.undoBar, tools, totals, buttons)
 	s.scroll = container.NewVScroll(container.NewStack(s.empty, compact(s.lines)))
 	return container.NewBorder(customer, bottom, nil, nil, s.scroll)
 }
@@ -246,9 +258,11 @@ func (s *basketScreen) refresh(v checkout.View) {
 		pay += " " + money.FormatCurrency(v.Totals.Gross, v.Currency)
 	}
 	s.pay.SetText(pay)
-	if v.CanShowQR && !v.PushOff {
+	switch {
+	case s.drawPushOff(v): // paying by QR: the button offers the phone again (park.go)
+	case v.CanShowQR:
 		s.showQR.Enable()
-	} else {
+	default:
 		s.showQR.Disable()
 	}
 	if v.CanPay {
@@ -261,7 +275,12 @@ func (s *basketScreen) refresh(v checkout.View) {
 	} else {
 		s.clear.Enable()
 	}
-	s.discountText.SetText(basketDiscountText(v))
+	if text := basketDiscountText(v); text != "" {
+		s.discountText.SetText(text)
+		s.discountText.Show()
+	} else {
+		s.discountText.Hide()
+	}
 	if len(v.Lines) > 0 && (v.Phase == checkout.PhaseBasket || v.Phase == checkout.PhaseEnded) {
 		s.discount.Enable()
 	} else {

@@ -28,6 +28,8 @@ type fakeRegister struct {
 	listener func()
 	// addErr, if set, is what AddProduct answers (a till that is busy).
 	addErr error
+	// recallErr, if set, is what the next Recall answers, once.
+	recallErr error
 }
 
 func (f *fakeRegister) set(v checkout.View) {
@@ -103,6 +105,22 @@ func (f *fakeRegister) Cancel() error                     { return f.call("cance
 func (f *fakeRegister) Back()                             { _ = f.call("back") }
 func (f *fakeRegister) NewSale()                          { _ = f.call("new sale") }
 func (f *fakeRegister) Reprint(ctx context.Context) error { return f.call("reprint") }
+func (f *fakeRegister) TryPushAgain() error               { return f.call("try push") }
+func (f *fakeRegister) Park() error                       { return f.call("park") }
+func (f *fakeRegister) Recall(id uint64) error {
+	_ = f.call(fmt.Sprintf("recall %d", id))
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	err := f.recallErr
+	f.recallErr = nil
+	return err
+}
+func (f *fakeRegister) Drop(id uint64, reason string) error {
+	return f.call(fmt.Sprintf("drop %d %s", id, reason))
+}
+func (f *fakeRegister) ReturnWithoutReceipt(ctx context.Context, ret checkout.ReturnNoReceipt) (*checkout.Receipt, error) {
+	return &checkout.Receipt{Number: "000099", Refund: true}, f.call("return " + ret.Reason)
+}
 
 // The screens are driven through checkout.Register alone: a fake till that
 // says a payment is waiting gets the waiting screen, and Cancel reaches it.

@@ -202,7 +202,7 @@ func entryLine(e backoffice.Entry) string {
 	if e.Time.Format("2006-01-02") != time.Now().Format("2006-01-02") {
 		when = e.Time.Format("02.01 15:04")
 	}
-	s := fmt.Sprintf("%s  %-11s %10s  %-10s", e.Receipt, when, money.Format(e.Amount), shortState(e.State))
+	s := fmt.Sprintf("%s  %-11s %10s  %-10s", e.Receipt, when, money.Format(e.Amount), saleWord(e))
 	if e.Refunded > 0 {
 		s += "  refunded " + money.Format(e.Refunded)
 	}
@@ -325,7 +325,7 @@ func saleDetail(e backoffice.Entry) []fyne.CanvasObject {
 		sub += " · customer " + s.CustomerMasked
 	}
 	objs = append(objs, wrapped(sub))
-	state := widget.NewLabelWithStyle(stateWords(e.State), fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
+	state := widget.NewLabelWithStyle(saleWords(e), fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
 	switch e.State {
 	case journal.StateCaptured:
 		state.Importance = widget.SuccessImportance
@@ -333,6 +333,7 @@ func saleDetail(e backoffice.Entry) []fyne.CanvasObject {
 		state.Importance = widget.DangerImportance
 	}
 	objs = append(objs, state)
+	objs = append(objs, asideDetail(e)...)
 	if e.Captured > 0 {
 		objs = append(objs, row("Paid", money.FormatCurrency(e.Captured, s.Currency), false))
 	}
@@ -412,6 +413,7 @@ func saleText(e backoffice.Entry) string {
 	if e.Pending > 0 {
 		fmt.Fprintf(&b, "Refund pending: %s (not yet confirmed)\n", money.Format(e.Pending))
 	}
+	b.WriteString(asideText(e))
 	b.WriteString("\nLINES\n")
 	for _, hl := range saleLines(s.Basket, true) {
 		fmt.Fprintf(&b, "%-34s %10s\n", truncate(hl.what, 34), hl.amount)

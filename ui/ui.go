@@ -58,6 +58,11 @@ type UI struct {
 	// byHand adds the unknown product the notice names as an open item.
 	byHand   *widget.Button
 	openItem *openItemDialog
+	// park is the Park / Parked / Return row (park.go); bo the back office
+	// when there is one; returnSeq the last receipt scan acted on.
+	park      *parkBar
+	bo        *backOffice
+	returnSeq int
 	// shown is which optional parts were visible at the last layout.
 	shown string
 	stop  chan struct{}
@@ -82,6 +87,10 @@ func Create(a fyne.App, w fyne.Window, till checkout.Register, opts Options) *UI
 	u.basket.win = w
 	u.basket.relayout = func() { u.relayout() }
 	u.products.onEnter = u.payOnEnter
+	if !opts.Kiosk { // customers at a kiosk neither park nor return
+		u.park = newParkBar(till, w)
+		u.basket.extra = u.park.buttons()
+	}
 	u.sides = map[string]fyne.CanvasObject{
 		"basket":   u.basket.content(),
 		"progress": u.progress.content(),
@@ -117,6 +126,7 @@ func Create(a fyne.App, w fyne.Window, till checkout.Register, opts Options) *UI
 			t.Stop()
 		}
 	})
+	u.returnSeq = till.View().ReturnScan.Seq // only scans from now on
 	till.OnChange(func() { fyne.Do(u.refresh) })
 	u.refresh()
 	go u.ticker()
@@ -137,7 +147,8 @@ func (u *UI) header() fyne.CanvasObject {
 		items = append(items, demoButton(u.win, u.opts.DemoMenu))
 	}
 	if u.opts.BackOffice != nil && !u.opts.Kiosk {
-		items = append(items, backOfficeButtons(u.win, *u.opts.BackOffice)...)
+		u.bo = newBackOffice(u.win, *u.opts.BackOffice)
+		items = append(items, u.bo.buttons()...)
 	}
 	bar := canvas.NewRectangle(theme.Color(theme.ColorNamePrimary))
 	bar.SetMinSize(fyne.NewSize(0, 4))
@@ -180,6 +191,10 @@ func (u *UI) draw() {
 		u.products.setLocked(false)
 	}
 	u.basket.refresh(v)
+	if u.park != nil {
+		u.park.refresh(v)
+	}
+	u.refundScanned(v)
 	u.progress.refresh(v)
 	u.receipt.refresh(v)
 	notice, detail := plain(v.Notice, "Something went wrong; tap here for the details.")

@@ -46,6 +46,12 @@ type Entry struct {
 // Summarize reads the figures of one sale.
 func Summarize(s *journal.Sale) Entry {
 	e := Entry{Sale: s, Receipt: s.ReceiptNumber, Time: s.Created, Day: s.Day, State: s.State(), Amount: s.Totals.Gross}
+	switch {
+	case s.Return != nil:
+		e.Amount = -s.Return.Amount // paid out
+	case (s.Parked || s.Dropped) && len(s.Attempts) == 0:
+		e.Amount = s.Basket.Totals().Gross // never asked for: the basket's total
+	}
 	if a := capturedAttempt(s); a != nil {
 		e.Captured = a.Captured
 	}

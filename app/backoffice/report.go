@@ -113,6 +113,11 @@ type ZReport struct {
 	// Problems are faults of the journal itself (such as a repeated receipt
 	// number); an empty list is the normal case.
 	Problems []string
+
+	// Returned is the day's returns without receipt, paid out in cash (in
+	// Net as money out), by VAT rate; ReturnedCount how many there were.
+	Returned      basket.Totals
+	ReturnedCount int
 }
 
 // BuildZ builds the Z report of the journal's open business day. With api set,
@@ -124,7 +129,7 @@ func BuildZ(ctx context.Context, j *journal.Journal, api checkout.PaymentAPI, no
 	var daySales, refundedSales []*journal.Sale
 	seen := map[string]uint64{}
 	err := j.Each(func(s *journal.Sale) bool {
-		if other, dup := seen[s.ReceiptNumber]; dup {
+		if other, dup := seen[s.ReceiptNumber]; dup && s.ReceiptNumber != "" { // "": a basket never paid for has none
 			// Receipt numbers come from a counter that never resets; a repeat
 			// would mean a damaged or spliced journal.
 			z.Problems = append(z.Problems, fmt.Sprintf("receipt number %s is used by sales %d and %d", s.ReceiptNumber, other, s.ID))
@@ -161,7 +166,15 @@ func BuildZ(ctx context.Context, j *journal.Journal, api checkout.PaymentAPI, no
 	if len(daySales) > 0 {
 		z.FirstReceipt, z.LastReceipt = daySales[0].ReceiptNumber, daySales[len(daySales)-1].ReceiptNumber
 	}
+	returned := map[int]*basket.VATLine{}
 	for _, s := range daySales {
+		if s.Return != nil {
+			z.ReturnedCount++
+			for _, v := range (&basket.Basket{Lines: s.Return.Lines}).Totals().ByVAT {
+				addVAT(returned, v)
+			}
+			continue
+		}
 		c := categoryOf(s.State())
 		st := states[c]
 		st.Count++
@@ -213,7 +226,8 @@ func BuildZ(ctx context.Context, j *journal.Journal, api checkout.PaymentAPI, no
 	for _, v := range z.Sold.ByVAT {
 		addVAT(net, v)
 	}
-	for _, v := range z.Refunded.ByVAT {
+	z.Returned = totalsOf(returned)
+	for _, v := range append(append([]basket.VATLine(nil), z.Refunded.ByVAT...), z.Returned.ByVAT...) {
 		addVAT(net, basket.VATLine{Percent: v.Percent, Gross: -v.Gross, Net: -v.Net, VAT: -v.VAT})
 	}
 	z.Net = totalsOf(net)

@@ -44,6 +44,9 @@ func (z *ZReport) Text() string {
 	}
 	vat("SOLD (captured)", z.Sold)
 	vat("REFUNDED", z.Refunded)
+	if z.ReturnedCount > 0 {
+		vat(fmt.Sprintf("RETURNED WITHOUT RECEIPT (cash, %d)", z.ReturnedCount), z.Returned)
+	}
 	vat("NET", z.Net)
 	if len(z.Refunds) > 0 {
 		b.WriteString(rule)

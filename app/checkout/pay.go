@@ -296,6 +296,10 @@ func (t *Till) firstDelivery(ref string) bool {
 	return t.once(toldDelivered, ref)
 }
 
+// pushSetting names the journal setting that says Vipps refused push
+// requests for a sales unit.
+func pushSetting(salesUnit string) string { return "push-refused:" + salesUnit }
+
 // pushRefused: the sales unit may not send push requests (error 5080). The
 // till remembers it, says why, and shows the QR code for the same basket at
 // once; every later Pay shows a QR code too.
@@ -303,6 +307,18 @@ func (t *Till) pushRefused() {
 	const why = "This shop cannot send payment requests to phones (Vipps MobilePay error 5080), so the customer scans the QR code instead."
 	t.mu.Lock()
 	already := t.pushOff
+	t.mu.Unlock()
+	if already {
+		return
+	}
+	// Journaled first, so the next start asks by QR at once too. If the
+	// journal cannot be written, this session still knows.
+	if _, err := t.cfg.Journal.Append(journal.Record{Kind: journal.KindSetting, Note: "Vipps MobilePay refused push requests (5080)",
+		Setting: &journal.SettingData{Name: pushSetting(t.cfg.SalesUnit), Value: "5080"}}); err != nil {
+		t.log.Error("journal that push requests are refused", "err", err)
+	}
+	t.mu.Lock()
+	already = t.pushOff
 	t.pushOff = true
 	t.mu.Unlock()
 	t.log.Warn("push requests refused for this sales unit (5080); using QR")

@@ -40,6 +40,17 @@ type Register interface {
 	Back()
 	NewSale()
 	Reprint(ctx context.Context) error
+
+	// Park puts the basket aside for later; Recall brings a parked basket
+	// back onto an empty screen; Drop gives one up (park.go).
+	Park() error
+	Recall(saleID uint64) error
+	Drop(saleID uint64, reason string) error
+	// ReturnWithoutReceipt takes goods back without their sale, paid out in
+	// cash (returns.go).
+	ReturnWithoutReceipt(ctx context.Context, ret ReturnNoReceipt) (*Receipt, error)
+	// TryPushAgain forgets a remembered 5080, so Pay sends to phones again.
+	TryPushAgain() error
 }
 
 var _ Register = (*Till)(nil)

@@ -9,7 +9,8 @@ import (
 )
 
 // Scan acts on one scanned (or typed) code: a product goes into the basket, a
-// customer's personal QR identifies the customer, anything else gets a plain
+// customer's personal QR identifies the customer, a receipt's QR opens its
+// refund (returns.go), anything else gets a plain
 // message. Nothing a scanner sends can lose the sale.
 func (t *Till) Scan(raw string) {
 	r := t.cfg.InStore.Classify(raw, t.cfg.Market)
@@ -46,6 +47,8 @@ func (t *Till) Scan(raw string) {
 			defer t.wg.Done()
 			t.exchange(r.QR)
 		}()
+	case scan.ReceiptLink:
+		t.scanReceipt(r.Receipt)
 	default:
 		t.Notify(r.Message)
 	}

@@ -92,6 +92,11 @@ type Config struct {
 	// InStore are the shop's in-store barcode prefixes (weighed and
 	// price-marked items, see scan.Rule); none by default.
 	InStore scan.Rules
+
+	// SalesUnit is the Vipps MobilePay sales unit (MSN) the till sells
+	// through; what the till learns about it (push refused, 5080) is kept
+	// per sales unit across restarts.
+	SalesUnit string
 }
 
 // Steps reported to Config.Trace: the payment engine's.
@@ -192,6 +197,13 @@ type View struct {
 	Discount *basket.Off
 	// Training says training mode is on: the screen must say so.
 	Training bool
+	// Parked are the baskets put aside, oldest first; CanPark says the
+	// basket on screen may be parked now.
+	Parked  []Parked
+	CanPark bool
+	// ReturnScan is the last receipt scanned to refund: the UI opens the
+	// refund dialog on its sale each time its Seq grows.
+	ReturnScan ReturnScan
 }
 
 // Till is one checkout. All methods are safe for concurrent use.
@@ -279,6 +291,10 @@ type screen struct {
 	unknown string
 	// training: training mode is on (see SetTraining).
 	training bool
+	// parked are the baskets put aside (park.go); returnScan the last
+	// receipt scanned for a refund (returns.go).
+	parked     []Parked
+	returnScan ReturnScan
 }
 
 // SetRelayConnected tells the till whether the relay delivers webhooks now.
@@ -334,6 +350,11 @@ func New(ctx context.Context, cfg Config) (*Till, error) {
 		return nil, err
 	}
 	t.engine = eng
+	if err := t.remember(); err != nil {
+		stop()
+		eng.Close()
+		return nil, err
+	}
 	t.wg.Add(1)
 	go t.loop()
 	return t, nil
@@ -510,6 +531,9 @@ func (t *Till) View() View {
 	if v.Phase == PhaseWaiting || v.Phase == PhaseSending {
 		v.QR = s.pay.QR
 	}
+	v.Parked = append([]Parked(nil), s.parked...)
+	v.CanPark = s.canPark() == nil
+	v.ReturnScan = s.returnScan
 	return v
 }
 

@@ -26,8 +26,6 @@ const (
 	KindCashOut       journal.Kind = "cash.out"       // h-cash: money taken out (pay-out, bank drop)
 	KindCashFloat     journal.Kind = "cash.float"     // h-cash: the opening float (vekselkasse)
 	KindCashCounted   journal.Kind = "cash.counted"   // h-cash: the drawer was counted
-	KindParked        journal.Kind = "sale.parked"    // h-park
-	KindResumed       journal.Kind = "sale.resumed"   // h-park
 )
 
 // Code is one SAF-T code Kasse uses: its own basicID, the predefined code it
@@ -66,13 +64,14 @@ var (
 	EventLineCorr   = Code{"LINECORR", "13999", "Linjekorreksjon før betaling"}
 	EventBasketVoid = Code{"BASKETCLR", "13999", "Handlekurv tømt før betaling"}
 	EventCashIn     = Code{"CASHIN", "13999", "Innskudd av kontanter i kassa"}
+	EventParkDrop   = Code{"PARKDROP", "13999", "Parkert kvittering forkastet"}
 )
 
 // EventCodes lists every event code, for the file's basics.
 var EventCodes = []Code{
 	EventStart, EventStop, EventLogin, EventLogout, EventDrawerOpen, EventDrawerShut, EventUpdate, EventXReport, EventZReport,
 	EventPark, EventResume, EventReceipt, EventReturn, EventCopy, EventTraining, EventCashOut, EventSettings,
-	EventPriceCheck, EventPriceChg, EventTrainOn, EventTrainOff, EventLineCorr, EventBasketVoid, EventCashIn,
+	EventPriceCheck, EventPriceChg, EventTrainOn, EventTrainOff, EventLineCorr, EventBasketVoid, EventCashIn, EventParkDrop,
 }
 
 // byKind is the table: a journal kind and the event it always is. Kinds
@@ -94,8 +93,9 @@ var byKind = map[journal.Kind]Code{
 	KindCashierLogout:         EventLogout,
 	KindDrawerOpened:          EventDrawerOpen,
 	KindDrawerClosed:          EventDrawerShut,
-	KindParked:                EventPark,
-	KindResumed:               EventResume,
+	journal.KindParked:        EventPark,
+	journal.KindRecalled:      EventResume,
+	journal.KindDropped:       EventParkDrop,
 	KindCashOut:               EventCashOut,
 	KindCashIn:                EventCashIn,
 	// 13020 (journal moved to another medium) and 13025 (memory full) are

@@ -486,6 +486,10 @@ func (j *Journal) appendTx(tx *bolt.Tx, recs []Record) ([]Record, error) {
 			}
 		} else if err := Apply(new(Sale), r); err != nil {
 			return nil, refused{err} // an unknown kind, or a payload missing
+		} else if r.Kind == KindSetting {
+			if err := putSetting(meta, r.Setting); err != nil {
+				return nil, err
+			}
 		}
 		v, err := json.Marshal(r)
 		if err != nil {
@@ -523,7 +527,7 @@ func (j *Journal) appendTx(tx *bolt.Tx, recs []Record) ([]Record, error) {
 // aboutSale reports whether records of kind k belong to a sale.
 func aboutSale(k Kind) bool {
 	switch k {
-	case KindJournalCreated, KindMigrated, KindDayClosed:
+	case KindJournalCreated, KindMigrated, KindDayClosed, KindSetting:
 		return false
 	}
 	return !tillLevel(k)
@@ -557,7 +561,13 @@ func (j *Journal) rebuildTx(tx *bolt.Tx) error {
 		return err
 	}
 	folded := map[uint64]*Sale{}
+	meta := tx.Bucket(bucketMeta)
+	var werr error
 	err = j.eachRecordTx(tx, 1, func(r Record) bool {
+		if r.Kind == KindSetting && r.Setting != nil {
+			werr = putSetting(meta, r.Setting)
+			return werr == nil
+		}
 		if r.Sale == 0 {
 			return true
 		}
@@ -577,6 +587,9 @@ func (j *Journal) rebuildTx(tx *bolt.Tx) error {
 		}
 		return true
 	})
+	if err == nil {
+		err = werr
+	}
 	if err != nil {
 		return err
 	}
@@ -592,8 +605,33 @@ func (j *Journal) rebuildTx(tx *bolt.Tx) error {
 			return err
 		}
 	}
-	meta := tx.Bucket(bucketMeta)
 	return meta.Put(keyIndexSeq, meta.Get(keyLastSeq))
+}
+
+// settingPrefix starts the meta keys that cache each setting's newest value
+// (KindSetting); like the sales index, Rebuild derives them from the records.
+const settingPrefix = "setting:"
+
+func putSetting(meta *bolt.Bucket, st *SettingData) error {
+	k := []byte(settingPrefix + st.Name)
+	if st.Value == "" {
+		return meta.Delete(k)
+	}
+	return meta.Put(k, []byte(st.Value))
+}
+
+// Setting is the newest value journaled for a till-level setting (KindSetting),
+// or "" if it was never set or was cleared.
+func (j *Journal) Setting(name string) (string, error) {
+	var v string
+	err := j.view(func(tx *bolt.Tx) error {
+		v = string(tx.Bucket(bucketMeta).Get([]byte(settingPrefix + name)))
+		return nil
+	})
+	if err != nil {
+		return "", fmt.Errorf("journal: read setting %s: %w", name, err)
+	}
+	return v, nil
 }
 
 // Get reads one sale by id.

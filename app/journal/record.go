@@ -55,6 +55,17 @@ const (
 	KindTrainingOff Kind = "training.off"     // no payload: training mode switched off
 	KindSettings    Kind = "settings.changed" // Station: Changed names what changed (secrets masked)
 	KindPriceLookup Kind = "price.lookup"     // Station: a product's price looked up without selling it
+	// Park and recall: a basket put aside while the till serves the next
+	// customer, and taken up again or given up (Note says why).
+	KindParked   Kind = "sale.parked"   // no payload
+	KindRecalled Kind = "sale.recalled" // no payload
+	KindDropped  Kind = "sale.dropped"  // no payload; Note says why
+	// KindReturned is goods taken back without their original sale, and the
+	// money paid out for them.
+	KindReturned Kind = "sale.returned" // Return
+	// KindSetting is a till-level fact that outlives a restart (e.g. that
+	// Vipps refused push requests for the sales unit). Not about a sale.
+	KindSetting Kind = "till.setting" // Setting
 )
 
 // known reports whether k is one of the kinds above.
@@ -64,7 +75,8 @@ func (k Kind) known() bool {
 		KindBasketCleared, KindCustomer, KindSaleNumbered, KindIntent, KindAnswer, KindState, KindEvent,
 		KindReceipt, KindPrinted, KindCopy, KindDayClosed, KindSigned,
 		KindLineDiscounted, KindLineRepriced, KindBasketDiscounted,
-		KindTillStarted, KindTillStopped, KindTillUpdated, KindReport, KindTrainingOn, KindTrainingOff, KindSettings, KindPriceLookup:
+		KindTillStarted, KindTillStopped, KindTillUpdated, KindReport, KindTrainingOn, KindTrainingOff, KindSettings, KindPriceLookup,
+		KindParked, KindRecalled, KindDropped, KindReturned, KindSetting:
 		return true
 	}
 	return false
@@ -101,6 +113,8 @@ type Record struct {
 	Discount *basket.Off   `json:"discount,omitempty"`
 	Report   *ReportData   `json:"report,omitempty"`
 	Station  *StationData  `json:"station,omitempty"`
+	Return   *ReturnData   `json:"return,omitempty"`
+	Setting  *SettingData  `json:"setting,omitempty"`
 }
 
 // GenesisHash is the Prev of a journal's first record.
@@ -276,6 +290,26 @@ type StationData struct {
 	Amount    int64    `json:"amount,omitempty"`
 }
 
+// Tenders a return is paid out in.
+const TenderCash = "cash"
+
+// ReturnData is a return without the original sale: what came back, what was
+// paid out for it and in what, and why.
+type ReturnData struct {
+	Lines []basket.Line `json:"lines"`
+	// Amount is the money paid out, VAT included, in minor units (positive).
+	Amount int64  `json:"amount"`
+	Tender string `json:"tender"` // TenderCash
+	Reason string `json:"reason"`
+}
+
+// SettingData is one till-level setting: the newest record of a Name wins.
+// An empty Value clears it.
+type SettingData struct {
+	Name  string `json:"name"`
+	Value string `json:"value,omitempty"`
+}
+
 // Apply folds one record into the sale it belongs to. It is the only code that
 // derives a sale from its records; the journal's index caches its result and
 // can always be rebuilt by folding the records again.
@@ -410,6 +444,23 @@ func Apply(s *Sale, r Record) error {
 		}
 	case KindTillStarted, KindTillUpdated, KindSettings, KindPriceLookup:
 		if r.Station == nil {
+			return errPayload(r)
+		}
+	case KindParked:
+		s.Parked, s.Recalled = true, false
+	case KindRecalled:
+		s.Parked, s.Recalled = false, true
+	case KindDropped:
+		s.Parked, s.Recalled, s.Dropped = false, false, true
+	case KindReturned:
+		if r.Return == nil {
+			return errPayload(r)
+		}
+		rt := *r.Return
+		rt.Lines = append([]basket.Line(nil), rt.Lines...)
+		s.Return = &rt
+	case KindSetting:
+		if r.Setting == nil {
 			return errPayload(r)
 		}
 	case KindJournalCreated, KindMigrated, KindDayClosed, KindTillStopped, KindTrainingOn, KindTrainingOff:

@@ -116,6 +116,13 @@ type Sale struct {
 	Events      []EventSeen `json:"events,omitempty"`
 	// Signatures are the sale's signed transactions, in journal order.
 	Signatures []SignedData `json:"signatures,omitempty"`
+	// Parked: the basket is put aside (KindParked) until it is recalled
+	// (Recalled) or dropped (Dropped: given up while parked).
+	Parked   bool `json:"parked,omitempty"`
+	Recalled bool `json:"recalled,omitempty"`
+	Dropped  bool `json:"dropped,omitempty"`
+	// Return is set on a return without the original sale (KindReturned).
+	Return *ReturnData `json:"return,omitempty"`
 	// LastSeq is the sequence number of the sale's newest record.
 	LastSeq uint64 `json:"lastSeq"`
 }

@@ -408,6 +408,15 @@ func (b *builder) event(r journal.Record, at time.Time) (Event, bool, error) {
 			events.ArticleGroup(d.ProductID, d.VAT, b.cfg.ArticleGroups), money.Format(d.Amount))
 	case journal.KindSettings, journal.KindTillStarted, journal.KindTillUpdated:
 		ev.EventText = r.Station.Text
+	case journal.KindParked:
+		ev.EventText = "Kvittering parkert"
+	case journal.KindRecalled:
+		ev.EventText = "Parkert kvittering hentet tilbake"
+	case journal.KindDropped:
+		ev.EventText = "Parkert kvittering forkastet"
+		if r.Note != "" {
+			ev.EventText += " (" + r.Note + ")"
+		}
 	default:
 		ev.EventText = r.Note
 	}

@@ -27,6 +27,7 @@ const (
 	CustomerPhone             // a personal QR that carries the phone number; Phone is set
 	CustomerToken             // a tokenised personal QR: only the QR exchange call knows the number
 	InStore                   // a shop's own EAN-13 with a price or weight in it (Rules.Classify); Embedded is set
+	ReceiptLink               // a receipt's QR (the relay's /r/{id} page): Receipt is the id
 )
 
 func (k Kind) String() string {
@@ -41,6 +42,8 @@ func (k Kind) String() string {
 		return "customer-token"
 	case InStore:
 		return "in-store"
+	case ReceiptLink:
+		return "receipt"
 	}
 	return "unrecognised"
 }
@@ -58,6 +61,9 @@ type Result struct {
 	// CustomerToken: the QR exchange and createPayment's customer.personalQr
 	// both want it whole and unchanged.
 	QR string
+	// Receipt is the receipt page's id, for ReceiptLink: the till finds the
+	// sale whose published receipt URL ends in it.
+	Receipt string
 	// Message is a plain sentence for the cashier.
 	Message string
 	// Embedded is what an InStore code carries.
@@ -131,6 +137,9 @@ func Classify(raw string, market msisdn.Market) Result {
 	}
 	if r, ok := classifyQR(s, market); ok {
 		return r
+	}
+	if id, ok := ReceiptID(s); ok {
+		return Result{Kind: ReceiptLink, Receipt: id, Message: "Receipt scanned"}
 	}
 	if len(s) <= maxQR && strings.Contains(strings.ToLower(s), vippsQRHost) {
 		// A keyboard-wedge scanner set to another keyboard layout than the
@@ -225,6 +234,28 @@ func classifyQR(s string, market msisdn.Market) (Result, bool) {
 		return Result{Kind: CustomerPhone, Phone: n, QR: s, Message: msg}, true
 	}
 	return Result{Kind: Unrecognised, Message: MsgOtherQR}, true
+}
+
+// ReceiptID is the id of a receipt page URL (https://relay.example/r/{id}, as
+// the till prints it in the receipt's QR), if u is one.
+func ReceiptID(u string) (string, bool) {
+	if len(u) > maxQR || !(hasPrefixFold(u, "https://") || hasPrefixFold(u, "http://")) {
+		return "", false
+	}
+	p, err := url.Parse(u)
+	if err != nil || p.Host == "" || p.User != nil || p.RawQuery != "" {
+		return "", false
+	}
+	path := strings.TrimSuffix(p.Path, "/")
+	i := strings.LastIndex(path, "/r/") // a relay may sit under a path
+	if i < 0 {
+		return "", false
+	}
+	id := path[i+len("/r/"):]
+	if strings.Contains(id, "/") || len(id) < 16 || len(id) > 64 || !validToken(id) {
+		return "", false
+	}
+	return id, true
 }
 
 func hasPrefixFold(s, prefix string) bool {

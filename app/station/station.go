@@ -162,6 +162,7 @@ func Start(ctx context.Context, cfg Config, opts Options) (*Station, error) {
 		PollInterval: time.Duration(cfg.PollInterval),
 		Trace:        opts.Trace,
 		InStore:      cfg.InStoreBarcodes,
+		SalesUnit:    cfg.Vipps.MSN,
 	})
 	if err != nil {
 		return fail(err)
