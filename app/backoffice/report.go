@@ -112,6 +112,8 @@ type ZReport struct {
 	// Problems are faults of the journal itself (such as a repeated receipt
 	// number); an empty list is the normal case.
 	Problems []string
+	// Cash is the drawer: expected against counted (cash.go).
+	Cash CashReport
 }
 
 // BuildZ builds the Z report of the journal's open business day. With api set,
@@ -165,8 +167,11 @@ func BuildZ(ctx context.Context, j *journal.Journal, api checkout.PaymentAPI, no
 		st := states[c]
 		st.Count++
 		if c == CatCaptured {
-			a := capturedAttempt(s)
-			st.Amount += a.Captured
+			// Vipps captured, and cash (a cash or split sale).
+			if a := capturedAttempt(s); a != nil {
+				st.Amount += a.Captured
+			}
+			st.Amount += s.CashPaid()
 			for _, v := range s.Totals.ByVAT {
 				addVAT(sold, v)
 			}
@@ -205,6 +210,9 @@ func BuildZ(ctx context.Context, j *journal.Journal, api checkout.PaymentAPI, no
 	}
 	for _, c := range categoryOrder {
 		z.States = append(z.States, *states[c])
+	}
+	if err := z.buildCash(j, daySales); err != nil {
+		return nil, err
 	}
 	z.Sold = totalsOf(sold)
 	z.Refunded = totalsOf(refunded)

@@ -66,6 +66,11 @@ type Config struct {
 	Printer   ReceiptPrinter    // optional
 	Signer    TransactionSigner // optional: signs each captured sale
 	Logger    *slog.Logger
+	// Drawer opens the cash drawer (optional; see cash.go). Allowed says
+	// whether a cashier may do an action of the drawer (Action*); nil
+	// allows everyone, until cashiers have roles.
+	Drawer  CashDrawer
+	Allowed func(cashier, action string) bool
 
 	// PushTimeout is how long the customer has to answer the push before the
 	// API expires the request; the countdown shows it. Default 5 minutes.
@@ -180,6 +185,8 @@ type View struct {
 	UnknownCode string
 	Status      Status
 	Recovery    []string // what recovery did on start
+	// Cash is the cash side: what is due, cash taken, change (cash.go).
+	Cash CashView
 }
 
 // Till is one checkout. All methods are safe for concurrent use.
@@ -262,6 +269,8 @@ type screen struct {
 	// unknown is the last scanned barcode the catalog lacks, while its
 	// notice is up.
 	unknown string
+	// cash is the cash taken for the sale on screen (cash.go).
+	cash cashScreen
 }
 
 // SetRelayConnected tells the till whether the relay delivers webhooks now.
@@ -482,11 +491,15 @@ func (t *Till) View() View {
 	if v.Phase == PhaseWaiting || v.Phase == PhaseSending {
 		v.QR = s.pay.QR
 	}
+	t.cashView(&v)
 	return v
 }
 
 // phase is the screen's phase, from the payment on screen.
 func (s *screen) phase() Phase {
+	if s.cash.done {
+		return PhaseDone
+	}
 	if s.pay.Reference == "" {
 		return PhaseBasket
 	}

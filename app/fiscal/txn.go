@@ -54,6 +54,15 @@ func Transactions(s *journal.Sale) []Completed {
 		}
 	}
 	if captured == nil {
+		if s.PaidInCash() {
+			// A cash sale: no payment reference; completed when the cash
+			// that paid it in full was taken.
+			sale := Completed{Of: OfSale, At: s.CashSettled()}
+			for _, l := range s.Basket.Lines {
+				sale.add(fromBasket(l, l.Quantity))
+			}
+			return []Completed{sale}
+		}
 		return nil
 	}
 	sale := Completed{Of: OfSale, Reference: captured.Reference}

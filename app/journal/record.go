@@ -38,6 +38,15 @@ const (
 	// transaction of the sale (its capture, or a refund), chained to the
 	// signature before it in this journal (see app/fiscal).
 	KindSigned Kind = "transaction.signed" // Signed
+
+	// Cash (see cash.go). A tender and a return belong to a sale; the others
+	// are about the till's cash drawer and name no sale.
+	KindTenderCash   Kind = "tender.cash"     // Tender: cash taken for a sale (the whole, or its cash part)
+	KindTenderReturn Kind = "tender.returned" // Tender: a cash part handed back, the sale not finished
+	KindDrawerOpened Kind = "drawer.opened"   // Drawer: journaled before the drawer is kicked open
+	KindCashIn       Kind = "cash.in"         // Cash: float or change put into the drawer
+	KindCashOut      Kind = "cash.out"        // Cash: a bank drop or payout taken out
+	KindCashCounted  Kind = "cash.counted"    // Cash: the cash counted in the drawer
 )
 
 // known reports whether k is one of the kinds above.
@@ -45,7 +54,8 @@ func (k Kind) known() bool {
 	switch k {
 	case KindJournalCreated, KindMigrated, KindSaleOpened, KindLineAdded, KindLineChanged, KindLineRemoved,
 		KindBasketCleared, KindCustomer, KindSaleNumbered, KindIntent, KindAnswer, KindState, KindEvent,
-		KindReceipt, KindPrinted, KindCopy, KindDayClosed, KindSigned:
+		KindReceipt, KindPrinted, KindCopy, KindDayClosed, KindSigned,
+		KindTenderCash, KindTenderReturn, KindDrawerOpened, KindCashIn, KindCashOut, KindCashCounted:
 		return true
 	}
 	return false
@@ -79,6 +89,9 @@ type Record struct {
 	Print    *PrintData    `json:"print,omitempty"`
 	Day      *DayData      `json:"day,omitempty"`
 	Signed   *SignedData   `json:"signed,omitempty"`
+	Tender   *TenderData   `json:"tender,omitempty"`
+	Drawer   *DrawerData   `json:"drawer,omitempty"`
+	Cash     *CashData     `json:"cash,omitempty"`
 }
 
 // GenesisHash is the Prev of a journal's first record.
@@ -317,6 +330,8 @@ func Apply(s *Sale, r Record) error {
 			return errPayload(r)
 		}
 		s.Signatures = append(s.Signatures, *r.Signed)
+	case KindTenderCash, KindTenderReturn, KindDrawerOpened, KindCashIn, KindCashOut, KindCashCounted:
+		return applyCash(s, r)
 	case KindJournalCreated, KindMigrated, KindDayClosed:
 		// Not about a sale.
 	default:

@@ -114,6 +114,8 @@ type Sale struct {
 	Events      []EventSeen `json:"events,omitempty"`
 	// Signatures are the sale's signed transactions, in journal order.
 	Signatures []SignedData `json:"signatures,omitempty"`
+	// Tenders are the cash taken for the sale and handed back (cash.go).
+	Tenders []Tender `json:"tenders,omitempty"`
 	// LastSeq is the sequence number of the sale's newest record.
 	LastSeq uint64 `json:"lastSeq"`
 }
@@ -156,8 +158,12 @@ func (s *Sale) Open() []*Attempt {
 	return out
 }
 
-// State is the sale's state: that of its latest attempt.
+// State is the sale's state: that of its latest attempt. A sale paid in full
+// in cash (PaidInCash) is StateCaptured: its money is taken.
 func (s *Sale) State() State {
+	if s.PaidInCash() {
+		return StateCaptured
+	}
 	if a := s.Current(); a != nil {
 		return a.State
 	}

@@ -47,6 +47,16 @@ func (p *ReceiptPrinter) PrintReceipt(ctx context.Context, r checkout.Receipt) e
 		ShopName: r.Shop.Name, ShopAddress: r.Shop.Address, OrgNumber: r.Shop.OrgNumber,
 		Time: r.Time, Number: r.Number, Total: r.Totals.Gross, Currency: r.Currency,
 		PaymentMethod: r.Method, PaymentRef: r.Reference, QRURL: r.URL, Copy: r.Printed,
+		CashPart: escpos.CashPart{Rounding: r.Rounding, Given: r.Given, Change: r.Change},
+	}
+	if r.Method == checkout.MethodCash {
+		doc.PaymentMethod = p.Options.Labels.Cash
+		if doc.PaymentMethod == "" {
+			doc.PaymentMethod = escpos.Norwegian.Cash
+		}
+	}
+	for _, t := range r.Tenders {
+		doc.Tenders = append(doc.Tenders, escpos.Tender{Cash: t.Method == checkout.MethodCash, Method: t.Method, Amount: t.Amount})
 	}
 	for _, l := range r.Lines {
 		doc.Lines = append(doc.Lines, escpos.Line{Name: l.Name, Qty: l.Quantity, UnitPrice: l.UnitPrice, Total: l.Total()})
@@ -70,4 +80,12 @@ func (p *ReceiptPrinter) PrintReceipt(ctx context.Context, r checkout.Receipt) e
 		return fmt.Errorf("lay out receipt %s: %w", r.Number, err)
 	}
 	return p.Device.Print(ctx, data)
+}
+
+// OpenDrawer kicks the cash drawer on the printer's drawer port (pin 2).
+func (p *ReceiptPrinter) OpenDrawer(ctx context.Context) error {
+	if err := p.Device.Print(ctx, escpos.Kick(escpos.DrawerPin2)); err != nil {
+		return fmt.Errorf("open the cash drawer: %w", err)
+	}
+	return nil
 }

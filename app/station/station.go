@@ -51,6 +51,9 @@ type Options struct {
 	Logger     *slog.Logger
 	HTTPClient *http.Client
 	Printer    checkout.ReceiptPrinter
+	// Drawer opens the cash drawer; by default the receipt printer's drawer
+	// port, when the printer has one.
+	Drawer checkout.CashDrawer
 	// NoRecover skips recovery on start (tests that drive it themselves).
 	NoRecover bool
 	// Trace is passed to checkout.Config.Trace (crash tests).
@@ -139,6 +142,10 @@ func Start(ctx context.Context, cfg Config, opts Options) (*Station, error) {
 		}
 		signer = fiscal.NewSigner(j, keys, nil)
 	}
+	drawer := opts.Drawer
+	if d, ok := printer.(checkout.CashDrawer); ok && drawer == nil {
+		drawer = d
+	}
 	till, err := checkout.New(ctx, checkout.Config{
 		Journal: j, API: api, Catalog: cat, Shop: cfg.Shop, POSID: cfg.POSID,
 		Currency: cfg.Currency, Market: market, Publisher: publisher, Printer: printer, Signer: optSigner(signer),
@@ -147,6 +154,7 @@ func Start(ctx context.Context, cfg Config, opts Options) (*Station, error) {
 		EventGrace:   time.Duration(cfg.EventGrace),
 		PollInterval: time.Duration(cfg.PollInterval),
 		Trace:        opts.Trace,
+		Drawer:       drawer,
 	})
 	if err != nil {
 		return fail(err)

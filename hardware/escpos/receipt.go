@@ -39,6 +39,8 @@ type Receipt struct {
 	Copy bool
 	// Refund marks a return; pass the amounts with the sign they should print.
 	Refund bool
+	// Cash: see cash.go.
+	CashPart
 }
 
 // Line is one line of the sale.
@@ -58,6 +60,8 @@ type VATLine struct {
 // Labels are the fixed words of a receipt.
 type Labels struct {
 	Title, Number, Total, VAT, Net, VATAmount, Gross, PaidWith, Reference, Copy, Refund, QR string
+	// Cash words; empty ones print as in Norwegian.
+	Rounding, Cash, Given, Change string
 }
 
 // Receipt words. Norwegian is the default: Bokføringsforskriften asks for a
@@ -68,12 +72,14 @@ var (
 		Net: "Grunnlag", VATAmount: "MVA", Gross: "Sum", PaidWith: "Betalt med",
 		Reference: "Referanse", Copy: "KOPI - ikke gyldig kvittering for kjøp",
 		Refund: "RETUR", QR: "Kvitteringen på nett:",
+		Rounding: "Øreavrunding", Cash: "Kontant", Given: "Mottatt", Change: "Tilbake",
 	}
 	English = Labels{
 		Title: "Receipt", Number: "Receipt no.", Total: "Total", VAT: "VAT",
 		Net: "Net", VATAmount: "VAT", Gross: "Gross", PaidWith: "Paid with",
 		Reference: "Reference", Copy: "COPY - not a valid receipt of purchase",
 		Refund: "REFUND", QR: "Your receipt online:",
+		Rounding: "Rounding", Cash: "Cash", Given: "Cash given", Change: "Change",
 	}
 )
 
@@ -195,9 +201,12 @@ func Encode(r Receipt, opt Options) ([]byte, error) {
 		b.vatTable(r.VAT, l, w)
 	}
 
-	if r.PaymentMethod != "" || r.PaymentRef != "" {
+	b.rounding(r.CashPart, l, w)
+
+	if r.PaymentMethod != "" || r.PaymentRef != "" || len(r.Tenders) > 0 {
 		b.feed(1)
-		if r.PaymentMethod != "" {
+		b.tenders(r.CashPart, l, w)
+		if r.PaymentMethod != "" && len(r.Tenders) == 0 {
 			b.pair(l.PaidWith, r.PaymentMethod, w)
 		}
 		if r.PaymentRef != "" {
