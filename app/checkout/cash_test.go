@@ -1,13 +1,18 @@
 package checkout_test
 
 import (
+	"context"
+	"errors"
 	"fmt"
+	"math/rand/v2"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/kasse-pos/kasse/app/checkout"
 	"github.com/kasse-pos/kasse/app/demo/demotest"
 	"github.com/kasse-pos/kasse/app/journal"
+	"github.com/kasse-pos/kasse/app/money"
 	"github.com/kasse-pos/kasse/app/station"
 	"github.com/kasse-pos/kasse/hardware/escpos"
 )
@@ -205,6 +210,69 @@ func TestSplitVippsAndCash(t *testing.T) {
 			t.Errorf("paper receipt lacks %q:\n%s", want, paper.Text())
 		}
 	}
+	// The next customer: the paid split keeps its cash.
+	r.Till.NewSale()
+	if s, _ := r.Station.Journal.Get(s.ID); s.CashPaid() != 20000 || len(s.Tenders) != 1 {
+		t.Errorf("after the next sale began, the split sale holds %d in cash (%d tenders)", s.CashPaid(), len(s.Tenders))
+	}
+}
+
+// Lines + rounding = tenders, for random baskets paid in cash or split.
+func TestTendersAddUpProperty(t *testing.T) {
+	seed := rand.Uint64()
+	t.Logf("seed %d", seed)
+	rnd := rand.New(rand.NewPCG(seed, 0))
+	r := newRig(t, false)
+	r.Till.SetCustomer("91234567")
+	for i := range 40 {
+		for n := rnd.IntN(4) + 1; n > 0; n-- {
+			it := checkout.OpenItem{Description: fmt.Sprintf("Vare %d", n), Price: rnd.Int64N(200000) + 1, VAT: []int{25, 15}[rnd.IntN(2)], Quantity: rnd.IntN(3) + 1}
+			if err := r.Till.AddOpenItem(it); err != nil {
+				t.Fatal(err)
+			}
+		}
+		v := r.Till.View()
+		split := i%8 == 0 && v.Cash.CanSplit
+		if split {
+			part := (rnd.Int64N(v.Cash.SplitMax) + 1) / v.Cash.Unit * v.Cash.Unit
+			if part == 0 {
+				part = v.Cash.Unit
+			}
+			r.Till.SetCustomer("91234567")
+			if err := r.Till.PaySplit(part, part+rnd.Int64N(3)*10000); err != nil {
+				t.Fatal(err)
+			}
+			v = r.Await("split captured", phase(checkout.PhaseDone))
+		} else {
+			given := v.Cash.CashDue + rnd.Int64N(50000)
+			if err := r.Till.PayCash(given); err != nil {
+				t.Fatalf("basket %d (due %d): %v", i, v.Cash.CashDue, err)
+			}
+			v = r.Till.View()
+		}
+		rc := v.Receipt
+		if rc == nil {
+			t.Fatalf("basket %d: no receipt", i)
+		}
+		var sum int64
+		for _, l := range rc.Lines {
+			sum += l.Total()
+		}
+		if sum != rc.Totals.Gross || rc.Totals.Gross+rc.Rounding != tendered(rc) || rc.Given-rc.Change != rc.Tenders[0].Amount {
+			t.Fatalf("basket %d: lines %d, total %d, rounding %d, tenders %+v, given %d, change %d", i, sum, rc.Totals.Gross, rc.Rounding, rc.Tenders, rc.Given, rc.Change)
+		}
+		if !split && tendered(rc) != money.RoundCash(rc.Totals.Gross, 100) {
+			t.Fatalf("basket %d: %d paid in cash for %d", i, tendered(rc), rc.Totals.Gross)
+		}
+		s, err := r.Station.Journal.Get(saleOf(t, r, rc.Number))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if vipps := tendered(rc) - s.CashPaid(); s.CashPaid()-s.CashRounding()+vipps != s.Totals.Gross {
+			t.Fatalf("basket %d: journal cash %d, rounding %d, total %d", i, s.CashPaid(), s.CashRounding(), s.Totals.Gross)
+		}
+		r.Till.NewSale()
+	}
 }
 
 func TestSplitDeclinedKeepsTheCash(t *testing.T) {
@@ -264,4 +332,97 @@ func TestSplitDeclinedCashHandedBack(t *testing.T) {
 	}
 	vp := r.Station.Printer.Device.(*escpos.Virtual)
 	r.Await("two drawer kicks", func(checkout.View) bool { return vp.Kicks() == 2 })
+}
+
+// journalFirst is a cash drawer on a virtual printer that checks, as each
+// kick arrives, that the journal already holds the opening it is for.
+type journalFirst struct {
+	t  *testing.T
+	vp *escpos.Virtual
+	mu sync.Mutex
+	j  *journal.Journal // set once the till has started
+	// reasons are the journaled reasons of the openings, as each kick came.
+	reasons []string
+}
+
+func (d *journalFirst) OpenDrawer(ctx context.Context) error {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	var opened []journal.Record
+	tenders := map[uint64]bool{}
+	_ = d.j.EachRecord(0, func(r journal.Record) bool {
+		switch r.Kind {
+		case journal.KindDrawerOpened:
+			opened = append(opened, r)
+		case journal.KindTenderCash, journal.KindTenderReturn:
+			tenders[r.Sale] = true
+		}
+		return true
+	})
+	if len(opened) <= d.vp.Kicks() {
+		d.t.Errorf("kick %d arrived with %d openings journaled", d.vp.Kicks()+1, len(opened))
+		return errors.New("not journaled")
+	}
+	last := opened[d.vp.Kicks()]
+	if last.Drawer.Reason == journal.DrawerSale && !tenders[last.Drawer.Sale] {
+		d.t.Errorf("the drawer opened for sale %d before its tender was journaled", last.Drawer.Sale)
+	}
+	d.reasons = append(d.reasons, last.Drawer.Reason)
+	return d.vp.Print(ctx, escpos.Kick(escpos.DrawerPin2))
+}
+
+func TestDrawerKickComesAfterItsRecord(t *testing.T) {
+	d := &journalFirst{t: t, vp: escpos.NewVirtual()}
+	r := rig{demotest.Start(t, demotest.Options{Drawer: d})}
+	d.mu.Lock()
+	d.j = r.Station.Journal
+	d.mu.Unlock()
+	if err := r.Till.AddProduct("P025"); err != nil {
+		t.Fatal(err)
+	}
+	if err := r.Till.PayCash(20000); err != nil {
+		t.Fatal(err)
+	}
+	r.Await("kicked", func(checkout.View) bool { return d.vp.Kicks() == 1 })
+	if err := r.Till.OpenDrawer("", ""); err == nil {
+		t.Error("the drawer opened without a reason")
+	}
+	if err := r.Till.OpenDrawer("Kari", "change for the next till"); err != nil {
+		t.Fatal(err)
+	}
+	if err := r.Till.CashIn("Kari", 150000, journal.CashFloat); err != nil {
+		t.Fatal(err)
+	}
+	if err := r.Till.CashOut("Kari", 50000, "bank drop"); err != nil {
+		t.Fatal(err)
+	}
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if d.vp.Kicks() != 4 || fmt.Sprint(d.reasons) != "[sale no sale cash in cash out]" {
+		t.Errorf("kicks %d, reasons %v", d.vp.Kicks(), d.reasons)
+	}
+	// The station's printer printed the receipt; the drawer's own printer
+	// never printed one.
+	if _, n := d.vp.Last(); n != 0 {
+		t.Errorf("the drawer printed %d receipts", n)
+	}
+}
+
+func TestAllowedGuardsTheDrawer(t *testing.T) {
+	// Roles are another part's; the hook is all the till needs. A second
+	// till on the station's journal, with a hook that allows only managers.
+	r := rig{demotest.Start(t, demotest.Options{})}
+	j := r.Station.Journal
+	till, err := checkout.New(context.Background(), checkout.Config{Journal: j, API: r.Station.API, Catalog: r.Till.Catalog(),
+		Allowed: func(cashier, action string) bool { return cashier == "manager" }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer till.Close()
+	if err := till.OpenDrawer("Kari", "no reason"); err == nil || !strings.Contains(err.Error(), "Kari may not open drawer") {
+		t.Errorf("a cashier opened the drawer: %v", err)
+	}
+	if err := till.OpenDrawer("manager", "customer's change"); err != nil {
+		t.Error(err)
+	}
 }

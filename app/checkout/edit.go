@@ -204,7 +204,7 @@ func (t *Till) NewSale() {
 		open := t.pay.Reference != "" && !t.pay.State.Final()
 		ref, sale, lines := t.pay.Reference, t.sale, len(t.basket.Lines)
 		paid := t.pay.State == journal.StateCaptured || t.cash.done
-		held, heldAmount := t.cash.paid > 0 && !t.cash.done, t.cash.paid
+		held, heldAmount := t.cash.paid > 0 && !paid, t.cash.paid
 		t.mu.Unlock()
 		if held {
 			// The customer leaves without paying the rest: the cash part
