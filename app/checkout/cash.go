@@ -10,6 +10,7 @@ import (
 	"github.com/kasse-pos/kasse/app/journal"
 	"github.com/kasse-pos/kasse/app/money"
 	"github.com/kasse-pos/kasse/app/msisdn"
+	"github.com/kasse-pos/kasse/app/payment"
 	"github.com/kasse-pos/kasse/payments/epayment"
 )
 
@@ -466,4 +467,39 @@ func cashPartOf(s *journal.Sale, a *journal.Attempt) CashPart {
 		c.Tenders = append(c.Tenders, Tender{Method: MethodVipps, Amount: a.Request.Amount.Value})
 	}
 	return c
+}
+
+// cashHeld, on start, names the sales that hold cash but are not paid (the
+// till stopped between a split's cash part and its Vipps part, or the Vipps
+// part failed): the customer's cash is in the drawer. The newest comes back
+// on screen, if the screen is free, so the cashier takes the rest or hands
+// the cash back.
+func (t *Till) cashHeld() {
+	var held []*journal.Sale
+	_ = t.cfg.Journal.Each(func(s *journal.Sale) bool {
+		if s.CashPaid() > 0 && !s.PaidInCash() && capturedAttempt(s) == nil && len(s.Open()) == 0 && len(s.Basket.Lines) > 0 {
+			held = append(held, s)
+		}
+		return true
+	})
+	for i, s := range held {
+		t.report(fmt.Sprintf("Receipt %s: %s was taken in cash but the sale was not finished. Take the rest, or hand the cash back.",
+			s.ReceiptNumber, money.FormatCurrency(s.CashPaid(), s.Currency)))
+		if i > 0 {
+			continue // Each lists the newest first
+		}
+		t.mu.Lock()
+		if t.sale == 0 && t.pay.Reference == "" && t.basket.Empty() {
+			t.sale, t.receipt = s.ID, s.ReceiptNumber
+			t.basket = s.Basket.Clone()
+			t.cash = cashScreen{paid: s.CashPaid(), rounding: s.CashRounding()}
+			if a := s.Current(); a != nil {
+				// The failed Vipps part stays on screen, dismissed.
+				t.pay = payment.Snapshot{Reference: a.Reference, State: a.State, Amount: a.Request.Amount.Value}
+				t.dismissed = true
+			}
+		}
+		t.mu.Unlock()
+		t.changed()
+	}
 }

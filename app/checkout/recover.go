@@ -56,6 +56,7 @@ func (t *Till) Recover(ctx context.Context) error {
 	t.engine.Recover(sales, resume)(wctx)
 	cancel()
 	t.receiptsOwed(ctx)
+	t.cashHeld()
 	return nil
 }
 
