@@ -33,6 +33,7 @@ type basketScreen struct {
 	vat       *widget.Label
 	pay       *widget.Button
 	showQR    *widget.Button
+	cash      *cashControls // cash.go
 	clear     *widget.Button
 	lineRows  map[string]*lineRow
 	lastLines string
@@ -72,6 +73,7 @@ func newBasketScreen(till checkout.Register) *basketScreen {
 	// For a customer who would rather scan than give a number.
 	s.showQR = &widget.Button{Text: "Show QR", Icon: theme.GridIcon(), OnTapped: s.onShowQR}
 	s.showQR.ExtendBaseWidget(s.showQR)
+	s.cash = newCashControls(s)
 	return s
 }
 
@@ -96,7 +98,7 @@ func (s *basketScreen) content() fyne.CanvasObject {
 	undoBG := canvas.NewRectangle(withAlpha(theme.Color(theme.ColorNamePrimary), 0x22))
 	s.undoBar = container.NewStack(undoBG, container.NewBorder(nil, nil, nil, sized(s.undo, 120, touch), s.undoText))
 	s.undoBar.Hide()
-	bottom := container.NewVBox(s.undoBar, totals, buttons)
+	bottom := container.NewVBox(s.undoBar, totals, s.cash.content(), buttons)
 	s.scroll = container.NewVScroll(container.NewStack(s.empty, compact(s.lines)))
 	return container.NewBorder(customer, bottom, nil, nil, s.scroll)
 }
@@ -217,8 +219,8 @@ func (s *basketScreen) refresh(v checkout.View) {
 	if v.PushOff {
 		pay = "Pay by QR" // this shop cannot send requests to phones
 	}
-	if v.Totals.Gross > 0 {
-		pay += " " + money.FormatCurrency(v.Totals.Gross, v.Currency)
+	if due := payDue(v); due > 0 {
+		pay += " " + money.FormatCurrency(due, v.Currency)
 	}
 	s.pay.SetText(pay)
 	if v.CanShowQR && !v.PushOff {
@@ -231,6 +233,7 @@ func (s *basketScreen) refresh(v checkout.View) {
 	} else {
 		s.pay.Disable()
 	}
+	s.cash.refresh(v)
 	if len(v.Lines) == 0 {
 		s.clear.Disable()
 	} else {

@@ -2,6 +2,7 @@ package ui
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"sync"
 	"testing"
@@ -87,6 +88,23 @@ func (f *fakeRegister) Cancel() error                     { return f.call("cance
 func (f *fakeRegister) Back()                             { _ = f.call("back") }
 func (f *fakeRegister) NewSale()                          { _ = f.call("new sale") }
 func (f *fakeRegister) Reprint(ctx context.Context) error { return f.call("reprint") }
+func (f *fakeRegister) PayCash(given int64) error         { return f.call(fmt.Sprint("cash ", given)) }
+func (f *fakeRegister) PaySplit(part, given int64) error {
+	return f.call(fmt.Sprint("split ", part, " ", given))
+}
+func (f *fakeRegister) ReturnCash(cashier string) error { return f.call("return cash " + cashier) }
+func (f *fakeRegister) OpenDrawer(cashier, reason string) error {
+	return f.call("open drawer " + cashier + ": " + reason)
+}
+func (f *fakeRegister) CashIn(cashier string, amount int64, reason string) error {
+	return f.call(fmt.Sprint("cash in ", cashier, " ", amount, " ", reason))
+}
+func (f *fakeRegister) CashOut(cashier string, amount int64, reason string) error {
+	return f.call(fmt.Sprint("cash out ", cashier, " ", amount, " ", reason))
+}
+func (f *fakeRegister) CountCash(cashier string, counted int64) error {
+	return f.call(fmt.Sprint("count ", cashier, " ", counted))
+}
 
 // The screens are driven through checkout.Register alone: a fake till that
 // says a payment is waiting gets the waiting screen, and Cancel reaches it.

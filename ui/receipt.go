@@ -9,6 +9,7 @@ import (
 	"fyne.io/fyne/v2/canvas"
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/dialog"
+	"fyne.io/fyne/v2/lang"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 	"github.com/skip2/go-qrcode"
@@ -99,6 +100,9 @@ func (s *receiptScreen) refresh(v checkout.View) {
 		return
 	}
 	s.total.Text = "Total " + money.FormatCurrency(r.Totals.Gross, r.Currency)
+	if r.Change > 0 { // the change, large, for the cashier to hand back
+		s.total.Text = lang.L("Change") + " " + money.FormatCurrency(r.Change, r.Currency)
+	}
 	s.total.Refresh()
 	s.body.SetText(receiptText(r))
 	if r.URL != s.qrText {
@@ -161,6 +165,7 @@ func receiptText(r *checkout.Receipt) string {
 	for _, v := range r.Totals.ByVAT {
 		fmt.Fprintf(&b, "VAT %2d %% of %9s %10s\n", v.Percent, money.Format(v.Gross), money.Format(v.VAT))
 	}
+	b.WriteString(receiptCashText(r))
 	fmt.Fprintf(&b, "\nPaid with %s\n%s\nRef. %s", r.Method, r.Customer, r.Reference)
 	return b.String()
 }
