@@ -36,6 +36,7 @@ const (
 	TransReturn = "RETURNSAL" // 11006 return payment
 
 	PayVipps = "VIPPS" // 12011 mobile phone apps
+	PayCash  = "CASH"  // 12001 cash
 
 	EventReceipt    = "SALREC"    // 13012 sales receipt (paper or electronic)
 	EventCopy       = "COPYREC"   // 13014 copy receipt
@@ -50,6 +51,7 @@ var fixedBasics = []struct{ typ, id, predefined, list, desc string }{
 	{"11", TransSale, "11001", listTrans, ""},
 	{"11", TransReturn, "11006", listTrans, ""},
 	{"12", PayVipps, "12011", listPayment, "Vipps MobilePay"},
+	{"12", PayCash, "12001", listPayment, "Kontant"},
 	{"13", EventReceipt, "13012", listEvent, ""},
 	{"13", EventCopy, "13014", listEvent, ""},
 	{"13", EventZReport, "13009", listEvent, ""},
@@ -314,6 +316,16 @@ func (b *builder) transaction(r journal.Record) (CashTransaction, error) {
 	}
 	ct.Payments = []Payment{{PaymentType: PayVipps, PaidAmnt: fiscal.FormatAmount(sg.AmountIn), EmpID: ct.EmpID,
 		CurCode: b.cfg.Currency, PaymentRefID: ref}}
+	if cash := s.CashPaid() - s.CashRounding(); cash > 0 && !c.Return {
+		// A cash or split sale: the cash part (the lines' share it paid,
+		// without the cash rounding), and Vipps the rest, if any.
+		cash = min(cash, sg.AmountIn)
+		ct.Payments = []Payment{{PaymentType: PayCash, PaidAmnt: fiscal.FormatAmount(cash), EmpID: ct.EmpID, CurCode: b.cfg.Currency}}
+		if rest := sg.AmountIn - cash; rest > 0 {
+			ct.Payments = append(ct.Payments, Payment{PaymentType: PayVipps, PaidAmnt: fiscal.FormatAmount(rest), EmpID: ct.EmpID,
+				CurCode: b.cfg.Currency, PaymentRefID: ref})
+		}
+	}
 	return ct, nil
 }
 
