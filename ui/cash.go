@@ -135,7 +135,7 @@ func newCashDialog(till checkout.Register, win fyne.Window) *cashDialog {
 	d.part.ExtendBaseWidget(d.part)
 	d.rest = &widget.Label{}
 	d.rest.ExtendBaseWidget(d.rest)
-	d.partBox = container.NewVBox(widget.NewLabel(lang.L("Cash part")), sized(d.part, 0, touch), d.rest)
+	d.partBox = container.NewVBox(container.NewBorder(nil, nil, sized(widget.NewLabel(lang.L("Cash part")), 140, 0), nil, sized(d.part, 0, touch)), d.rest)
 	d.err = &widget.Label{Wrapping: fyne.TextWrapWord, Importance: widget.DangerImportance}
 	d.err.ExtendBaseWidget(d.err)
 	d.take = &widget.Button{Text: lang.L("Take cash"), Icon: theme.ConfirmIcon(), Importance: widget.HighImportance, OnTapped: d.onTake}
@@ -145,7 +145,7 @@ func newCashDialog(till checkout.Register, win fyne.Window) *cashDialog {
 	form := container.NewVBox(
 		d.due, d.dueNote,
 		sized(d.split, 0, touch), d.partBox,
-		widget.NewLabel(lang.L("Amount given")), sized(d.given, 420, touch),
+		container.NewBorder(nil, nil, sized(widget.NewLabel(lang.L("Amount given")), 140, 0), nil, sized(d.given, 300, touch)),
 		d.quick,
 		d.change,
 		d.err,
@@ -189,6 +189,7 @@ func (d *cashDialog) update() {
 		note = fmt.Sprintf("%s %s, %s %s", lang.L("Lines"), money.FormatCurrency(c.Due, cur), lang.L("cash rounding"), money.Format(c.Rounding))
 	}
 	d.dueNote.SetText(note)
+	show(d.dueNote, note != "")
 	if c.CanSplit {
 		d.split.Enable()
 	} else {
@@ -198,7 +199,11 @@ func (d *cashDialog) update() {
 	owed := d.owed()
 	if d.split.Checked {
 		d.rest.SetText("")
-		if owed > 0 {
+		switch {
+		case owed > c.SplitMax:
+			d.rest.SetText(lang.L("The cash part can be at most") + " " + money.FormatCurrency(c.SplitMax, cur))
+			owed = 0
+		case owed > 0:
 			d.rest.SetText(lang.L("Vipps MobilePay asks for") + " " + money.FormatCurrency(c.Due-owed, cur))
 		}
 		d.take.SetText(lang.L("Take cash, then Vipps"))
