@@ -226,8 +226,7 @@ func (t *Till) PaySplit(part, given int64) error {
 		t.update(func(s *screen) {
 			s.cash = cashScreen{paid: sale.CashPaid(), rounding: sale.CashRounding(), given: td.Given, change: td.Change}
 		})
-		t.wg.Add(1)
-		go func() { defer t.wg.Done(); t.kick(journal.DrawerSale) }()
+		t.kickLater(journal.DrawerSale)
 		t.mu.Lock()
 		flow := epayment.FlowPushMessage
 		if t.pushOff || t.customer.IsZero() {
@@ -274,8 +273,7 @@ func (t *Till) returnCash(cashier string, id uint64) error {
 		s.cash = cashScreen{}
 		s.notice = "Hand back " + money.FormatCurrency(td.Amount, t.cfg.Currency) + " in cash."
 	})
-	t.wg.Add(1)
-	go func() { defer t.wg.Done(); t.kick(journal.DrawerReturned) }()
+	t.kickLater(journal.DrawerReturned)
 	return nil
 }
 
@@ -363,6 +361,16 @@ func (t *Till) kick(reason string) {
 	}
 }
 
+// kickLater opens the drawer off the caller's goroutine (the printer may
+// take its time); the opening is journaled already.
+func (t *Till) kickLater(reason string) {
+	t.wg.Add(1)
+	go func() {
+		defer t.wg.Done()
+		t.kick(reason)
+	}()
+}
+
 // OpenDrawer opens the drawer without a sale ("no sale"), for a manager,
 // with the reason journaled. Config.Allowed decides who may.
 func (t *Till) OpenDrawer(cashier, reason string) error {
@@ -377,7 +385,7 @@ func (t *Till) OpenDrawer(cashier, reason string) error {
 		t.journalFailed(err)
 		return err
 	}
-	t.kick(journal.DrawerNoSale)
+	t.kickLater(journal.DrawerNoSale)
 	return nil
 }
 
@@ -410,7 +418,7 @@ func (t *Till) moveCash(kind journal.Kind, action, drawer, cashier string, amoun
 		t.journalFailed(err)
 		return err
 	}
-	t.kick(drawer)
+	t.kickLater(drawer)
 	return nil
 }
 

@@ -3,6 +3,7 @@ package station
 import (
 	"context"
 	"fmt"
+	"sync"
 
 	"github.com/kasse-pos/kasse/app/checkout"
 	"github.com/kasse-pos/kasse/hardware/escpos"
@@ -19,6 +20,9 @@ type PrinterConfig struct {
 type ReceiptPrinter struct {
 	Device  escpos.Printer
 	Options escpos.Options
+	// mu keeps one job on the wire at a time: a drawer kick never lands
+	// in the middle of a receipt.
+	mu sync.Mutex
 }
 
 // NewReceiptPrinter opens the printer a DSN names ("tcp:HOST:9100",
@@ -37,6 +41,8 @@ func NewReceiptPrinter(dsn string, pc PrinterConfig) (*ReceiptPrinter, error) {
 
 // PrintText prints a plain report (the Z report) made for the paper's width.
 func (p *ReceiptPrinter) PrintText(ctx context.Context, title, text string) error {
+	p.mu.Lock()
+	defer p.mu.Unlock()
 	return p.Device.Print(ctx, escpos.EncodeText(title, text))
 }
 
@@ -79,11 +85,15 @@ func (p *ReceiptPrinter) PrintReceipt(ctx context.Context, r checkout.Receipt) e
 	if err != nil {
 		return fmt.Errorf("lay out receipt %s: %w", r.Number, err)
 	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
 	return p.Device.Print(ctx, data)
 }
 
 // OpenDrawer kicks the cash drawer on the printer's drawer port (pin 2).
 func (p *ReceiptPrinter) OpenDrawer(ctx context.Context) error {
+	p.mu.Lock()
+	defer p.mu.Unlock()
 	if err := p.Device.Print(ctx, escpos.Kick(escpos.DrawerPin2)); err != nil {
 		return fmt.Errorf("open the cash drawer: %w", err)
 	}
