@@ -13,8 +13,8 @@ import (
 //
 // Expected = Float + Sales − Refunds + In − Out. Sales is the cash the day's
 // sales hold (tenders less cash handed back, rounding included), so a split
-// sale counts its cash part. Refunds is cash paid back on returns; Kasse
-// refunds through Vipps MobilePay only, so it is 0 until cash refunds exist.
+// sale counts its cash part. Refunds is the cash handed back by refunds of
+// cash sales made on the day (rounded as cash is).
 type CashReport struct {
 	Float, Sales, Refunds, In, Out int64
 	Expected                       int64
@@ -30,10 +30,17 @@ type CashReport struct {
 }
 
 // buildCash fills z.Cash from the day's sales and the drawer's records.
-func (z *ZReport) buildCash(j *journal.Journal, daySales []*journal.Sale) error {
+func (z *ZReport) buildCash(j *journal.Journal, daySales, refundedSales []*journal.Sale) error {
 	c := &z.Cash
 	for _, s := range daySales {
 		c.Sales += s.CashPaid()
+	}
+	for _, s := range append(append([]*journal.Sale(nil), daySales...), refundedSales...) {
+		for _, rf := range s.Refunds {
+			if rf.Done && rf.Cash > 0 && RefundDay(rf) == z.Day {
+				c.Refunds += rf.Cash
+			}
+		}
 	}
 	// Drawer openings name no day: they belong to the day that was open,
 	// so the count starts again after each day.closed.

@@ -9,6 +9,7 @@ import (
 	"github.com/kasse-pos/kasse/app/backoffice"
 	"github.com/kasse-pos/kasse/app/checkout"
 	"github.com/kasse-pos/kasse/app/journal"
+	"github.com/kasse-pos/kasse/hardware/escpos"
 )
 
 func TestZReportCountsTheCash(t *testing.T) {
@@ -75,4 +76,64 @@ func TestZReportCountsTheCash(t *testing.T) {
 	if z2.Cash.Expected != 0 || z2.Cash.Openings != 0 || z2.Cash.Counts != 0 {
 		t.Errorf("the next day's cash = %+v", z2.Cash)
 	}
+}
+
+// A cash sale is refunded in cash: journaled with the drawer's opening, the
+// drawer kicked, the refund signed, and the Z report's cash expects less.
+func TestCashSaleRefundedInCash(t *testing.T) {
+	r := newRig(t)
+	ctx := context.Background()
+	till := r.Till.Till
+	if err := till.AddOpenItem(checkout.OpenItem{Description: "Kopp", Price: 12345, VAT: 25}); err != nil {
+		t.Fatal(err)
+	}
+	if err := till.AddProduct("P001"); err != nil { // 32,00 at 15 %
+		t.Fatal(err)
+	}
+	if err := till.PayCash(20000); err != nil {
+		t.Fatal(err)
+	}
+	v := r.Await("printed", func(v checkout.View) bool { return v.Receipt != nil && v.Receipt.Printed })
+	var id uint64
+	_ = r.j.Each(func(s *journal.Sale) bool { id = s.ID; return false })
+	e := backoffice.Summarize(mustSale(t, r.j, id))
+	if e.Refundable != 15545 {
+		t.Fatalf("refundable %d, want the lines' 155,45", e.Refundable)
+	}
+	kopp := v.Receipt.Lines[0].ProductID
+	res, err := r.Station.Office.Refund(ctx, backoffice.RefundRequest{SaleID: id, Lines: []backoffice.LineQty{{ProductID: kopp, Quantity: 1}}, Reason: "cracked"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rf := res.Sale.Refunds[0]
+	if !rf.Done || rf.Amount != 12345 || rf.Cash != 12300 || res.Receipt.Totals.Gross != 12345 {
+		t.Fatalf("refund %+v, receipt total %d", rf, res.Receipt.Totals.Gross)
+	}
+	if _, err := r.Station.Office.Refund(ctx, backoffice.RefundRequest{SaleID: id, Amount: 4000, Reason: "too much"}); err == nil {
+		t.Error("refunded 40,00 of the 32,00 left")
+	}
+	s := mustSale(t, r.j, id)
+	if len(s.Signatures) != 2 {
+		t.Errorf("%d signatures, want the sale's and the refund's", len(s.Signatures))
+	}
+	vp := r.Station.Printer.Device.(*escpos.Virtual)
+	if vp.Kicks() != 2 {
+		t.Errorf("drawer kicked %d times, want 2 (the sale, the refund)", vp.Kicks())
+	}
+	z, err := backoffice.BuildZ(ctx, r.j, nil, time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if z.Cash.Sales != 15500 || z.Cash.Refunds != 12300 || z.Cash.Expected != 3200 || z.Refunded.Gross != 12345 {
+		t.Errorf("cash %+v, refunded %d", z.Cash, z.Refunded.Gross)
+	}
+}
+
+func mustSale(t *testing.T, j *journal.Journal, id uint64) *journal.Sale {
+	t.Helper()
+	s, err := j.Get(id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
 }

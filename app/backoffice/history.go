@@ -48,6 +48,8 @@ func Summarize(s *journal.Sale) Entry {
 	e := Entry{Sale: s, Receipt: s.ReceiptNumber, Time: s.Created, Day: s.Day, State: s.State(), Amount: s.Totals.Gross}
 	if a := capturedAttempt(s); a != nil {
 		e.Captured = a.Captured
+	} else if cashOnly(s) {
+		e.Captured = s.Totals.Gross // the lines' total; the rounding is not refunded
 	}
 	for _, r := range s.Refunds {
 		switch {

@@ -211,7 +211,7 @@ func BuildZ(ctx context.Context, j *journal.Journal, api checkout.PaymentAPI, no
 	for _, c := range categoryOrder {
 		z.States = append(z.States, *states[c])
 	}
-	if err := z.buildCash(j, daySales); err != nil {
+	if err := z.buildCash(j, daySales, refundedSales); err != nil {
 		return nil, err
 	}
 	z.Sold = totalsOf(sold)

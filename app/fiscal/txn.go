@@ -61,7 +61,17 @@ func Transactions(s *journal.Sale) []Completed {
 			for _, l := range s.Basket.Lines {
 				sale.add(fromBasket(l, l.Quantity))
 			}
-			return []Completed{sale}
+			out := []Completed{sale}
+			for _, rf := range s.Refunds {
+				if rf.Done && rf.Cash > 0 { // refunded in cash at the till
+					c := Completed{Of: OfRefundPrefix + rf.Key, Return: true, At: rf.At}
+					for _, l := range refundLines(s.Basket, rf) {
+						c.add(l)
+					}
+					out = append(out, c)
+				}
+			}
+			return out
 		}
 		return nil
 	}

@@ -17,6 +17,7 @@ const (
 	DrawerCashIn   = "cash in"       // float or change put in
 	DrawerCashOut  = "cash out"      // bank drop or payout
 	DrawerReturned = "cash returned" // a cash part handed back
+	DrawerRefund   = "refund"        // a refund in cash
 )
 
 // CashFloat is the Reason of the cash in that starts the day's drawer.
@@ -60,6 +61,20 @@ type CashData struct {
 	Day    string `json:"day"`
 }
 
+// RefundCashData is a refund of a cash sale, made in cash at the till: done
+// when journaled (no API call), the drawer opened after it. Amount is what the
+// refund returns of the sale's lines (its VAT basis); Paid is the cash handed
+// back, Amount rounded as cash is.
+type RefundCashData struct {
+	Key    string `json:"key"`
+	Amount int64  `json:"amount"`
+	Paid   int64  `json:"paid"`
+	RefundData
+}
+
+// StepRefundedCash is the history step of a refund in cash.
+const StepRefundedCash State = "refunded in cash"
+
 // applyCash folds the cash kinds: tenders into the sale; the drawer's
 // records, which name no sale, are only checked.
 func applyCash(s *Sale, r Record) error {
@@ -86,6 +101,16 @@ func applyCash(s *Sale, r Record) error {
 			state = "cash returned"
 		}
 		s.Steps = append(s.Steps, Step{At: r.At, State: state, Note: r.Note})
+	case KindRefundCash:
+		rc := r.RefundCash
+		if rc == nil {
+			return errPayload(r)
+		}
+		if rc.Key == "" || rc.Amount <= 0 || rc.Paid <= 0 || !s.PaidInCash() {
+			return fmt.Errorf("record %d: a cash refund of %d (paid %d) on a sale not paid in cash", r.Seq, rc.Amount, rc.Paid)
+		}
+		s.Refunds = append(s.Refunds, Refund{Key: rc.Key, Amount: rc.Amount, Reason: rc.Reason, Lines: rc.Lines, At: r.At, Done: true, Cash: rc.Paid})
+		s.Steps = append(s.Steps, Step{At: r.At, State: StepRefundedCash, Note: r.Note})
 	case KindDrawerOpened:
 		if r.Drawer == nil || r.Drawer.Reason == "" {
 			return errPayload(r)

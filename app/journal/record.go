@@ -47,6 +47,7 @@ const (
 	KindCashIn       Kind = "cash.in"         // Cash: float or change put into the drawer
 	KindCashOut      Kind = "cash.out"        // Cash: a bank drop or payout taken out
 	KindCashCounted  Kind = "cash.counted"    // Cash: the cash counted in the drawer
+	KindRefundCash   Kind = "refund.cash"     // RefundCash: money of a cash sale handed back in cash
 )
 
 // known reports whether k is one of the kinds above.
@@ -55,7 +56,7 @@ func (k Kind) known() bool {
 	case KindJournalCreated, KindMigrated, KindSaleOpened, KindLineAdded, KindLineChanged, KindLineRemoved,
 		KindBasketCleared, KindCustomer, KindSaleNumbered, KindIntent, KindAnswer, KindState, KindEvent,
 		KindReceipt, KindPrinted, KindCopy, KindDayClosed, KindSigned,
-		KindTenderCash, KindTenderReturn, KindDrawerOpened, KindCashIn, KindCashOut, KindCashCounted:
+		KindTenderCash, KindTenderReturn, KindDrawerOpened, KindCashIn, KindCashOut, KindCashCounted, KindRefundCash:
 		return true
 	}
 	return false
@@ -92,6 +93,8 @@ type Record struct {
 	Tender   *TenderData   `json:"tender,omitempty"`
 	Drawer   *DrawerData   `json:"drawer,omitempty"`
 	Cash     *CashData     `json:"cash,omitempty"`
+	// RefundCash is a KindRefundCash's payload (cash.go).
+	RefundCash *RefundCashData `json:"refundCash,omitempty"`
 }
 
 // GenesisHash is the Prev of a journal's first record.
@@ -330,7 +333,7 @@ func Apply(s *Sale, r Record) error {
 			return errPayload(r)
 		}
 		s.Signatures = append(s.Signatures, *r.Signed)
-	case KindTenderCash, KindTenderReturn, KindDrawerOpened, KindCashIn, KindCashOut, KindCashCounted:
+	case KindTenderCash, KindTenderReturn, KindDrawerOpened, KindCashIn, KindCashOut, KindCashCounted, KindRefundCash:
 		return applyCash(s, r)
 	case KindJournalCreated, KindMigrated, KindDayClosed:
 		// Not about a sale.

@@ -88,6 +88,9 @@ type Refund struct {
 	At        time.Time `json:"at"`
 	Done      bool      `json:"done"`
 	Error     string    `json:"error,omitempty"`
+	// Cash is the cash handed back for a refund in cash (Amount rounded as
+	// cash is); 0 for a refund through Vipps MobilePay.
+	Cash int64 `json:"cash,omitempty"`
 }
 
 // Sale is one customer's purchase and everything that happened to its payment.

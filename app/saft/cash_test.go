@@ -14,7 +14,7 @@ import (
 	"github.com/kasse-pos/kasse/app/journal"
 )
 
-// A sale paid in cash is exported with the cash payment type (12001) and
+// A sale paid in cash, and its refund in cash, are exported with the cash payment type (12001) and
 // the lines' amount (the cash rounding is not a sale), signed like any sale.
 func TestExportCashSale(t *testing.T) {
 	ctx := context.Background()
@@ -36,6 +36,9 @@ func TestExportCashSale(t *testing.T) {
 		journal.Record{Kind: journal.KindSaleNumbered, Numbered: &journal.Numbered{}})[0].Sale
 	must(t, j, journal.Record{Kind: journal.KindTenderCash, Sale: id,
 		Tender: &journal.TenderData{Method: journal.TenderCash, Amount: 5700, Rounding: -45, Given: 10000, Change: 4300}})
+	// And refunded in cash, as app/backoffice journals it.
+	must(t, j, journal.Record{Kind: journal.KindRefundCash, Sale: id, RefundCash: &journal.RefundCashData{
+		Key: "cash-000001-r1-20300301", Amount: 5745, Paid: 5700, RefundData: journal.RefundData{Reason: "stale", Lines: []string{"bread:1"}}}})
 	if _, err := fiscal.NewSigner(j, keys, clock()).Sign(ctx, id); err != nil {
 		t.Fatal(err)
 	}
@@ -53,8 +56,11 @@ func TestExportCashSale(t *testing.T) {
 		t.Fatal(err)
 	}
 	cts := af.Company.Locations[0].CashRegisters[0].Transactions
-	if len(cts) != 1 || cts[0].TransAmntIn != "57.45" || len(cts[0].Payments) != 1 ||
+	if len(cts) != 2 || cts[0].TransAmntIn != "57.45" || len(cts[0].Payments) != 1 ||
 		cts[0].Payments[0].PaymentType != PayCash || cts[0].Payments[0].PaidAmnt != "57.45" {
 		t.Fatalf("transactions: %+v", cts)
+	}
+	if r := cts[1]; r.TransType != TransReturn || r.TransAmntIn != "-57.45" || r.Payments[0].PaymentType != PayCash {
+		t.Errorf("the cash refund: %s %s paid %+v", r.TransType, r.TransAmntIn, r.Payments)
 	}
 }

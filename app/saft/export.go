@@ -316,6 +316,11 @@ func (b *builder) transaction(r journal.Record) (CashTransaction, error) {
 	}
 	ct.Payments = []Payment{{PaymentType: PayVipps, PaidAmnt: fiscal.FormatAmount(sg.AmountIn), EmpID: ct.EmpID,
 		CurCode: b.cfg.Currency, PaymentRefID: ref}}
+	for _, rf := range s.Refunds {
+		if c.Return && rf.Cash > 0 && c.Of == fiscal.OfRefundPrefix+rf.Key {
+			ct.Payments[0].PaymentType, ct.Payments[0].PaymentRefID = PayCash, ""
+		}
+	}
 	if cash := s.CashPaid() - s.CashRounding(); cash > 0 && !c.Return {
 		// A cash or split sale: the cash part (the lines' share it paid,
 		// without the cash rounding), and Vipps the rest, if any.

@@ -160,7 +160,7 @@ func Start(ctx context.Context, cfg Config, opts Options) (*Station, error) {
 		return fail(err)
 	}
 	s.Till = till
-	s.Refunder = &backoffice.Refunder{Journal: j, Engine: till.Engine(), API: api, Printer: printer, Publisher: publisher,
+	s.Refunder = &backoffice.Refunder{Journal: j, Engine: till.Engine(), API: api, Printer: printer, Publisher: publisher, Drawer: drawer,
 		Shop: cfg.Shop, Logger: log.With("part", "refund"), Signer: optSigner(signer)}
 	s.Office = &backoffice.Desk{Journal: j, API: api, Refunder: s.Refunder}
 
