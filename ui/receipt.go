@@ -100,7 +100,7 @@ func (s *receiptScreen) refresh(v checkout.View) {
 		return
 	}
 	s.total.Text = "Total " + money.FormatCurrency(r.Totals.Gross, r.Currency)
-	if r.Change > 0 { // the change, large, for the cashier to hand back
+	if r.Change > 0 && r.Method == checkout.MethodCash { // the change, large, to hand back
 		s.total.Text = lang.L("Change") + " " + money.FormatCurrency(r.Change, r.Currency)
 	}
 	s.total.Refresh()

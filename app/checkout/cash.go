@@ -233,7 +233,18 @@ func (t *Till) PaySplit(part, given int64) error {
 			flow = epayment.FlowQR
 		}
 		t.mu.Unlock()
-		return t.payWith(flow)
+		if err := t.payWith(flow); err != nil {
+			return err
+		}
+		// The change is given now, while Vipps asks for the rest.
+		t.update(func(s *screen) {
+			s.notice = "Cash " + money.FormatCurrency(part, t.cfg.Currency) + " taken"
+			if td.Change > 0 {
+				s.notice += "; give " + money.FormatCurrency(td.Change, t.cfg.Currency) + " change"
+			}
+			s.notice += ". Vipps MobilePay asks for the rest."
+		})
+		return nil
 	})
 }
 

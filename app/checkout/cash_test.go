@@ -175,6 +175,9 @@ func TestSplitVippsAndCash(t *testing.T) {
 	if err := r.Till.PaySplit(20000, 50000); err != nil {
 		t.Fatal(err)
 	}
+	if n := r.Till.View().Notice; !strings.Contains(n, "give 300,00") {
+		t.Errorf("the cashier is told %q, not the change to give", n)
+	}
 	v := r.Await("captured", phase(checkout.PhaseDone))
 	rc := v.Receipt
 	if rc == nil || len(rc.Tenders) != 2 || rc.Tenders[0] != (checkout.Tender{Method: checkout.MethodCash, Amount: 20000}) ||
