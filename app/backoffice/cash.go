@@ -2,6 +2,7 @@ package backoffice
 
 import (
 	"fmt"
+	"strconv"
 	"strings"
 
 	"github.com/kasse-pos/kasse/app/journal"
@@ -101,5 +102,60 @@ func (z *ZReport) cashText(b *strings.Builder, lr func(left, right string)) {
 	lr("  without a sale", fmt.Sprint(c.NoSale))
 	for _, why := range c.NoSaleReasons {
 		b.WriteString("    " + truncate(why, ReportWidth-4) + "\n")
+	}
+}
+
+// cashFigures are the CASH section's amounts as the CSV names them.
+func (c *CashReport) cashFigures() []struct {
+	name string
+	v    *int64
+} {
+	return []struct {
+		name string
+		v    *int64
+	}{{"float", &c.Float}, {"sales", &c.Sales}, {"refunds", &c.Refunds}, {"in", &c.In}, {"out", &c.Out},
+		{"expected", &c.Expected}, {"counted", &c.Counted}, {"difference", &c.Difference}}
+}
+
+// writeCashCSV writes the CASH section: one record per amount, the counts,
+// and one record per drawer opening without a sale.
+func (z *ZReport) writeCashCSV(rec func(kind string, set func(r []string))) {
+	c := &z.Cash
+	for _, f := range c.cashFigures() {
+		rec(recCash, func(r []string) { r[colState], r[colGross] = f.name, dec(*f.v) })
+	}
+	for _, n := range []struct {
+		name string
+		v    int
+	}{{"counts", c.Counts}, {"openings", c.Openings}, {"no_sale", c.NoSale}} {
+		rec(recCash, func(r []string) { r[colState], r[colCount] = n.name, strconv.Itoa(n.v) })
+	}
+	for _, why := range c.NoSaleReasons {
+		rec(recNoSale, func(r []string) { r[colNote] = why })
+	}
+}
+
+// readCashCSV reads one record writeCashCSV wrote.
+func (z *ZReport) readCashCSV(r []string, p *parser) {
+	c := &z.Cash
+	if r[colRecord] == recNoSale {
+		c.NoSaleReasons = append(c.NoSaleReasons, r[colNote])
+		return
+	}
+	switch r[colState] {
+	case "counts":
+		c.Counts = p.int(r[colCount])
+	case "openings":
+		c.Openings = p.int(r[colCount])
+	case "no_sale":
+		c.NoSale = p.int(r[colCount])
+	default:
+		for _, f := range c.cashFigures() {
+			if f.name == r[colState] {
+				*f.v = p.dec(r[colGross])
+				return
+			}
+		}
+		p.fail(fmt.Errorf("unknown cash figure %q", r[colState]))
 	}
 }

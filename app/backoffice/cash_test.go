@@ -1,7 +1,9 @@
 package backoffice_test
 
 import (
+	"bytes"
 	"context"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -60,6 +62,17 @@ func TestZReportCountsTheCash(t *testing.T) {
 	}
 	if z.Sold.Gross != 3200+49800+3200 {
 		t.Errorf("sold = %d", z.Sold.Gross)
+	}
+	var buf bytes.Buffer
+	if err := z.WriteCSV(&buf); err != nil {
+		t.Fatal(err)
+	}
+	back, err := backoffice.ReadCSV(&buf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(back.Cash, z.Cash) {
+		t.Errorf("cash read back from CSV = %+v\nwant %+v", back.Cash, z.Cash)
 	}
 	text := z.Text()
 	for _, s := range []string{"CASH", "= Expected in drawer", "1\u00a0182,00", "Difference", "-11,00", "without a sale"} {
