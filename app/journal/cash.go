@@ -93,6 +93,9 @@ func applyCash(s *Sale, r Record) error {
 		if r.Kind == KindTenderCash && len(s.Open()) > 0 {
 			return errors.New("a payment of this sale is still in progress; cash cannot be taken now")
 		}
+		if r.Kind == KindTenderCash && (s.PaidInCash() || s.State() == StateCaptured) {
+			return fmt.Errorf("record %d: sale %d is paid already", r.Seq, s.ID)
+		}
 		// Cash freezes the basket it pays for, as a payment request does.
 		s.Totals = s.Basket.Totals()
 		s.Tenders = append(s.Tenders, Tender{At: r.At, TenderData: *t, Returned: r.Kind == KindTenderReturn})
