@@ -147,3 +147,35 @@ func TestDrawerDialog(t *testing.T) {
 		t.Errorf("the till got %q", got)
 	}
 }
+
+// A cash sale through the window, on a real till: Cash, 500 kr given, the
+// receipt screen shows the change large and the receipt's rounding and cash.
+func TestCashSaleThroughTheWindow(t *testing.T) {
+	u, till, _ := newTill(t)
+	test.Tap(u.products.tiles["P001"]) // Kaffe, liten 32,00
+	test.Tap(u.products.tiles["P025"]) // Termokopp 199,00
+	if u.basket.cash.cash.Disabled() {
+		t.Fatal("Cash is off with a basket")
+	}
+	test.Tap(u.basket.cash.cash)
+	d := u.basket.cash.dlg
+	test.Type(d.given, "500")
+	test.Tap(d.take)
+	waitView(t, till, "printed", func(v checkout.View) bool {
+		return v.Phase == checkout.PhaseDone && v.Receipt != nil && v.Receipt.Printed && v.Receipt.URL != ""
+	})
+	var total, body, current string
+	u.inspect(func() { total, body, current = u.receipt.total.Text, u.receipt.body.Text, u.current })
+	if current != "receipt" || total != "Change 269,00\u00a0kr" {
+		t.Errorf("screen %s says %q", current, total)
+	}
+	for _, want := range []string{"Cash ", "231,00", "Cash given", "500,00", "Paid with Cash"} {
+		if !strings.Contains(body, want) {
+			t.Errorf("receipt on screen lacks %q:\n%s", want, body)
+		}
+	}
+	test.Tap(u.receipt.newSale)
+	if u.current != "basket" || len(till.View().Lines) != 0 {
+		t.Errorf("New sale left %s with %d lines", u.current, len(till.View().Lines))
+	}
+}
