@@ -34,6 +34,7 @@ type basketScreen struct {
 	vat       *widget.Label
 	pay       *widget.Button
 	showQR    *widget.Button
+	cash      *cashControls // cash.go
 	clear     *widget.Button
 	// discount opens the basket's discount dialog; discountText says what
 	// the basket's discount takes off; discountDlg is the dialog open last.
@@ -48,8 +49,10 @@ type basketScreen struct {
 	undoFor  string
 	relayout func()
 	// extra, if set, are buttons that share the Discount… row above the
-	// totals (Park, Parked, Return): one row, so the basket keeps its height.
+	// totals (Park, Parked): one row, so the basket keeps its height. more
+	// are the rarer actions behind that row's More… (Return…, Drawer…).
 	extra []fyne.CanvasObject
+	more  []*widget.Button
 }
 
 type lineRow struct {
@@ -85,6 +88,7 @@ func newBasketScreen(till checkout.Register) *basketScreen {
 	s.discount.ExtendBaseWidget(s.discount)
 	s.discountText = &widget.Label{Truncation: fyne.TextTruncateEllipsis}
 	s.discountText.ExtendBaseWidget(s.discountText)
+	s.cash = newCashControls(s)
 	return s
 }
 
@@ -123,17 +127,24 @@ func (s *basketScreen) content() fyne.CanvasObject {
 		s.setup()
 	}
 	customer := container.NewVBox(sized(s.phone, 0, touch), compact(s.who))
-	tools := container.NewGridWithColumns(1+len(s.extra), append([]fyne.CanvasObject{sized(s.discount, 0, touch)}, s.extra...)...)
+	tools := []fyne.CanvasObject{sized(s.discount, 0, touch)}
+	tools = append(tools, s.extra...)
+	if len(s.more) > 0 {
+		tools = append(tools, sized(s.moreButton(), 0, touch))
+	}
+	toolRow := container.NewGridWithColumns(len(tools), tools...)
 	// The basket's discount is said only when there is one, so an
 	// undiscounted basket shows a line more.
 	totals := container.NewVBox(s.discountText, s.total, compact(s.vat))
-	buttons := container.NewBorder(nil, nil, container.NewHBox(sized(s.clear, 130, 60), sized(s.showQR, 140, 60)), nil, sized(s.pay, 200, 60))
+	// One row of tenders: Pay, the widest, at the right hand's place.
+	left := container.NewGridWithColumns(3, sized(s.clear, 0, 60), sized(s.showQR, 0, 60), sized(s.cash.cash, 0, 60))
+	buttons := container.NewBorder(nil, nil, nil, sized(s.pay, 170, 60), left)
 	undoBG := canvas.NewRectangle(withAlpha(theme.Color(theme.ColorNamePrimary), 0x22))
 	s.undoBar = container.NewStack(undoBG, container.NewBorder(nil, nil, nil, sized(s.undo, 120, touch), s.undoText))
 	s.undoBar.Hide()
 	// The tools sit above the totals: Pay stays at the pane's foot, where a
 	// hand and the screenshot script find it.
-	bottom := container.NewVBox(s.undoBar, tools, totals, buttons)
+	bottom := container.NewVBox(s.undoBar, toolRow, totals, s.cash.content(), buttons)
 	s.scroll = container.NewVScroll(container.NewStack(s.empty, compact(s.lines)))
 	return container.NewBorder(customer, bottom, nil, nil, s.scroll)
 }
@@ -254,8 +265,8 @@ func (s *basketScreen) refresh(v checkout.View) {
 	if v.PushOff {
 		pay = "Pay by QR" // this shop cannot send requests to phones
 	}
-	if v.Totals.Gross > 0 {
-		pay += " " + money.FormatCurrency(v.Totals.Gross, v.Currency)
+	if due := payDue(v); due > 0 {
+		pay += " " + money.FormatCurrency(due, v.Currency)
 	}
 	s.pay.SetText(pay)
 	switch {
@@ -270,6 +281,7 @@ func (s *basketScreen) refresh(v checkout.View) {
 	} else {
 		s.pay.Disable()
 	}
+	s.cash.refresh(v)
 	if len(v.Lines) == 0 {
 		s.clear.Disable()
 	} else {
@@ -381,4 +393,32 @@ func plural(n int, one, many string) string {
 		return one
 	}
 	return many
+}
+
+// moreButton opens a small menu of the rarer actions (s.more), each a full
+// touch target: Fyne's own pop-up menu rows are under 48 px.
+func (s *basketScreen) moreButton() *widget.Button {
+	b := &widget.Button{Text: lang.L("More…"), Icon: theme.MoreVerticalIcon()}
+	b.ExtendBaseWidget(b)
+	b.OnTapped = func() {
+		items := container.NewVBox()
+		var pop *widget.PopUp
+		for _, m := range s.more {
+			m := m
+			item := &widget.Button{Text: m.Text, Icon: m.Icon, Alignment: widget.ButtonAlignLeading, OnTapped: func() {
+				pop.Hide()
+				m.OnTapped()
+			}}
+			item.ExtendBaseWidget(item)
+			if m.Disabled() {
+				item.Disable()
+			}
+			items.Add(sized(item, 220, touch))
+		}
+		pop = widget.NewPopUp(items, s.win.Canvas())
+		at := fyne.CurrentApp().Driver().AbsolutePositionForObject(b)
+		size := pop.MinSize()
+		pop.ShowAtPosition(fyne.NewPos(at.X+b.Size().Width-size.Width, at.Y-size.Height))
+	}
+	return b
 }

@@ -121,6 +121,23 @@ func (f *fakeRegister) Drop(id uint64, reason string) error {
 func (f *fakeRegister) ReturnWithoutReceipt(ctx context.Context, ret checkout.ReturnNoReceipt) (*checkout.Receipt, error) {
 	return &checkout.Receipt{Number: "000099", Refund: true}, f.call("return " + ret.Reason)
 }
+func (f *fakeRegister) PayCash(given int64) error { return f.call(fmt.Sprint("cash ", given)) }
+func (f *fakeRegister) PaySplit(part, given int64) error {
+	return f.call(fmt.Sprint("split ", part, " ", given))
+}
+func (f *fakeRegister) ReturnCash(cashier string) error { return f.call("return cash " + cashier) }
+func (f *fakeRegister) OpenDrawer(cashier, reason string) error {
+	return f.call("open drawer " + cashier + ": " + reason)
+}
+func (f *fakeRegister) CashIn(cashier string, amount int64, reason string) error {
+	return f.call(fmt.Sprint("cash in ", cashier, " ", amount, " ", reason))
+}
+func (f *fakeRegister) CashOut(cashier string, amount int64, reason string) error {
+	return f.call(fmt.Sprint("cash out ", cashier, " ", amount, " ", reason))
+}
+func (f *fakeRegister) CountCash(cashier string, counted int64) error {
+	return f.call(fmt.Sprint("count ", cashier, " ", counted))
+}
 
 // The screens are driven through checkout.Register alone: a fake till that
 // says a payment is waiting gets the waiting screen, and Cancel reaches it.

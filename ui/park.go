@@ -43,9 +43,10 @@ func newParkBar(till checkout.Register, win fyne.Window) *parkBar {
 	return p
 }
 
-// buttons are Park, Parked (n) and Return…, for the basket's tool row.
+// buttons are Park and Parked (n), for the basket's tool row; Return…
+// (p.ret) goes in the basket's More… menu.
 func (p *parkBar) buttons() []fyne.CanvasObject {
-	return []fyne.CanvasObject{sized(p.park, 0, touch), sized(p.parked, 0, touch), sized(p.ret, 0, touch)}
+	return []fyne.CanvasObject{sized(p.park, 0, touch), sized(p.parked, 0, touch)}
 }
 
 func (p *parkBar) refresh(v checkout.View) {

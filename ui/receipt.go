@@ -101,6 +101,9 @@ func (s *receiptScreen) refresh(v checkout.View) {
 		return
 	}
 	s.total.Text = "Total " + money.FormatCurrency(r.Totals.Gross, r.Currency)
+	if r.Change > 0 && r.Method == checkout.MethodCash { // the change, large, to hand back
+		s.total.Text = lang.L("Change") + " " + money.FormatCurrency(r.Change, r.Currency)
+	}
 	s.total.Refresh()
 	s.body.SetText(receiptText(r))
 	if r.URL != s.qrText {
@@ -165,6 +168,7 @@ func receiptText(r *checkout.Receipt) string {
 	for _, v := range r.Totals.ByVAT {
 		fmt.Fprintf(&b, "VAT %2d %% of %9s %10s\n", v.Percent, money.Format(v.Gross), money.Format(v.VAT))
 	}
+	b.WriteString(receiptCashText(r))
 	fmt.Fprintf(&b, "\nPaid with %s\n%s\nRef. %s", r.Method, r.Customer, r.Reference)
 	return b.String()
 }

@@ -90,6 +90,7 @@ func Create(a fyne.App, w fyne.Window, till checkout.Register, opts Options) *UI
 	if !opts.Kiosk { // customers at a kiosk neither park nor return
 		u.park = newParkBar(till, w)
 		u.basket.extra = u.park.buttons()
+		u.basket.more = []*widget.Button{u.park.ret, u.basket.cash.drawer}
 	}
 	u.sides = map[string]fyne.CanvasObject{
 		"basket":   u.basket.content(),

@@ -54,6 +54,8 @@ func Summarize(s *journal.Sale) Entry {
 	}
 	if a := capturedAttempt(s); a != nil {
 		e.Captured = a.Captured
+	} else if cashOnly(s) {
+		e.Captured = s.Totals.Gross // the lines' total; the rounding is not refunded
 	}
 	for _, r := range s.Refunds {
 		switch {

@@ -70,6 +70,8 @@ type Refunder struct {
 	Logger    *slog.Logger              // default: discard
 	// Signer, if set, signs each confirmed refund in the signature chain.
 	Signer checkout.TransactionSigner
+	// Drawer, if set, opens for a refund in cash (cash_refund.go).
+	Drawer checkout.CashDrawer
 
 	mu sync.Mutex
 }
@@ -108,7 +110,7 @@ func (r *Refunder) log() *slog.Logger {
 // captured less every refund confirmed or pending. It changes nothing.
 func Plan(s *journal.Sale, req RefundRequest) (Breakdown, []LineQty, error) {
 	a := capturedAttempt(s)
-	if a == nil || a.Captured <= 0 {
+	if (a == nil || a.Captured <= 0) && !cashOnly(s) {
 		return Breakdown{}, nil, ErrNotRefundable
 	}
 	b, _, err := replay(s)
@@ -197,6 +199,9 @@ func (r *Refunder) Refund(ctx context.Context, req RefundRequest) (*RefundResult
 	bd, lines, err := Plan(s, req)
 	if err != nil {
 		return nil, err
+	}
+	if cashOnly(s) {
+		return r.refundCash(ctx, s, bd, lines, reason) // cash_refund.go
 	}
 	a := capturedAttempt(s)
 	idx := len(s.Refunds)

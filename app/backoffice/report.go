@@ -118,6 +118,8 @@ type ZReport struct {
 	// Net as money out), by VAT rate; ReturnedCount how many there were.
 	Returned      basket.Totals
 	ReturnedCount int
+	// Cash is the drawer: expected against counted (cash.go).
+	Cash CashReport
 }
 
 // BuildZ builds the Z report of the journal's open business day. With api set,
@@ -179,8 +181,11 @@ func BuildZ(ctx context.Context, j *journal.Journal, api checkout.PaymentAPI, no
 		st := states[c]
 		st.Count++
 		if c == CatCaptured {
-			a := capturedAttempt(s)
-			st.Amount += a.Captured
+			// Vipps captured, and cash (a cash or split sale).
+			if a := capturedAttempt(s); a != nil {
+				st.Amount += a.Captured
+			}
+			st.Amount += s.CashPaid()
 			for _, v := range s.Totals.ByVAT {
 				addVAT(sold, v)
 			}
@@ -219,6 +224,9 @@ func BuildZ(ctx context.Context, j *journal.Journal, api checkout.PaymentAPI, no
 	}
 	for _, c := range categoryOrder {
 		z.States = append(z.States, *states[c])
+	}
+	if err := z.buildCash(j, daySales, refundedSales); err != nil {
+		return nil, err
 	}
 	z.Sold = totalsOf(sold)
 	z.Refunded = totalsOf(refunded)

@@ -50,6 +50,8 @@ const (
 	recRefund   = "refund"   // receipt, time, reference (key), state (status), gross, note (reason)
 	recPayment  = "payment"  // one payment, reconciled
 	recProblem  = "problem"  // note
+	recCash     = "cash"     // state (what: float, sales, …), gross or count (cash.go)
+	recNoSale   = "no_sale"  // note (who and why the drawer opened without a sale)
 )
 
 // WriteCSV exports the report with encoding/csv: one record per state, VAT
@@ -102,6 +104,7 @@ func (z *ZReport) WriteCSV(w io.Writer) error {
 	for _, p := range z.Problems {
 		rec(recProblem, func(r []string) { r[colNote] = p })
 	}
+	z.writeCashCSV(rec)
 	cw.Flush()
 	if err := cw.Error(); err != nil {
 		return fmt.Errorf("write z report csv: %w", err)
@@ -154,6 +157,8 @@ func ReadCSV(rd io.Reader) (*ZReport, error) {
 			}
 		case recProblem:
 			z.Problems = append(z.Problems, r[colNote])
+		case recCash, recNoSale:
+			z.readCashCSV(r, &p)
 		default:
 			p.fail(fmt.Errorf("unknown record %q", r[colRecord]))
 		}

@@ -57,6 +57,8 @@ func (z *ZReport) Text() string {
 		}
 	}
 	b.WriteString(rule)
+	z.cashText(&b, lr)
+	b.WriteString(rule)
 	checked := len(z.Rows) - len(z.Unchecked)
 	lr("Reconciled with Vipps MobilePay", fmt.Sprintf("%d/%d", checked, len(z.Rows)))
 	if len(z.Mismatches) == 0 && len(z.Unchecked) == 0 {

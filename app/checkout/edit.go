@@ -6,11 +6,14 @@ import (
 
 	"github.com/kasse-pos/kasse/app/basket"
 	"github.com/kasse-pos/kasse/app/journal"
+	"github.com/kasse-pos/kasse/app/money"
 	"github.com/kasse-pos/kasse/app/msisdn"
 	"github.com/kasse-pos/kasse/app/payment"
 )
 
 var errBusy = errors.New("a payment is in progress; cancel it or wait for it to finish")
+
+var errCashHeld = errors.New("cash was taken for this basket; hand it back (Return cash) before changing the basket")
 
 // AddProduct puts one of the product with id in the basket.
 func (t *Till) AddProduct(id string) error {
@@ -50,6 +53,10 @@ func (t *Till) edit(fn func(*basket.Basket) error) error {
 		if !t.editable() {
 			t.mu.Unlock()
 			return errBusy
+		}
+		if t.cash.paid != 0 {
+			t.mu.Unlock()
+			return errCashHeld
 		}
 		before := t.basket.Clone()
 		after := t.basket.Clone()
@@ -199,8 +206,16 @@ func (t *Till) NewSale() {
 		}
 		open := t.pay.Reference != "" && !t.pay.State.Final()
 		ref, sale, lines := t.pay.Reference, t.sale, len(t.basket.Lines)
-		paid := t.pay.State == journal.StateCaptured
+		paid := t.pay.State == journal.StateCaptured || t.cash.done
+		held, heldAmount := t.cash.paid > 0 && !paid, t.cash.paid
 		t.mu.Unlock()
+		if held {
+			// The customer leaves without paying the rest: the cash part
+			// goes back, journaled, before the basket is dropped.
+			if err := t.returnCash("", sale); err != nil {
+				return err
+			}
+		}
 		if open {
 			t.engine.SetOnScreen(ref, false)
 			t.engine.Send(ref, payment.Observation{Kind: payment.ObsSupersede})
@@ -211,7 +226,12 @@ func (t *Till) NewSale() {
 				return err
 			}
 		}
-		t.update(func(s *screen) { t.startNewSaleLocked() })
+		t.update(func(s *screen) {
+			t.startNewSaleLocked()
+			if held {
+				s.notice = "Hand back " + money.FormatCurrency(heldAmount, t.cfg.Currency) + " in cash."
+			}
+		})
 		return nil
 	})
 }
@@ -227,4 +247,5 @@ func (t *Till) startNewSaleLocked() {
 	s.shown = nil
 	s.notice = ""
 	s.customer, s.customerInput, s.customerErr = msisdn.Number{}, "", ""
+	s.cash = cashScreen{}
 }

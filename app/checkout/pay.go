@@ -75,7 +75,7 @@ func (t *Till) payWith(flow string) error {
 		return errors.New("the basket is empty")
 	case push && s.customer.IsZero():
 		return errors.New("identify the customer first: scan the Vipps or MobilePay QR or type the phone number")
-	case s.basket.Totals().Gross < minAmount(t.cfg.Currency):
+	case s.basket.Totals().Gross-s.cash.paid < minAmount(t.cfg.Currency):
 		return errors.New("the total is below the smallest amount Vipps MobilePay accepts")
 	}
 	if s.pay.Reference != "" && !s.pay.State.Final() {
@@ -252,8 +252,11 @@ func (t *Till) createRequest(s *journal.Sale, ref, flow string) epayment.CreateP
 	if r := []rune(desc); len(r) > 100 { // the API counts characters
 		desc = string(r[:100])
 	}
+	// A split sale asks Vipps for what cash did not pay; the receipt still
+	// lists every line, and paymentSources says how much was cash.
+	cash := s.CashPaid()
 	req := epayment.CreatePaymentRequest{
-		Amount:              epayment.Amount{Currency: cur, Value: s.Basket.Totals().Gross},
+		Amount:              epayment.Amount{Currency: cur, Value: s.Basket.Totals().Gross - cash},
 		CustomerInteraction: epayment.CustomerPresent,
 		PaymentMethod:       epayment.PaymentMethod{Type: "WALLET"},
 		Reference:           ref,
@@ -263,6 +266,9 @@ func (t *Till) createRequest(s *journal.Sale, ref, flow string) epayment.CreateP
 			OrderLines: lines,
 			BottomLine: epayment.BottomLine{Currency: cur, POSID: t.cfg.POSID, ReceiptNumber: s.ReceiptNumber},
 		},
+	}
+	if cash > 0 {
+		req.Receipt.BottomLine.PaymentSources = &epayment.PaymentSources{Cash: cash}
 	}
 	if flow == epayment.FlowQR {
 		// The URL to encode ourselves: the till draws the code, large.

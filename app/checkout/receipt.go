@@ -45,6 +45,8 @@ type Receipt struct {
 	Training bool
 	// Copies is how many copies of this receipt were printed already.
 	Copies int
+	// CashPart: the cash rounding and tenders of a sale paid (partly) in cash.
+	CashPart
 }
 
 func (t *Till) buildReceipt(s *journal.Sale, a *journal.Attempt) Receipt {
@@ -54,7 +56,7 @@ func (t *Till) buildReceipt(s *journal.Sale, a *journal.Attempt) Receipt {
 			at = st.At
 		}
 	}
-	return Receipt{
+	r := Receipt{
 		Shop: t.cfg.Shop, Number: s.ReceiptNumber, Time: at, POSID: s.POSID,
 		Lines: append([]basket.Line(nil), a.Basket.Lines...), Totals: a.Totals,
 		Currency: s.Currency, Customer: s.CustomerMasked, Reference: a.Reference,
@@ -62,6 +64,10 @@ func (t *Till) buildReceipt(s *journal.Sale, a *journal.Attempt) Receipt {
 		Discount: a.Basket.Discount,
 		Training: s.Training, Copies: s.Copies,
 	}
+	if r.CashPart = cashPartOf(s, a); len(r.Tenders) > 0 {
+		r.Method = MethodVipps + " + " + MethodCash
+	}
+	return r
 }
 
 // receiptOf builds the receipt of a captured attempt from the journal.
@@ -161,7 +167,7 @@ func (t *Till) print(ctx context.Context, saleID uint64, r Receipt, copy bool) {
 
 func (t *Till) showReceipt(r Receipt) {
 	t.update(func(s *screen) {
-		if s.shown != nil && s.shown.Reference == r.Reference {
+		if s.shown != nil && s.shown.Reference == r.Reference && s.shown.Number == r.Number {
 			rr := r
 			s.shown = &rr
 		}

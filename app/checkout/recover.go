@@ -56,6 +56,7 @@ func (t *Till) Recover(ctx context.Context) error {
 	t.engine.Recover(sales, resume)(wctx)
 	cancel()
 	t.receiptsOwed(ctx)
+	t.cashHeld()
 	return nil
 }
 
@@ -73,6 +74,7 @@ func (t *Till) resume(s *journal.Sale, a *journal.Attempt) bool {
 	t.customer, t.customerInput = n, n.String()
 	t.pay = payment.Snapshot{Reference: a.Reference, State: a.State, Amount: a.Request.Amount.Value, OnScreen: true}
 	t.sent, t.deadline = a.Sent, a.ExpiresAt
+	t.cash = cashScreen{paid: s.CashPaid(), rounding: s.CashRounding()}
 	return true
 }
 
@@ -84,15 +86,14 @@ func (t *Till) receiptsOwed(ctx context.Context) {
 	}
 	var owed []*journal.Sale
 	_ = t.cfg.Journal.Each(func(s *journal.Sale) bool {
-		if a := capturedAttempt(s); a != nil && s.ReceiptURL == "" && !s.Printed {
+		if (capturedAttempt(s) != nil || s.PaidInCash()) && s.ReceiptURL == "" && !s.Printed {
 			owed = append(owed, s)
 		}
 		return true
 	})
 	for _, s := range owed {
-		a := capturedAttempt(s)
 		t.report(fmt.Sprintf("Receipt %s was paid but its receipt never went out; it goes out now.", s.ReceiptNumber))
-		t.deliverReceipt(ctx, s.ID, t.buildReceipt(s, a))
+		t.deliverReceipt(ctx, s.ID, t.saleReceipt(s))
 	}
 }
 

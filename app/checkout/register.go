@@ -51,6 +51,14 @@ type Register interface {
 	ReturnWithoutReceipt(ctx context.Context, ret ReturnNoReceipt) (*Receipt, error)
 	// TryPushAgain forgets a remembered 5080, so Pay sends to phones again.
 	TryPushAgain() error
+	// Cash (cash.go): amounts in minor units; given 0 means exact.
+	PayCash(given int64) error
+	PaySplit(part, given int64) error
+	ReturnCash(cashier string) error
+	OpenDrawer(cashier, reason string) error
+	CashIn(cashier string, amount int64, reason string) error
+	CashOut(cashier string, amount int64, reason string) error
+	CountCash(cashier string, counted int64) error
 }
 
 var _ Register = (*Till)(nil)

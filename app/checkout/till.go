@@ -67,6 +67,8 @@ type Config struct {
 	Printer   ReceiptPrinter    // optional
 	Signer    TransactionSigner // optional: signs each captured sale
 	Logger    *slog.Logger
+	// Drawer opens the cash drawer (optional; see cash.go).
+	Drawer CashDrawer
 
 	// PushTimeout is how long the customer has to answer the push before the
 	// API expires the request; the countdown shows it. Default 5 minutes.
@@ -86,7 +88,8 @@ type Config struct {
 	// there; it must not block.
 	Trace func(step, reference string)
 	// Allowed, if set, says whether the cashier signed in may do an action
-	// (ActionDiscount, ActionReprice); nil allows everything. The roles of
+	// (the Action* names: discounts, prices, the drawer, returns); nil
+	// allows everything. The roles of
 	// cashiers and managers plug in here.
 	Allowed func(action string) bool
 	// InStore are the shop's in-store barcode prefixes (weighed and
@@ -204,6 +207,8 @@ type View struct {
 	// ReturnScan is the last receipt scanned to refund: the UI opens the
 	// refund dialog on its sale each time its Seq grows.
 	ReturnScan ReturnScan
+	// Cash is the cash side: what is due, cash taken, change (cash.go).
+	Cash CashView
 }
 
 // Till is one checkout. All methods are safe for concurrent use.
@@ -295,6 +300,8 @@ type screen struct {
 	// receipt scanned for a refund (returns.go).
 	parked     []Parked
 	returnScan ReturnScan
+	// cash is the cash taken for the sale on screen (cash.go).
+	cash cashScreen
 }
 
 // SetRelayConnected tells the till whether the relay delivers webhooks now.
@@ -534,11 +541,15 @@ func (t *Till) View() View {
 	v.Parked = append([]Parked(nil), s.parked...)
 	v.CanPark = s.canPark() == nil
 	v.ReturnScan = s.returnScan
+	t.cashView(&v)
 	return v
 }
 
 // phase is the screen's phase, from the payment on screen.
 func (s *screen) phase() Phase {
+	if s.cash.done {
+		return PhaseDone
+	}
 	if s.pay.Reference == "" {
 		return PhaseBasket
 	}

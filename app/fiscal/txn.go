@@ -54,6 +54,25 @@ func Transactions(s *journal.Sale) []Completed {
 		}
 	}
 	if captured == nil {
+		if s.PaidInCash() {
+			// A cash sale: no payment reference; completed when the cash
+			// that paid it in full was taken.
+			sale := Completed{Of: OfSale, At: s.CashSettled()}
+			for _, l := range s.Basket.Lines {
+				sale.add(fromBasket(l, l.Quantity))
+			}
+			out := []Completed{sale}
+			for _, rf := range s.Refunds {
+				if rf.Done && rf.Cash > 0 { // refunded in cash at the till
+					c := Completed{Of: OfRefundPrefix + rf.Key, Return: true, At: rf.At}
+					for _, l := range refundLines(s.Basket, rf) {
+						c.add(l)
+					}
+					out = append(out, c)
+				}
+			}
+			return out
+		}
 		return nil
 	}
 	sale := Completed{Of: OfSale, Reference: captured.Reference}

@@ -527,7 +527,7 @@ func (j *Journal) appendTx(tx *bolt.Tx, recs []Record) ([]Record, error) {
 // aboutSale reports whether records of kind k belong to a sale.
 func aboutSale(k Kind) bool {
 	switch k {
-	case KindJournalCreated, KindMigrated, KindDayClosed, KindSetting:
+	case KindJournalCreated, KindMigrated, KindDayClosed, KindSetting, KindDrawerOpened, KindCashIn, KindCashOut, KindCashCounted:
 		return false
 	}
 	return !tillLevel(k)

@@ -66,6 +66,16 @@ const (
 	// KindSetting is a till-level fact that outlives a restart (e.g. that
 	// Vipps refused push requests for the sales unit). Not about a sale.
 	KindSetting Kind = "till.setting" // Setting
+
+	// Cash (see cash.go). A tender and a return belong to a sale; the others
+	// are about the till's cash drawer and name no sale.
+	KindTenderCash   Kind = "tender.cash"     // Tender: cash taken for a sale (the whole, or its cash part)
+	KindTenderReturn Kind = "tender.returned" // Tender: a cash part handed back, the sale not finished
+	KindDrawerOpened Kind = "drawer.opened"   // Drawer: journaled before the drawer is kicked open
+	KindCashIn       Kind = "cash.in"         // Cash: float or change put into the drawer
+	KindCashOut      Kind = "cash.out"        // Cash: a bank drop or payout taken out
+	KindCashCounted  Kind = "cash.counted"    // Cash: the cash counted in the drawer
+	KindRefundCash   Kind = "refund.cash"     // RefundCash: money of a cash sale handed back in cash
 )
 
 // known reports whether k is one of the kinds above.
@@ -76,7 +86,8 @@ func (k Kind) known() bool {
 		KindReceipt, KindPrinted, KindCopy, KindDayClosed, KindSigned,
 		KindLineDiscounted, KindLineRepriced, KindBasketDiscounted,
 		KindTillStarted, KindTillStopped, KindTillUpdated, KindReport, KindTrainingOn, KindTrainingOff, KindSettings, KindPriceLookup,
-		KindParked, KindRecalled, KindDropped, KindReturned, KindSetting:
+		KindParked, KindRecalled, KindDropped, KindReturned, KindSetting,
+		KindTenderCash, KindTenderReturn, KindDrawerOpened, KindCashIn, KindCashOut, KindCashCounted, KindRefundCash:
 		return true
 	}
 	return false
@@ -115,6 +126,11 @@ type Record struct {
 	Station  *StationData  `json:"station,omitempty"`
 	Return   *ReturnData   `json:"return,omitempty"`
 	Setting  *SettingData  `json:"setting,omitempty"`
+	Tender   *TenderData   `json:"tender,omitempty"`
+	Drawer   *DrawerData   `json:"drawer,omitempty"`
+	Cash     *CashData     `json:"cash,omitempty"`
+	// RefundCash is a KindRefundCash's payload (cash.go).
+	RefundCash *RefundCashData `json:"refundCash,omitempty"`
 }
 
 // GenesisHash is the Prev of a journal's first record.
@@ -290,9 +306,6 @@ type StationData struct {
 	Amount    int64    `json:"amount,omitempty"`
 }
 
-// Tenders a return is paid out in.
-const TenderCash = "cash"
-
 // ReturnData is a return without the original sale: what came back, what was
 // paid out for it and in what, and why.
 type ReturnData struct {
@@ -463,6 +476,8 @@ func Apply(s *Sale, r Record) error {
 		if r.Setting == nil {
 			return errPayload(r)
 		}
+	case KindTenderCash, KindTenderReturn, KindDrawerOpened, KindCashIn, KindCashOut, KindCashCounted, KindRefundCash:
+		return applyCash(s, r)
 	case KindJournalCreated, KindMigrated, KindDayClosed, KindTillStopped, KindTrainingOn, KindTrainingOff:
 		// Not about a sale.
 	default:

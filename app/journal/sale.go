@@ -88,6 +88,9 @@ type Refund struct {
 	At        time.Time `json:"at"`
 	Done      bool      `json:"done"`
 	Error     string    `json:"error,omitempty"`
+	// Cash is the cash handed back for a refund in cash (Amount rounded as
+	// cash is); 0 for a refund through Vipps MobilePay.
+	Cash int64 `json:"cash,omitempty"`
 }
 
 // Sale is one customer's purchase and everything that happened to its payment.
@@ -123,6 +126,8 @@ type Sale struct {
 	Dropped  bool `json:"dropped,omitempty"`
 	// Return is set on a return without the original sale (KindReturned).
 	Return *ReturnData `json:"return,omitempty"`
+	// Tenders are the cash taken for the sale and handed back (cash.go).
+	Tenders []Tender `json:"tenders,omitempty"`
 	// LastSeq is the sequence number of the sale's newest record.
 	LastSeq uint64 `json:"lastSeq"`
 }
@@ -165,8 +170,12 @@ func (s *Sale) Open() []*Attempt {
 	return out
 }
 
-// State is the sale's state: that of its latest attempt.
+// State is the sale's state: that of its latest attempt. A sale paid in full
+// in cash (PaidInCash) is StateCaptured: its money is taken.
 func (s *Sale) State() State {
+	if s.PaidInCash() {
+		return StateCaptured
+	}
 	if a := s.Current(); a != nil {
 		return a.State
 	}

@@ -90,7 +90,14 @@ func (c *cashier) sell(s saleSpec) checkout.View {
 	if c.beforePay != nil {
 		c.beforePay()
 	}
-	if err := c.till.Pay(); err != nil {
+	pay := c.till.Pay
+	switch {
+	case s.Cash > 0:
+		pay = func() error { return c.till.PayCash(s.Cash) }
+	case s.SplitCash > 0:
+		pay = func() error { return c.till.PaySplit(s.SplitCash, 0) }
+	}
+	if err := pay(); err != nil {
 		// A journal that cannot be written stops the sale here; say so.
 		return c.till.View()
 	}

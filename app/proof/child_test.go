@@ -70,6 +70,9 @@ type saleSpec struct {
 	Again bool
 	// Refund, if set, is refunded of the sale once it is paid.
 	Refund int64
+	// Cash, if set, pays the sale in cash with this much handed over;
+	// SplitCash takes this cash part and asks Vipps for the rest.
+	Cash, SplitCash int64
 }
 
 // childEvent is one line the till process writes to the parent (fd 3).

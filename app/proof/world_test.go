@@ -125,7 +125,7 @@ func (w *world) audit() books {
 			b.Double++
 			b.problem("receipt %s charged on %d requests", s.ReceiptNumber, charged)
 		}
-		if capturedAttempt(s) != nil && s.ReceiptURL == "" && !s.Printed {
+		if (capturedAttempt(s) != nil || s.PaidInCash()) && s.ReceiptURL == "" && !s.Printed {
 			b.NoReceipt++
 			b.problem("receipt %s was paid but its receipt never went out", s.ReceiptNumber)
 		}

@@ -336,6 +336,21 @@ func (b *builder) transaction(r journal.Record) (CashTransaction, error) {
 	}
 	ct.Payments = []Payment{{PaymentType: events.TenderOf(b.kinds[s.ID]).ID, PaidAmnt: fiscal.FormatAmount(sg.AmountIn), EmpID: ct.EmpID,
 		CurCode: b.cfg.Currency, PaymentRefID: ref}}
+	for _, rf := range s.Refunds {
+		if c.Return && rf.Cash > 0 && c.Of == fiscal.OfRefundPrefix+rf.Key {
+			ct.Payments[0].PaymentType, ct.Payments[0].PaymentRefID = PayCash, ""
+		}
+	}
+	if cash := s.CashPaid() - s.CashRounding(); cash > 0 && !c.Return {
+		// A cash or split sale: the cash part (the lines' share it paid,
+		// without the cash rounding), and Vipps the rest, if any.
+		cash = min(cash, sg.AmountIn)
+		ct.Payments = []Payment{{PaymentType: PayCash, PaidAmnt: fiscal.FormatAmount(cash), EmpID: ct.EmpID, CurCode: b.cfg.Currency}}
+		if rest := sg.AmountIn - cash; rest > 0 {
+			ct.Payments = append(ct.Payments, Payment{PaymentType: PayVipps, PaidAmnt: fiscal.FormatAmount(rest), EmpID: ct.EmpID,
+				CurCode: b.cfg.Currency, PaymentRefID: ref})
+		}
+	}
 	return ct, nil
 }
 

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/kasse-pos/kasse/app/basket"
@@ -26,6 +27,9 @@ type ReceiptPrinter struct {
 	// Location is the time zone receipts are printed in (nil: the
 	// machine's); in Norway the rules want Norwegian time.
 	Location *time.Location
+	// mu keeps one job on the wire at a time: a drawer kick never lands
+	// in the middle of a receipt.
+	mu sync.Mutex
 }
 
 // NewReceiptPrinter opens the printer a DSN names ("tcp:HOST:9100",
@@ -44,6 +48,8 @@ func NewReceiptPrinter(dsn string, pc PrinterConfig) (*ReceiptPrinter, error) {
 
 // PrintText prints a plain report (the Z report) made for the paper's width.
 func (p *ReceiptPrinter) PrintText(ctx context.Context, title, text string) error {
+	p.mu.Lock()
+	defer p.mu.Unlock()
 	return p.Device.Print(ctx, escpos.EncodeText(title, text))
 }
 
@@ -59,6 +65,16 @@ func (p *ReceiptPrinter) PrintReceipt(ctx context.Context, r checkout.Receipt) e
 		Time: at, Number: r.Number, Total: r.Totals.Gross, Currency: r.Currency,
 		PaymentMethod: r.Method, PaymentRef: r.Reference, QRURL: r.URL, Copy: r.Copy,
 		Register: r.POSID, Training: r.Training, Of: r.Of,
+		CashPart: escpos.CashPart{Rounding: r.Rounding, Given: r.Given, Change: r.Change},
+	}
+	if r.Method == checkout.MethodCash {
+		doc.PaymentMethod = p.Options.Labels.Cash
+		if doc.PaymentMethod == "" {
+			doc.PaymentMethod = escpos.Norwegian.Cash
+		}
+	}
+	for _, t := range r.Tenders {
+		doc.Tenders = append(doc.Tenders, escpos.Tender{Cash: t.Method == checkout.MethodCash, Method: t.Method, Amount: t.Amount})
 	}
 	for _, l := range r.Lines {
 		doc.Lines = append(doc.Lines, paperLine(l))
@@ -87,6 +103,8 @@ func (p *ReceiptPrinter) PrintReceipt(ctx context.Context, r checkout.Receipt) e
 	if err != nil {
 		return fmt.Errorf("lay out receipt %s: %w", r.Number, err)
 	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
 	return p.Device.Print(ctx, data)
 }
 
@@ -102,4 +120,14 @@ func paperLine(l basket.Line) escpos.Line {
 		pl.Detail = strings.Replace(l.QuantityString(), ".", ",", 1) + " kg x " + money.Format(l.UnitPrice) + "/kg"
 	}
 	return pl
+}
+
+// OpenDrawer kicks the cash drawer on the printer's drawer port (pin 2).
+func (p *ReceiptPrinter) OpenDrawer(ctx context.Context) error {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if err := p.Device.Print(ctx, escpos.Kick(escpos.DrawerPin2)); err != nil {
+		return fmt.Errorf("open the cash drawer: %w", err)
+	}
+	return nil
 }

@@ -52,6 +52,9 @@ type Options struct {
 	Logger     *slog.Logger
 	HTTPClient *http.Client
 	Printer    checkout.ReceiptPrinter
+	// Drawer opens the cash drawer; by default the receipt printer's drawer
+	// port, when the printer has one.
+	Drawer checkout.CashDrawer
 	// NoRecover skips recovery on start (tests that drive it themselves).
 	NoRecover bool
 	// Trace is passed to checkout.Config.Trace (crash tests).
@@ -153,6 +156,10 @@ func Start(ctx context.Context, cfg Config, opts Options) (*Station, error) {
 		}
 		signer = fiscal.NewSigner(j, keys, nil)
 	}
+	drawer := opts.Drawer
+	if d, ok := printer.(checkout.CashDrawer); ok && drawer == nil {
+		drawer = d
+	}
 	till, err := checkout.New(ctx, checkout.Config{
 		Journal: j, API: routed, Catalog: cat, Shop: cfg.Shop, POSID: cfg.POSID,
 		Currency: cfg.Currency, Market: market, Publisher: publisher, Printer: printer, Signer: optSigner(signer),
@@ -163,12 +170,13 @@ func Start(ctx context.Context, cfg Config, opts Options) (*Station, error) {
 		Trace:        opts.Trace,
 		InStore:      cfg.InStoreBarcodes,
 		SalesUnit:    cfg.Vipps.MSN,
+		Drawer:       drawer,
 	})
 	if err != nil {
 		return fail(err)
 	}
 	s.Till = till
-	s.Refunder = &backoffice.Refunder{Journal: j, Engine: till.Engine(), API: routed, Printer: printer, Publisher: publisher,
+	s.Refunder = &backoffice.Refunder{Journal: j, Engine: till.Engine(), API: routed, Printer: printer, Publisher: publisher, Drawer: drawer,
 		Shop: cfg.Shop, Logger: log.With("part", "refund"), Signer: optSigner(signer)}
 	s.Office = &backoffice.Desk{Journal: j, API: routed, Refunder: s.Refunder, Header: reportHeader(cfg, j)}
 	if err := journalStart(j); err != nil {

@@ -25,6 +25,8 @@ type Decoded struct {
 	// StatusRequests are the n of each real-time status request (DLE EOT n)
 	// and each GS r n, as 0x100|n, in order.
 	StatusRequests []int
+	// Pulses are the drawer pins (ESC p m) kicked, in order.
+	Pulses []Drawer
 
 	items []item // everything in order, for Render
 }
@@ -238,6 +240,8 @@ func Decode(data []byte) (Decoded, error) {
 				for range min(int(p[2]), maxLines+1-len(d.Lines)) {
 					endLine()
 				}
+			case 'p':
+				d.Pulses = append(d.Pulses, Drawer(p[2]&1))
 			case 'J':
 				if pending() {
 					endLine()

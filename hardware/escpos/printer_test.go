@@ -395,3 +395,25 @@ func TestMessage(t *testing.T) {
 		t.Errorf("message %q", m)
 	}
 }
+
+func TestKickDecodes(t *testing.T) {
+	d, err := Decode(Kick(DrawerPin2))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(d.Pulses) != 1 || d.Pulses[0] != DrawerPin2 || len(d.Lines) != 0 || d.Cut {
+		t.Fatalf("decoded kick = %+v", d)
+	}
+	v := NewVirtual()
+	r, _ := Encode(Receipt{ShopName: "Butikk", Number: "1"}, Options{})
+	if err := v.Print(context.Background(), r); err != nil {
+		t.Fatal(err)
+	}
+	if err := v.Print(context.Background(), Kick(DrawerPin5)); err != nil {
+		t.Fatal(err)
+	}
+	last, n := v.Last()
+	if v.Kicks() != 1 || n != 1 || !last.Cut {
+		t.Fatalf("after a kick: kicks %d, receipts %d, last cut %v; want 1, 1, true", v.Kicks(), n, last.Cut)
+	}
+}

@@ -51,6 +51,8 @@ type Receipt struct {
 	// Training marks a receipt of training mode: never a receipt of a
 	// purchase, and it says so at the top.
 	Training bool
+	// Cash: see cash.go.
+	CashPart
 }
 
 // Line is one line of the sale.
@@ -83,6 +85,8 @@ type Labels struct {
 	Register, Of, Training, TrainingNote string
 	// OrgNr introduces an organisation number given without it.
 	OrgNr string
+	// Cash words; empty ones print as in Norwegian.
+	Rounding, Cash, Given, Change string
 }
 
 // Receipt words. Norwegian is the default. The kassasystemforskrifta asks
@@ -98,6 +102,7 @@ var (
 		Register: "Kasse", Of: "Retur av kvittering nr.",
 		Training: "TRENINGSKVITTERING", TrainingNote: "Treningsmodus - ikke gyldig kvittering",
 		OrgNr: "Org.nr.", Discount: "Rabatt",
+		Rounding: "Øreavrunding", Cash: "Kontant", Given: "Mottatt", Change: "Tilbake",
 	}
 	English = Labels{
 		Title: "Salgskvittering", Number: "Receipt no.", Total: "Total", VAT: "VAT",
@@ -107,6 +112,7 @@ var (
 		Register: "Till", Of: "Return of receipt no.",
 		Training: "TRENINGSKVITTERING", TrainingNote: "Treningsmodus - ikke gyldig kvittering (training, not a receipt)",
 		OrgNr: "Org.nr.", Discount: "Discount",
+		Rounding: "Rounding", Cash: "Cash", Given: "Cash given", Change: "Change",
 	}
 )
 
@@ -235,9 +241,12 @@ func Encode(r Receipt, opt Options) ([]byte, error) {
 		b.vatTable(r.VAT, l, w)
 	}
 
-	if r.PaymentMethod != "" || r.PaymentRef != "" {
+	b.rounding(r.CashPart, l, w)
+
+	if r.PaymentMethod != "" || r.PaymentRef != "" || len(r.Tenders) > 0 {
 		b.feed(1)
-		if r.PaymentMethod != "" {
+		b.tenders(r.CashPart, l, w)
+		if r.PaymentMethod != "" && len(r.Tenders) == 0 {
 			b.pair(l.PaidWith, r.PaymentMethod, w)
 		}
 		if r.PaymentRef != "" {

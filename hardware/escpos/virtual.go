@@ -18,6 +18,7 @@ type Virtual struct {
 	err   error
 	count int
 	width int
+	kicks int
 }
 
 // NewVirtual returns a virtual printer with 80 mm paper.
@@ -37,6 +38,11 @@ func (v *Virtual) Print(ctx context.Context, data []byte) error {
 	defer v.mu.Unlock()
 	if v.err != nil {
 		return v.err
+	}
+	v.kicks += len(d.Pulses)
+	if len(d.Lines) == 0 && len(d.Images) == 0 && len(d.QR) == 0 && !d.Cut {
+		// A drawer kick alone is not a receipt: the last one stays.
+		return nil
 	}
 	v.last, v.img = d, nil
 	v.count++
@@ -80,4 +86,11 @@ func (v *Virtual) Image() image.Image {
 		v.img = Render(v.last, w)
 	}
 	return v.img
+}
+
+// Kicks is how many times the drawer was kicked open (ESC p).
+func (v *Virtual) Kicks() int {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	return v.kicks
 }

@@ -92,6 +92,26 @@ type BottomLine struct {
 	Currency      Currency `json:"currency"`
 	POSID         string   `json:"posId,omitempty"`
 	ReceiptNumber string   `json:"receiptNumber,omitempty"`
+	// PaymentSources says how much of the receipt was paid by other means
+	// than this payment (a split sale: the cash part), in minor units.
+	PaymentSources *PaymentSources `json:"paymentSources,omitempty"`
+}
+
+// PaymentSources is Order Management's split of a receipt by means of
+// payment; the lines' total less these is the payment's amount.
+type PaymentSources struct {
+	GiftCard int64 `json:"giftCard,omitempty"`
+	Card     int64 `json:"card,omitempty"`
+	Voucher  int64 `json:"voucher,omitempty"`
+	Cash     int64 `json:"cash,omitempty"`
+}
+
+// Total is the sum of the other sources.
+func (p *PaymentSources) Total() int64 {
+	if p == nil {
+		return 0
+	}
+	return p.GiftCard + p.Card + p.Voucher + p.Cash
 }
 
 // Receipt is attached to a payment so the customer sees the lines in the app.

@@ -258,7 +258,8 @@ func (s *Sim) checkExpiresAt(r *http.Request, req *epayment.CreatePaymentRequest
 
 // checkReceipt requires what Order Management requires, and that the lines add
 // up: each line's total is its net plus tax, and the lines (returns counted
-// negative) sum to the payment's amount. A till whose VAT or totals drift fails
+// negative) sum to the payment's amount plus what bottomLine.paymentSources
+// says other means paid (a split sale's cash part). A till whose VAT or totals drift fails
 // here rather than in the customer's app.
 func checkReceipt(r *http.Request, rc *epayment.Receipt, amount epayment.Amount) *answer {
 	if len(rc.OrderLines) == 0 {
@@ -284,8 +285,16 @@ func checkReceipt(r *http.Request, rc *epayment.Receipt, amount epayment.Amount)
 			sum += l.TotalAmount
 		}
 	}
-	if sum != amount.Value {
-		return invalid(r, "", "receipt.orderLines", "The order lines sum to "+strconv.FormatInt(sum, 10)+" but the amount is "+strconv.FormatInt(amount.Value, 10)+".")
+	other := rc.BottomLine.PaymentSources.Total()
+	if ps := rc.BottomLine.PaymentSources; ps != nil && (ps.GiftCard < 0 || ps.Card < 0 || ps.Voucher < 0 || ps.Cash < 0) {
+		return invalid(r, "", "receipt.bottomLine.paymentSources", "paymentSources must not be negative.")
+	}
+	if sum != amount.Value+other {
+		msg := "The order lines sum to " + strconv.FormatInt(sum, 10) + " but the amount is " + strconv.FormatInt(amount.Value, 10)
+		if other != 0 {
+			msg += " and paymentSources " + strconv.FormatInt(other, 10)
+		}
+		return invalid(r, "", "receipt.orderLines", msg+".")
 	}
 	return nil
 }

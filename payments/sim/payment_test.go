@@ -340,6 +340,9 @@ func TestCreateValidation(t *testing.T) {
 		{"push without customer", func(r *epayment.CreatePaymentRequest) { r.Customer = nil }, sim.CodeMissingParameter, "customer"},
 		{"receipt does not add up", func(r *epayment.CreatePaymentRequest) { r.Amount.Value = 10100 }, "", "receipt.orderLines"},
 		{"receipt VAT does not add up", func(r *epayment.CreatePaymentRequest) { r.Receipt.OrderLines[0].TotalTaxAmount++ }, "", "receipt.orderLines[0]"},
+		{"cash part does not add up", func(r *epayment.CreatePaymentRequest) {
+			r.Amount.Value, r.Receipt.BottomLine.PaymentSources = 6000, &epayment.PaymentSources{Cash: 3000}
+		}, "", "receipt.orderLines"},
 		{"long-living without receipt", func(r *epayment.CreatePaymentRequest) {
 			r.Receipt, r.ExpiresAt = nil, t0.Add(24*3600e9).Format("2006-01-02T15:04:05Z")
 		}, sim.CodeLongLivingReceipt, "receipt"},
@@ -364,6 +367,13 @@ func TestCreateValidation(t *testing.T) {
 	}
 	if n := len(e.sim.Ledger()); n != 0 {
 		t.Errorf("%d payments exist after refused creates", n)
+	}
+	// A split sale: the lines are the whole basket, the amount what cash did
+	// not pay.
+	split := good()
+	split.Reference, split.Amount.Value, split.Receipt.BottomLine.PaymentSources = "kasse-valid-split", 6000, &epayment.PaymentSources{Cash: 4000}
+	if r := e.must(http.MethodPost, "/epayment/v1/payments", newKey(), split); r.status != http.StatusCreated {
+		t.Errorf("a split receipt was refused: %d %s", r.status, r.body)
 	}
 }
 

@@ -34,6 +34,8 @@ type Options struct {
 	Contract bool
 	// Configure, if set, changes the station's configuration last.
 	Configure func(*station.Config)
+	// Drawer, if set, is the till's cash drawer instead of the printer's.
+	Drawer checkout.CashDrawer
 }
 
 // Till is a running till and the fake Vipps behind it.
@@ -85,7 +87,7 @@ func (r *Till) Restart() {
 
 func (r *Till) start(fresh bool) {
 	r.T.Helper()
-	so := station.Options{Logger: Quiet, ResetRelayCursor: fresh}
+	so := station.Options{Logger: Quiet, ResetRelayCursor: fresh, Drawer: r.opts.Drawer}
 	if r.opts.Contract {
 		so.HTTPClient = &http.Client{Transport: contract.Transport(nil, r.T.Errorf), Timeout: 5 * time.Second}
 	}
