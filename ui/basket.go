@@ -63,13 +63,13 @@ type lineRow struct {
 
 func newBasketScreen(till checkout.Register) *basketScreen {
 	s := &basketScreen{till: till, lineRows: map[string]*lineRow{}}
-	s.phone = &widget.Entry{PlaceHolder: "Customer's phone number (or scan the QR)", OnChanged: s.onPhone, OnSubmitted: s.onPhoneSubmitted}
+	s.phone = &widget.Entry{PlaceHolder: lang.L("Customer's phone number (or scan the QR)"), OnChanged: s.onPhone, OnSubmitted: s.onPhoneSubmitted}
 	s.phone.ExtendBaseWidget(s.phone)
 	s.lines = container.NewVBox()
-	s.empty = widget.NewLabel("Tap a product or scan a barcode.")
+	s.empty = widget.NewLabel(lang.L("Tap a product or scan a barcode."))
 	s.undoText = &widget.Label{Truncation: fyne.TextTruncateEllipsis}
 	s.undoText.ExtendBaseWidget(s.undoText)
-	s.undo = &widget.Button{Text: "Undo", Icon: theme.ContentUndoIcon(), Importance: widget.HighImportance, OnTapped: s.onUndo}
+	s.undo = &widget.Button{Text: lang.L("Undo"), Icon: theme.ContentUndoIcon(), Importance: widget.HighImportance, OnTapped: s.onUndo}
 	s.undo.ExtendBaseWidget(s.undo)
 	s.total = canvas.NewText("", theme.Color(theme.ColorNameForeground))
 	s.total.TextSize = 32
@@ -77,12 +77,12 @@ func newBasketScreen(till checkout.Register) *basketScreen {
 	s.total.Alignment = fyne.TextAlignTrailing
 	s.vat = &widget.Label{Alignment: fyne.TextAlignTrailing, Truncation: fyne.TextTruncateEllipsis, SizeName: theme.SizeNameCaptionText}
 	s.vat.ExtendBaseWidget(s.vat)
-	s.pay = &widget.Button{Text: "Pay", Importance: widget.HighImportance, Icon: theme.ConfirmIcon(), OnTapped: s.onPay}
+	s.pay = &widget.Button{Text: lang.L("Pay"), Importance: widget.HighImportance, Icon: theme.ConfirmIcon(), OnTapped: s.onPay}
 	s.pay.ExtendBaseWidget(s.pay)
-	s.clear = &widget.Button{Text: "Clear", Icon: theme.ContentClearIcon(), OnTapped: s.onClear}
+	s.clear = &widget.Button{Text: lang.L("Clear"), Icon: theme.ContentClearIcon(), OnTapped: s.onClear}
 	s.clear.ExtendBaseWidget(s.clear)
 	// For a customer who would rather scan than give a number.
-	s.showQR = &widget.Button{Text: "Show QR", Icon: theme.GridIcon(), OnTapped: s.onShowQR}
+	s.showQR = &widget.Button{Text: lang.L("Show QR"), Icon: theme.GridIcon(), OnTapped: s.onShowQR}
 	s.showQR.ExtendBaseWidget(s.showQR)
 	s.discount = &widget.Button{Text: lang.L("Discount…"), OnTapped: s.onBasketDiscount}
 	s.discount.ExtendBaseWidget(s.discount)
@@ -113,13 +113,13 @@ func (s *basketScreen) onShowQR() {
 		return
 	}
 	if err := s.till.ShowQR(); err != nil {
-		s.till.Notify(cashierError(err, "The QR code could not be made. Try again; if it keeps failing, check the network."))
+		s.till.Notify(cashierError(err, lang.L("The QR code could not be made. Try again; if it keeps failing, check the network.")))
 	}
 }
 
 // setup makes what needs the window.
 func (s *basketScreen) setup() {
-	s.who = newMessage(s.win, "Customer", 1, widget.MediumImportance)
+	s.who = newMessage(s.win, lang.L("Customer"), 1, widget.MediumImportance)
 }
 
 func (s *basketScreen) content() fyne.CanvasObject {
@@ -168,20 +168,20 @@ func (s *basketScreen) onPhoneSubmitted(text string) {
 
 func (s *basketScreen) onPay() {
 	if err := s.till.Pay(); err != nil {
-		s.till.Notify(cashierError(err, "The payment could not be sent. Try again; if it keeps failing, check the network."))
+		s.till.Notify(cashierError(err, lang.L("The payment could not be sent. Try again; if it keeps failing, check the network.")))
 	}
 }
 
 func (s *basketScreen) onClear() {
 	n := len(s.shown)
 	if s.till.Clear() == nil && n > 0 {
-		s.offerUndo(fmt.Sprintf("Basket cleared (%d %s).", n, plural(n, "line", "lines")))
+		s.offerUndo(plural(n, lang.L("Basket cleared (1 line)."), lang.L("Basket cleared ({{.N}} lines).", map[string]any{"N": n})))
 	}
 }
 
 func (s *basketScreen) onRemove(id, name string) {
 	if s.till.Remove(id) == nil {
-		s.offerUndo("Removed " + name + ".")
+		s.offerUndo(lang.L("Removed {{.Name}}.", map[string]any{"Name": name}))
 	}
 }
 
@@ -206,7 +206,7 @@ func (s *basketScreen) setUndo(on bool) {
 func (s *basketScreen) onUndo() {
 	s.setUndo(false)
 	if err := s.till.Undo(); err != nil {
-		msg := "It is too late to undo that; add the products again."
+		msg := lang.L("It is too late to undo that; add the products again.")
 		if !errors.Is(err, checkout.ErrNothingToUndo) {
 			msg = cashierError(err, msg)
 		}
@@ -224,10 +224,10 @@ func (s *basketScreen) refresh(v checkout.View) {
 		s.who.Set("✗ "+v.CustomerError, "")
 	case v.Customer != "":
 		s.who.label.Importance = widget.SuccessImportance
-		s.who.Set("✓ Identified: "+v.Customer, "")
+		s.who.Set("✓ "+lang.L("Identified: {{.Customer}}", map[string]any{"Customer": v.Customer}), "")
 	default:
 		s.who.label.Importance = widget.LowImportance
-		s.who.Set("Scan the customer's Vipps or MobilePay QR, or type the number.", "")
+		s.who.Set(lang.L("Scan the customer's {{.Brand}} QR, or type the number.", map[string]any{"Brand": brand(v)}), "")
 	}
 	s.who.label.Refresh()
 
@@ -251,19 +251,19 @@ func (s *basketScreen) refresh(v checkout.View) {
 		show(s.undoBar, false)
 	}
 
-	s.total.Text = "Total " + money.FormatCurrency(v.Totals.Gross, v.Currency)
+	s.total.Text = lang.L("Total") + " " + money.FormatCurrency(v.Totals.Gross, v.Currency)
 	s.total.Refresh()
 	vat := ""
 	for i, r := range v.Totals.ByVAT {
 		if i > 0 {
 			vat += "   "
 		}
-		vat += fmt.Sprintf("VAT %d %%: %s of %s", r.Percent, money.Format(r.VAT), money.Format(r.Gross))
+		vat += lang.L("VAT {{.Rate}}: {{.VAT}} of {{.Gross}}", map[string]any{"Rate": r.Rate.Format(","), "VAT": money.FormatAmount(r.VAT, v.Currency), "Gross": money.FormatAmount(r.Gross, v.Currency)})
 	}
 	s.vat.SetText(vat)
-	pay := "Pay"
+	pay := lang.L("Pay")
 	if v.PushOff {
-		pay = "Pay by QR" // this shop cannot send requests to phones
+		pay = lang.L("Pay by QR") // this shop cannot send requests to phones
 	}
 	if due := payDue(v); due > 0 {
 		pay += " " + money.FormatCurrency(due, v.Currency)
@@ -349,7 +349,7 @@ func (s *basketScreen) row(l basket.Line, cur string) fyne.CanvasObject {
 	r.remove = widget.NewButtonWithIcon("", theme.DeleteIcon(), func() { s.onRemove(id, name) })
 	r.remove.Importance = widget.LowImportance
 	title := &widget.Label{Text: name, TextStyle: fyne.TextStyle{Bold: true}, Truncation: fyne.TextTruncateEllipsis}
-	each := &widget.Label{Text: lineDetail(l), SizeName: theme.SizeNameCaptionText, Truncation: fyne.TextTruncateEllipsis}
+	each := &widget.Label{Text: lineDetail(l, cur), SizeName: theme.SizeNameCaptionText, Truncation: fyne.TextTruncateEllipsis}
 	// The line after its own discount; the basket's shows under the lines.
 	sum := &widget.Label{Text: money.FormatCurrency(l.Gross()-l.LineDiscount(), cur), TextStyle: fyne.TextStyle{Bold: true}, Alignment: fyne.TextAlignTrailing}
 	// Tapping the line's name opens its discount and price dialog.

@@ -50,7 +50,7 @@ func TestCashDialog(t *testing.T) {
 		t.Fatal(err)
 	}
 	f := &fakeRegister{cat: cat}
-	b := basket.Basket{Lines: []basket.Line{{ProductID: "X", Name: "Kaffe", UnitPrice: 32245, VAT: 25, Quantity: 1}}}
+	b := basket.Basket{Lines: []basket.Line{{ProductID: "X", Name: "Kaffe", UnitPrice: 32245, VATRate: 2500, Quantity: 1}}}
 	f.view = checkout.View{Phase: checkout.PhaseBasket, Lines: b.Lines, Totals: b.Totals(), Currency: "NOK", CanShowQR: true,
 		Cash: checkout.CashView{CanCash: true, CanSplit: true, Due: 32245, CashDue: 32200, Rounding: -45, Unit: 100, SplitMax: 32100}}
 	a := test.NewTempApp(t)

@@ -60,7 +60,7 @@ func fits(t *testing.T, what string, w fyne.Window, size fyne.Size) {
 func someLines(n int) []basket.Line {
 	var ls []basket.Line
 	for i := range n {
-		ls = append(ls, basket.Line{ProductID: string(rune('A' + i)), Name: "Baguette med kylling og ekstra ost nr " + string(rune('A'+i)), UnitPrice: 8900, VAT: 15, Quantity: 1 + i})
+		ls = append(ls, basket.Line{ProductID: string(rune('A' + i)), Name: "Baguette med kylling og ekstra ost nr " + string(rune('A'+i)), UnitPrice: 8900, VATRate: 1500, Quantity: 1 + i})
 	}
 	return ls
 }

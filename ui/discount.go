@@ -181,7 +181,7 @@ func (t *tapArea) Tapped(*fyne.PointEvent) {
 
 // lineDetail is the small text under a basket line's name: how its price
 // was made, and its discount or new price.
-func lineDetail(l basket.Line) string {
+func lineDetail(l basket.Line, cur string) string {
 	s := fmt.Sprintf("%d × %s", l.Quantity, money.Format(l.UnitPrice))
 	if l.Weighed() {
 		s = fmt.Sprintf("%s kg × %s/kg", strings.Replace(l.QuantityString(), ".", ",", 1), money.Format(l.UnitPrice))
@@ -218,14 +218,14 @@ func saleLines(b basket.Basket, detail bool) []historyLine {
 		what := l.Name
 		switch {
 		case l.Weighed():
-			what = fmt.Sprintf("%s  %s", l.Name, lineDetail(basket.Line{Quantity: 1, Grams: l.Grams, UnitPrice: l.UnitPrice}))
+			what = fmt.Sprintf("%s  %s", l.Name, lineDetail(basket.Line{Quantity: 1, Grams: l.Grams, UnitPrice: l.UnitPrice}, ""))
 		case detail:
 			what = fmt.Sprintf("%d × %s  (%s each)", l.Quantity, l.Name, money.Format(l.UnitPrice))
 		case l.Quantity > 1:
 			what = fmt.Sprintf("%d × %s", l.Quantity, l.Name)
 		}
 		if detail {
-			what += fmt.Sprintf("  (VAT %d %%)", l.VAT)
+			what += fmt.Sprintf("  (%s %s)", lang.L("VAT"), l.VATRate.Format(","))
 		}
 		out = append(out, historyLine{what, money.Format(l.Gross())})
 		if l.Override != nil && detail {

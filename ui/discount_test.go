@@ -33,7 +33,7 @@ func TestDiscountDialog(t *testing.T) {
 		t.Fatal(err)
 	}
 	f := &fakeRegister{cat: cat}
-	b := basket.Basket{Lines: []basket.Line{{ProductID: "P025", Name: "Termokopp", UnitPrice: 19900, VAT: 25, Quantity: 2}}}
+	b := basket.Basket{Lines: []basket.Line{{ProductID: "P025", Name: "Termokopp", UnitPrice: 19900, VATRate: 2500, Quantity: 2}}}
 	f.view = checkout.View{Phase: checkout.PhaseBasket, Lines: b.Lines, Totals: b.Totals(), Currency: "NOK"}
 	a := test.NewTempApp(t)
 	w := test.NewTempWindow(t, nil)
@@ -127,9 +127,9 @@ func TestDiscountDialog(t *testing.T) {
 // why, and its amounts add up to the sale's total.
 func TestHistoryShowsDiscounts(t *testing.T) {
 	b := basket.Basket{Lines: []basket.Line{
-		{ProductID: "P025", Name: "Termokopp", UnitPrice: 15000, VAT: 25, Quantity: 2, Override: &basket.Override{ListPrice: 19900, Reason: "price match", By: "Kari"}},
-		{ProductID: "P001", Name: "Kaffe, liten", UnitPrice: 3200, VAT: 15, Quantity: 3, Off: &basket.Off{Percent: 10, Reason: "dented", By: "Ola"}},
-		{ProductID: "W1", Name: "Epler", UnitPrice: 3490, VAT: 15, Quantity: 1, Grams: 532},
+		{ProductID: "P025", Name: "Termokopp", UnitPrice: 15000, VATRate: 2500, Quantity: 2, Override: &basket.Override{ListPrice: 19900, Reason: "price match", By: "Kari"}},
+		{ProductID: "P001", Name: "Kaffe, liten", UnitPrice: 3200, VATRate: 1500, Quantity: 3, Off: &basket.Off{Percent: 10, Reason: "dented", By: "Ola"}},
+		{ProductID: "W1", Name: "Epler", UnitPrice: 3490, VATRate: 1500, Quantity: 1, Grams: 532},
 	}, Discount: &basket.Off{Amount: 1000, Reason: "regular customer"}}
 	var sum int64
 	var text []string
@@ -160,7 +160,7 @@ func TestHistoryShowsDiscounts(t *testing.T) {
 
 // A refund's lines carry their discount as BasketOff: shown, and adding up.
 func TestRefundLinesShowTheirDiscount(t *testing.T) {
-	l := basket.Line{ProductID: "P001", Name: "Kaffe, liten", UnitPrice: 3200, VAT: 15, Quantity: 1, BasketOff: 421}
+	l := basket.Line{ProductID: "P001", Name: "Kaffe, liten", UnitPrice: 3200, VATRate: 1500, Quantity: 1, BasketOff: 421}
 	hl := saleLines(basket.Basket{Lines: []basket.Line{l}}, false)
 	if len(hl) != 2 || hl[0].amount != "32,00" || hl[1].amount != "−4,21" {
 		t.Errorf("refund lines %+v", hl)

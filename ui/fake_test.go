@@ -14,6 +14,7 @@ import (
 	"github.com/kasse-pos/kasse/app/basket"
 	"github.com/kasse-pos/kasse/app/catalog"
 	"github.com/kasse-pos/kasse/app/checkout"
+	"github.com/kasse-pos/kasse/app/money"
 	"github.com/kasse-pos/kasse/assets"
 )
 
@@ -84,7 +85,7 @@ func (f *fakeRegister) ShowQR() error { return f.call("show qr") }
 func (f *fakeRegister) AddOpenItem(it checkout.OpenItem) error {
 	return f.call("open " + it.Description)
 }
-func (f *fakeRegister) VATRates() []int { return []int{25, 15} }
+func (f *fakeRegister) VATRates() []money.Rate { return []money.Rate{2500, 1500} }
 func (f *fakeRegister) DiscountLine(id string, off *basket.Off) error {
 	if off == nil {
 		return f.call("discount " + id + " none")
@@ -147,7 +148,7 @@ func TestScreensFollowAFakeRegister(t *testing.T) {
 		t.Fatal(err)
 	}
 	f := &fakeRegister{cat: cat}
-	line := basket.Line{ProductID: "P026", Name: "Powerbank", UnitPrice: 29900, VAT: 25, Quantity: 1}
+	line := basket.Line{ProductID: "P026", Name: "Powerbank", UnitPrice: 29900, VATRate: 2500, Quantity: 1}
 	b := basket.Basket{Lines: []basket.Line{line}}
 	f.view = checkout.View{Phase: checkout.PhaseBasket, Lines: b.Lines, Totals: b.Totals(), Currency: "NOK", Customer: "+47 ••• •• 567", CanPay: true}
 	a := test.NewTempApp(t)

@@ -10,6 +10,7 @@ import (
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/dialog"
+	"fyne.io/fyne/v2/lang"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
@@ -66,8 +67,8 @@ func newBackOffice(w fyne.Window, deps BackOffice) *backOffice {
 		deps.Now = time.Now
 	}
 	b := &backOffice{deps: deps, win: w}
-	b.historyBtn = &widget.Button{Text: "History", Icon: theme.HistoryIcon(), OnTapped: b.onHistory}
-	b.reportBtn = &widget.Button{Text: "End of day", Icon: theme.DocumentIcon(), OnTapped: b.onEndOfDay}
+	b.historyBtn = &widget.Button{Text: lang.L("History"), Icon: theme.HistoryIcon(), OnTapped: b.onHistory}
+	b.reportBtn = &widget.Button{Text: lang.L("End of day"), Icon: theme.DocumentIcon(), OnTapped: b.onEndOfDay}
 	return b
 }
 
@@ -124,16 +125,16 @@ type historyScreen struct {
 
 func newHistoryScreen(bo *backOffice) *historyScreen {
 	h := &historyScreen{bo: bo}
-	h.search = &widget.Entry{PlaceHolder: "Receipt no., phone or amount", OnChanged: h.onSearch}
+	h.search = &widget.Entry{PlaceHolder: lang.L("Receipt no., phone or amount"), OnChanged: h.onSearch}
 	h.search.ExtendBaseWidget(h.search)
 	h.list = widget.NewList(h.count, h.newRow, h.updateRow)
 	h.list.OnSelected = h.onSelected
 	h.detail = container.NewVBox()
-	h.refund = &widget.Button{Text: "Refund…", Icon: theme.ContentUndoIcon(), Importance: widget.HighImportance, OnTapped: h.onRefund}
+	h.refund = &widget.Button{Text: lang.L("Refund…"), Icon: theme.ContentUndoIcon(), Importance: widget.HighImportance, OnTapped: h.onRefund}
 	h.refund.ExtendBaseWidget(h.refund)
-	h.retry = &widget.Button{Text: "Send pending refund again", Icon: theme.ViewRefreshIcon(), OnTapped: h.onRetry}
+	h.retry = &widget.Button{Text: lang.L("Send pending refund again"), Icon: theme.ViewRefreshIcon(), OnTapped: h.onRetry}
 	h.retry.ExtendBaseWidget(h.retry)
-	h.message = newMessage(bo.win, "History", 3, widget.MediumImportance)
+	h.message = newMessage(bo.win, lang.L("History"), 3, widget.MediumImportance)
 	h.refund.Disable()
 	h.retry.Hide()
 	return h
@@ -151,7 +152,7 @@ func (h *historyScreen) content() fyne.CanvasObject {
 
 func (h *historyScreen) open() {
 	if h.dlg == nil {
-		h.dlg = dialog.NewCustom("Sales history", "Close", h.content(), h.bo.win)
+		h.dlg = dialog.NewCustom(lang.L("Sales history"), lang.L("Close"), h.content(), h.bo.win)
 	}
 	h.reload()
 	h.bo.big(h.dlg)
@@ -165,7 +166,7 @@ func (h *historyScreen) onSearch(string) { h.reload() }
 func (h *historyScreen) reload() {
 	es, err := h.bo.deps.Office.Search(backoffice.Query{Text: h.search.Text})
 	if err != nil {
-		h.message.Set("Could not read the journal. Close the history and open it again; if it keeps failing, restart Kasse.", err.Error())
+		h.message.Set(lang.L("Could not read the journal. Close the history and open it again; if it keeps failing, restart Kasse."), err.Error())
 	}
 	h.entries = es
 	h.list.UnselectAll()
@@ -202,12 +203,12 @@ func entryLine(e backoffice.Entry) string {
 	if e.Time.Format("2006-01-02") != time.Now().Format("2006-01-02") {
 		when = e.Time.Format("02.01 15:04")
 	}
-	s := fmt.Sprintf("%s  %-11s %10s  %-10s", e.Receipt, when, money.Format(e.Amount), saleWord(e))
+	s := fmt.Sprintf("%s  %-11s %10s  %-10s", e.Receipt, when, money.FormatAmount(e.Amount, e.Sale.Currency), saleWord(e))
 	if e.Refunded > 0 {
-		s += "  refunded " + money.Format(e.Refunded)
+		s += "  " + lang.L("refunded {{.Amount}}", map[string]any{"Amount": money.FormatAmount(e.Refunded, e.Sale.Currency)})
 	}
 	if e.Pending > 0 {
-		s += "  pending " + money.Format(e.Pending)
+		s += "  " + lang.L("pending {{.Amount}}", map[string]any{"Amount": money.FormatAmount(e.Pending, e.Sale.Currency)})
 	}
 	return s
 }
@@ -223,7 +224,7 @@ func (h *historyScreen) onSelected(id widget.ListItemID) {
 func (h *historyScreen) show(s *journal.Sale) {
 	h.sel = s
 	if s == nil {
-		h.setDetail("Choose a sale to see its lines, its payment's steps and its refunds.", []fyne.CanvasObject{wrapped("Choose a sale to see its lines, its payments, its refunds and its steps.")})
+		h.setDetail("Choose a sale to see its lines, its payment's steps and its refunds.", []fyne.CanvasObject{wrapped(lang.L("Choose a sale to see its lines, its payments, its refunds and its steps."))})
 		h.refund.Disable()
 		h.retry.Hide()
 		return
@@ -267,15 +268,15 @@ func section(title string) fyne.CanvasObject {
 func shortState(st journal.State) string {
 	switch st {
 	case journal.StateCaptured:
-		return "paid"
+		return lang.L("paid")
 	case journal.StateAborted:
-		return "declined"
+		return lang.L("declined")
 	case journal.StateTerminated:
-		return "cancelled"
+		return lang.L("cancelled")
 	case journal.StateAuthorized, journal.StateCapturing:
-		return "approved"
+		return lang.L("approved")
 	case journal.StateRequested:
-		return "waiting"
+		return lang.L("waiting")
 	}
 	return string(st)
 }
@@ -284,29 +285,29 @@ func shortState(st journal.State) string {
 func stateWords(st journal.State) string {
 	switch st {
 	case journal.StateNew, journal.StateCreating:
-		return "Being sent"
+		return lang.L("Being sent")
 	case journal.StateRequested:
-		return "Sent, waiting for the customer"
+		return lang.L("Sent, waiting for the customer")
 	case journal.StateAuthorized:
-		return "Approved, not yet captured"
+		return lang.L("Approved, not yet captured")
 	case journal.StateCapturing:
-		return "Approved, capturing"
+		return lang.L("Approved, capturing")
 	case journal.StateCaptured:
-		return "Paid"
+		return lang.L("Paid")
 	case journal.StateCancelling:
-		return "Being cancelled"
+		return lang.L("Being cancelled")
 	case journal.StateReleasing:
-		return "Approval being released"
+		return lang.L("Approval being released")
 	case journal.StateCancelled:
-		return "Cancelled by the till"
+		return lang.L("Cancelled by the till")
 	case journal.StateAborted:
-		return "Declined by the customer"
+		return lang.L("Declined by the customer")
 	case journal.StateExpired:
-		return "Expired (no answer in time)"
+		return lang.L("Expired (no answer in time)")
 	case journal.StateTerminated:
-		return "Cancelled"
+		return lang.L("Cancelled")
 	case journal.StateFailed:
-		return "Failed"
+		return lang.L("Failed")
 	}
 	return string(st)
 }
@@ -315,14 +316,14 @@ func stateWords(st journal.State) string {
 // its payments, its refunds and its steps, each line wrapping.
 func saleDetail(e backoffice.Entry) []fyne.CanvasObject {
 	s := e.Sale
-	title := "Sale " + s.Created.Format("02.01.2006 15:04")
+	title := lang.L("Sale {{.Time}}", map[string]any{"Time": s.Created.Format("02.01.2006 15:04")})
 	if s.ReceiptNumber != "" {
-		title = "Receipt " + s.ReceiptNumber
+		title = lang.L("Receipt {{.Receipt}}", map[string]any{"Receipt": s.ReceiptNumber})
 	}
 	objs := []fyne.CanvasObject{heading(title)}
-	sub := s.Created.Format("02.01.2006 15:04") + " · business day " + s.Day
+	sub := s.Created.Format("02.01.2006 15:04") + " · " + lang.L("business day {{.Day}}", map[string]any{"Day": s.Day})
 	if s.CustomerMasked != "" {
-		sub += " · customer " + s.CustomerMasked
+		sub += " · " + lang.L("customer {{.Customer}}", map[string]any{"Customer": s.CustomerMasked})
 	}
 	objs = append(objs, wrapped(sub))
 	state := widget.NewLabelWithStyle(saleWords(e), fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
@@ -335,62 +336,62 @@ func saleDetail(e backoffice.Entry) []fyne.CanvasObject {
 	objs = append(objs, state)
 	objs = append(objs, asideDetail(e)...)
 	if e.Captured > 0 {
-		objs = append(objs, row("Paid", money.FormatCurrency(e.Captured, s.Currency), false))
+		objs = append(objs, row(lang.L("Paid"), money.FormatCurrency(e.Captured, s.Currency), false))
 	}
 	if e.Refunded > 0 {
-		objs = append(objs, row("Refunded", money.FormatCurrency(e.Refunded, s.Currency), false))
+		objs = append(objs, row(lang.L("Refunded"), money.FormatCurrency(e.Refunded, s.Currency), false))
 	}
 	if e.Pending > 0 {
-		objs = append(objs, row("Refund pending (not yet confirmed)", money.FormatCurrency(e.Pending, s.Currency), false))
+		objs = append(objs, row(lang.L("Refund pending (not yet confirmed)"), money.FormatCurrency(e.Pending, s.Currency), false))
 	}
 	if e.Captured > 0 {
-		objs = append(objs, row("Left to refund", money.FormatCurrency(e.Refundable, s.Currency), false))
+		objs = append(objs, row(lang.L("Left to refund"), money.FormatCurrency(e.Refundable, s.Currency), false))
 	}
 
-	objs = append(objs, section("Lines"))
+	objs = append(objs, section(lang.L("Lines")))
 	for _, hl := range saleLines(s.Basket, true) {
 		objs = append(objs, row(hl.what, hl.amount, false))
 	}
-	objs = append(objs, row("Total "+s.Currency, money.Format(s.Totals.Gross), true))
+	objs = append(objs, row(lang.L("Total")+" "+s.Currency, money.FormatAmount(s.Totals.Gross, s.Currency), true))
 	for _, v := range s.Totals.ByVAT {
-		objs = append(objs, row(fmt.Sprintf("VAT %d %% of %s", v.Percent, money.Format(v.Gross)), money.Format(v.VAT), false))
+		objs = append(objs, row(lang.L("VAT {{.Rate}} of {{.Gross}}", map[string]any{"Rate": v.Rate.Format(","), "Gross": money.FormatAmount(v.Gross, s.Currency)}), money.FormatAmount(v.VAT, s.Currency), false))
 	}
 
 	if len(s.Attempts) > 0 {
-		objs = append(objs, section("Payments"))
+		objs = append(objs, section(lang.L("Payments")))
 		for i, a := range s.Attempts {
 			what := fmt.Sprintf("%d. %s", i+1, stateWords(a.State))
 			if !a.Sent.IsZero() {
-				what += ", sent " + a.Sent.Format("15:04:05")
+				what += ", " + lang.L("sent {{.Time}}", map[string]any{"Time": a.Sent.Format("15:04:05")})
 			}
 			objs = append(objs, row(what, money.Format(a.Totals.Gross), false))
 			if a.Hold != "" {
 				objs = append(objs, wrapped(a.Hold))
 			}
-			ref := wrapped("Reference " + a.Reference)
+			ref := wrapped(lang.L("Reference {{.Reference}}", map[string]any{"Reference": a.Reference}))
 			ref.SizeName = theme.SizeNameCaptionText
 			objs = append(objs, ref)
 		}
 	}
 
 	if len(s.Refunds) > 0 {
-		objs = append(objs, section("Refunds"))
+		objs = append(objs, section(lang.L("Refunds")))
 		for i, rf := range s.Refunds {
-			status := "pending"
+			status := lang.L("pending")
 			switch {
 			case rf.Done:
-				status = "done"
+				status = lang.L("done")
 			case rf.Error != "":
-				status = "refused: " + rf.Error
+				status = lang.L("refused: {{.Reason}}", map[string]any{"Reason": rf.Error})
 			}
-			objs = append(objs, row(fmt.Sprintf("R%d  %s  %s, %s", i+1, rf.At.Format("02.01 15:04"), rf.Reason, status), money.Format(rf.Amount), false))
+			objs = append(objs, row(fmt.Sprintf("R%d  %s  %s, %s", i+1, rf.At.Format("02.01 15:04"), rf.Reason, status), money.FormatAmount(rf.Amount, s.Currency), false))
 			if len(rf.Lines) > 0 {
 				objs = append(objs, wrapped("   "+strings.Join(rf.Lines, ", ")))
 			}
 		}
 	}
 
-	objs = append(objs, section("Steps"))
+	objs = append(objs, section(lang.L("Steps")))
 	for _, st := range s.Steps {
 		text := st.At.Format("15:04:05") + "  " + stateWords(st.State)
 		if st.Note != "" {
@@ -453,7 +454,7 @@ func (h *historyScreen) onRefund() {
 	// Read the sale afresh: the journal is the truth, not the list's copy.
 	s, err := h.bo.deps.Office.Sale(h.sel.ID)
 	if err != nil {
-		h.message.Set("Could not read the sale. Choose it again; if it keeps failing, restart Kasse.", err.Error())
+		h.message.Set(lang.L("Could not read the sale. Choose it again; if it keeps failing, restart Kasse."), err.Error())
 		return
 	}
 	h.bo.refundDialog = newRefundDialog(h.bo, s)
@@ -466,7 +467,7 @@ func (h *historyScreen) onRetry() {
 	}
 	id := h.sel.ID
 	h.retry.Disable()
-	h.message.Set("Sending the pending refund again…", "")
+	h.message.Set(lang.L("Sending the pending refund again…"), "")
 	go func() {
 		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 		defer cancel()
@@ -475,9 +476,9 @@ func (h *historyScreen) onRetry() {
 			h.retry.Enable()
 			switch {
 			case err != nil:
-				h.message.Set(plain(errText(err), "The refund could not be sent again. It is kept; try again later."))
+				h.message.Set(plain(errText(err), lang.L("The refund could not be sent again. It is kept; try again later.")))
 			case len(done) > 0:
-				h.message.Set(fmt.Sprintf("Refund confirmed: %s.", money.Format(done[0].Receipt.Totals.Gross)), "")
+				h.message.Set(lang.L("Refund confirmed: {{.Amount}}.", map[string]any{"Amount": money.FormatCurrency(done[0].Receipt.Totals.Gross, done[0].Receipt.Currency)}), "")
 			}
 			h.reload()
 			for _, r := range done {
@@ -500,7 +501,7 @@ func (b *backOffice) deliver(rc backoffice.RefundReceipt) {
 		_, err := b.deps.Office.DeliverRefund(ctx, rc)
 		fyne.Do(func() {
 			if err != nil && b.history != nil {
-				b.history.message.Set("Refund "+rc.Number+" is made, but its receipt did not print or could not be published. Print it again from the history later.", err.Error())
+				b.history.message.Set(lang.L("Refund {{.Receipt}} is made, but its receipt did not print or could not be published. Print it again from the history later.", map[string]any{"Receipt": rc.Number}), err.Error())
 			}
 			b.event("delivered")
 		})
@@ -511,7 +512,7 @@ func (b *backOffice) deliver(rc backoffice.RefundReceipt) {
 func errText(err error) string {
 	switch {
 	case errors.Is(err, backoffice.ErrPending):
-		return "Vipps MobilePay did not confirm the refund yet. It is kept and sent again with the same key, so it cannot be paid twice. Use \"Send pending refund again\" or restart later."
+		return lang.L("Vipps MobilePay did not confirm the refund yet. It is kept and sent again with the same key, so it cannot be paid twice. Use \"Send pending refund again\" or restart later.")
 	}
 	return err.Error()
 }

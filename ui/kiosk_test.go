@@ -113,8 +113,8 @@ func (r *kioskRig) called(name string) bool { return slices.Contains(r.calls(), 
 
 func twoLines() (basket.Basket, checkout.View) {
 	b := basket.Basket{Lines: []basket.Line{
-		{ProductID: "P025", Name: "Termokopp", UnitPrice: 19900, VAT: 25, Quantity: 2},
-		{ProductID: "P003", Name: "Cappuccino", UnitPrice: 4900, VAT: 15, Quantity: 1},
+		{ProductID: "P025", Name: "Termokopp", UnitPrice: 19900, VATRate: 2500, Quantity: 2},
+		{ProductID: "P003", Name: "Cappuccino", UnitPrice: 4900, VATRate: 1500, Quantity: 1},
 	}}
 	return b, checkout.View{Phase: checkout.PhaseBasket, Lines: b.Lines, Totals: b.Totals(), Currency: "NOK", CanPay: true, CanShowQR: true}
 }

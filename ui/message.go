@@ -1,13 +1,18 @@
 package ui
 
 import (
+	"errors"
 	"strings"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/dialog"
+	"fyne.io/fyne/v2/lang"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
+
+	"github.com/kasse-pos/kasse/app/checkout"
+	"github.com/kasse-pos/kasse/app/i18n"
 )
 
 // message is a text that never widens the window: it wraps into at most
@@ -66,14 +71,14 @@ func (m *message) Tapped(*fyne.PointEvent) {
 	}
 	body := m.text
 	if m.detail != "" && m.detail != m.text {
-		body += "\n\nDetails: " + m.detail
+		body += "\n\n" + lang.L("Details:") + " " + m.detail
 	}
 	l := widget.NewLabel(body)
 	l.Wrapping = fyne.TextWrapWord
 	sc := container.NewVScroll(l)
 	s := m.win.Canvas().Size()
 	sc.SetMinSize(fyne.NewSize(min(560, s.Width*0.8), min(280, s.Height*0.5)))
-	dialog.ShowCustom(m.title, "Close", sc, m.win)
+	dialog.ShowCustom(m.title, lang.L("Close"), sc, m.win)
 }
 
 // linesLayout gives a message the height of its lines and no width of its own.
@@ -118,9 +123,35 @@ func plain(msg, fallback string) (text, detail string) {
 	return fallback, msg
 }
 
+// brand is the app the customer pays with, as the till's market names it.
+func brand(v checkout.View) string {
+	if v.Brand == "" {
+		return "Vipps MobilePay"
+	}
+	return v.Brand
+}
+
+// tr is s in the window's language when s is one of the translated English
+// sentences (app/ keeps some in English, e.g. a receipt's PrintError), else s.
+func tr(s string) string {
+	if i18n.Known(s) {
+		return lang.L(s)
+	}
+	return s
+}
+
 // cashierError is err as a sentence for the cashier: its own text when it is
 // one, else fallback (the error itself goes to the dialog's detail and the log).
+// An app/ error that is an i18n.Msg (or wraps one) is put into the window's
+// language with its values; another is looked up as an English sentence.
 func cashierError(err error, fallback string) string {
+	var m i18n.Msg
+	if errors.As(err, &m) && err.Error() == m.Error() {
+		return lang.L(m.Key, m.Args)
+	}
 	text, _ := plain(err.Error(), fallback)
+	if text == err.Error() && i18n.Known(text) {
+		return lang.L(text)
+	}
 	return text
 }

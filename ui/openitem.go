@@ -7,6 +7,7 @@ import (
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/dialog"
+	"fyne.io/fyne/v2/lang"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
@@ -31,15 +32,15 @@ type openItemDialog struct {
 
 func newOpenItemDialog(till checkout.Register, win fyne.Window, code string) *openItemDialog {
 	d := &openItemDialog{till: till, win: win, code: code}
-	d.desc = &widget.Entry{PlaceHolder: "What is it? (shown on the receipt)"}
+	d.desc = &widget.Entry{PlaceHolder: lang.L("What is it? (shown on the receipt)")}
 	d.desc.ExtendBaseWidget(d.desc)
-	d.price = &widget.Entry{PlaceHolder: "Price incl. VAT, e.g. 39,90"}
+	d.price = &widget.Entry{PlaceHolder: lang.L("Price incl. VAT, e.g. 39,90")}
 	d.price.ExtendBaseWidget(d.price)
 	d.qty = &widget.Entry{Text: "1"}
 	d.qty.ExtendBaseWidget(d.qty)
 	var rates []string
 	for _, r := range till.VATRates() {
-		rates = append(rates, fmt.Sprintf("%d %%", r))
+		rates = append(rates, r.Format(","))
 	}
 	d.vat = widget.NewRadioGroup(rates, nil)
 	d.vat.Horizontal = true
@@ -48,19 +49,19 @@ func newOpenItemDialog(till checkout.Register, win fyne.Window, code string) *op
 	}
 	d.err = &widget.Label{Wrapping: fyne.TextWrapWord, Importance: widget.DangerImportance}
 	d.err.ExtendBaseWidget(d.err)
-	d.add = &widget.Button{Text: "Add to the basket", Icon: theme.ContentAddIcon(), Importance: widget.HighImportance, OnTapped: d.onAdd}
+	d.add = &widget.Button{Text: lang.L("Add to the basket"), Icon: theme.ContentAddIcon(), Importance: widget.HighImportance, OnTapped: d.onAdd}
 	d.add.ExtendBaseWidget(d.add)
 	d.price.OnSubmitted = func(string) { d.onAdd() }
-	cancel := &widget.Button{Text: "Cancel", OnTapped: func() { d.dlg.Hide() }}
-	title := "Add an item by hand"
+	cancel := &widget.Button{Text: lang.L("Cancel"), OnTapped: func() { d.dlg.Hide() }}
+	title := lang.L("Add an item by hand")
 	if code != "" {
-		title += " (barcode " + code + ")"
+		title = lang.L("Add an item by hand (barcode {{.Code}})", map[string]any{"Code": code})
 	}
 	form := container.NewVBox(
-		widget.NewLabel("Description"), sized(d.desc, 420, touch),
-		widget.NewLabel("Price"), sized(d.price, 0, touch),
-		widget.NewLabel("VAT"), sized(d.vat, 0, touch),
-		widget.NewLabel("Quantity"), sized(d.qty, 120, touch),
+		widget.NewLabel(lang.L("Item description")), sized(d.desc, 420, touch),
+		widget.NewLabel(lang.L("Price")), sized(d.price, 0, touch),
+		widget.NewLabel(lang.L("VAT")), sized(d.vat, 0, touch),
+		widget.NewLabel(lang.L("Quantity")), sized(d.qty, 120, touch),
 		d.err,
 		container.NewGridWithColumns(2, sized(cancel, 0, touch), sized(d.add, 0, touch)),
 	)
@@ -76,21 +77,22 @@ func (d *openItemDialog) show() {
 func (d *openItemDialog) onAdd() {
 	price, err := money.Parse(d.price.Text)
 	if err != nil {
-		d.err.SetText("Type the price as kroner and øre, e.g. 39,90.")
+		d.err.SetText(lang.L("Type the price with two decimals, e.g. 39,90."))
 		return
 	}
-	var vat, qty int
-	if _, err := fmt.Sscanf(strings.TrimSuffix(d.vat.Selected, " %"), "%d", &vat); err != nil {
-		d.err.SetText("Choose the VAT rate.")
+	var qty int
+	vat, err := money.ParseRate(d.vat.Selected)
+	if err != nil {
+		d.err.SetText(lang.L("Choose the VAT rate."))
 		return
 	}
 	if _, err := fmt.Sscanf(strings.TrimSpace(d.qty.Text), "%d", &qty); err != nil {
-		d.err.SetText("Type how many, e.g. 1.")
+		d.err.SetText(lang.L("Type how many, e.g. 1."))
 		return
 	}
-	err = d.till.AddOpenItem(checkout.OpenItem{Description: d.desc.Text, Price: price, VAT: vat, Quantity: qty, EAN: d.code})
+	err = d.till.AddOpenItem(checkout.OpenItem{Description: d.desc.Text, Price: price, VATRate: vat, Quantity: qty, EAN: d.code})
 	if err != nil {
-		d.err.SetText(cashierError(err, "The item could not be added."))
+		d.err.SetText(cashierError(err, lang.L("The item could not be added.")))
 		return
 	}
 	d.dlg.Hide()

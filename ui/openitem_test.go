@@ -59,7 +59,7 @@ func TestUnknownBarcodeAddedByHand(t *testing.T) {
 	test.Tap(d.add)
 	v := waitView(t, r.Till, "the item in the basket", func(v checkout.View) bool { return len(v.Lines) == 1 })
 	l := v.Lines[0]
-	if l.Name != "Gavekort-omslag" || l.UnitPrice != 3990 || l.VAT != 25 || l.EAN != code || v.UnknownCode != "" {
+	if l.Name != "Gavekort-omslag" || l.UnitPrice != 3990 || l.VATRate != 2500 || l.EAN != code || v.UnknownCode != "" {
 		t.Errorf("line %+v, unknown code still %q", l, v.UnknownCode)
 	}
 }

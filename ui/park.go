@@ -235,7 +235,7 @@ func asideDetail(e backoffice.Entry) []fyne.CanvasObject {
 	}
 	objs := []fyne.CanvasObject{section(lang.L("Returned"))}
 	for _, l := range rt.Lines {
-		objs = append(objs, row(fmt.Sprintf("%d × %s  (VAT %d %%)", l.Quantity, l.Name, l.VAT), money.Format(l.Total()), false))
+		objs = append(objs, row(fmt.Sprintf("%d × %s  (%s %s)", l.Quantity, l.Name, lang.L("VAT"), l.VATRate.Format(",")), money.Format(l.Total()), false))
 	}
 	objs = append(objs, row(lang.L("Paid out in cash"), money.FormatCurrency(rt.Amount, e.Sale.Currency), true))
 	objs = append(objs, wrapped(lang.L("Reason")+": "+rt.Reason))
@@ -255,7 +255,7 @@ func asideText(e backoffice.Entry) string {
 	if rt := s.Return; rt != nil {
 		b.WriteString("\nRETURN WITHOUT RECEIPT\n")
 		for _, l := range rt.Lines {
-			fmt.Fprintf(&b, "%3d x %-24s %10s %3d%%\n", l.Quantity, truncate(l.Name, 24), money.Format(l.Total()), l.VAT)
+			fmt.Fprintf(&b, "%3d x %-24s %10s %5s%%\n", l.Quantity, truncate(l.Name, 24), money.Format(l.Total()), l.VATRate)
 		}
 		fmt.Fprintf(&b, "Paid out %s in %s. Reason: %s\n", money.Format(rt.Amount), rt.Tender, rt.Reason)
 	}

@@ -3,6 +3,7 @@ package ui
 import (
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/lang"
 	"fyne.io/fyne/v2/widget"
 
 	"github.com/kasse-pos/kasse/app/catalog"
@@ -35,10 +36,10 @@ func (s *productsScreen) setLocked(l bool) {
 
 func newProductsScreen(till checkout.Register) *productsScreen {
 	s := &productsScreen{till: till, tiles: map[string]*productTile{}}
-	s.search = &widget.Entry{PlaceHolder: "Search products or type a barcode", OnChanged: s.onSearch, OnSubmitted: s.onSearchSubmitted}
+	s.search = &widget.Entry{PlaceHolder: lang.L("Search products or type a barcode"), OnChanged: s.onSearch, OnSubmitted: s.onSearchSubmitted}
 	s.search.ExtendBaseWidget(s.search)
 	cat := till.Catalog()
-	items := []*container.TabItem{container.NewTabItem("All", s.grid(cat.All(), true))}
+	items := []*container.TabItem{container.NewTabItem(lang.L("All"), s.grid(cat.All(), true))}
 	for _, c := range cat.Categories() {
 		items = append(items, container.NewTabItem(c, s.grid(cat.InCategory(c), false)))
 	}
@@ -63,6 +64,7 @@ func (s *productsScreen) grid(ps []catalog.Product, index bool) fyne.CanvasObjec
 	for _, p := range ps {
 		id := p.ID
 		tile := newProductTile(p, func() { s.onTile(id) })
+		tile.Currency = s.till.Catalog().Currency
 		tile.Locked = s.locked
 		if s.tabs == nil { // the tabs' grids, made once; not search results
 			s.all = append(s.all, tile)
@@ -83,7 +85,7 @@ func (s *productsScreen) onTile(id string) {
 	}
 	switch s.till.View().Phase {
 	case checkout.PhaseSending, checkout.PhaseWaiting, checkout.PhaseCancelling, checkout.PhaseCapturing:
-		s.till.Notify("Not added: a payment is under way and the basket is locked. Wait for it to end, or tap Cancel payment.")
+		s.till.Notify(lang.L("Not added: a payment is under way and the basket is locked. Wait for it to end, or tap Cancel payment."))
 	}
 }
 
@@ -143,7 +145,7 @@ func (s *productsScreen) onSearch(q string) {
 	}
 	found := s.till.Catalog().Search(q)
 	if len(found) == 0 {
-		s.body.Objects = []fyne.CanvasObject{container.NewCenter(widget.NewLabel("No product matches “" + q + "”"))}
+		s.body.Objects = []fyne.CanvasObject{container.NewCenter(widget.NewLabel(lang.L("No product matches “{{.Query}}”", map[string]any{"Query": q})))}
 	} else {
 		s.body.Objects = []fyne.CanvasObject{s.grid(found, false)}
 	}

@@ -7,11 +7,13 @@ import (
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/canvas"
 	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/lang"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 	"github.com/skip2/go-qrcode"
 
 	"github.com/kasse-pos/kasse/app/checkout"
+	"github.com/kasse-pos/kasse/app/i18n"
 	"github.com/kasse-pos/kasse/app/journal"
 	"github.com/kasse-pos/kasse/app/money"
 )
@@ -38,7 +40,8 @@ type progressScreen struct {
 	view   checkout.View
 }
 
-var stepNames = [4]string{"Sent to the customer's phone", "Waiting for approval", "Approved", "Payment captured"}
+// stepNames are the steps in English; lang.L puts them in words when shown.
+var stepNames = [4]string{i18n.Key("Sent to the customer's phone"), i18n.Key("Waiting for approval"), i18n.Key("Approved"), i18n.Key("Payment captured")}
 
 func newProgressScreen(till checkout.Register) *progressScreen {
 	s := &progressScreen{till: till}
@@ -59,17 +62,17 @@ func newProgressScreen(till checkout.Register) *progressScreen {
 	s.left.Alignment = fyne.TextAlignCenter
 	s.message = widget.NewLabel("")
 	s.message.Wrapping = fyne.TextWrapWord
-	s.cancel = &widget.Button{Text: "Cancel payment", Icon: theme.CancelIcon(), Importance: widget.DangerImportance, OnTapped: s.onCancel}
-	s.back = &widget.Button{Text: "Back to basket", Icon: theme.NavigateBackIcon(), OnTapped: s.onBack}
-	s.again = &widget.Button{Text: "Send again", Icon: theme.MailSendIcon(), Importance: widget.HighImportance, OnTapped: s.onAgain}
-	s.retry = &widget.Button{Text: "Retry (safe)", Icon: theme.ViewRefreshIcon(), Importance: widget.HighImportance, OnTapped: s.onRetry}
+	s.cancel = &widget.Button{Text: lang.L("Cancel payment"), Icon: theme.CancelIcon(), Importance: widget.DangerImportance, OnTapped: s.onCancel}
+	s.back = &widget.Button{Text: lang.L("Back to basket"), Icon: theme.NavigateBackIcon(), OnTapped: s.onBack}
+	s.again = &widget.Button{Text: lang.L("Send again"), Icon: theme.MailSendIcon(), Importance: widget.HighImportance, OnTapped: s.onAgain}
+	s.retry = &widget.Button{Text: lang.L("Retry (safe)"), Icon: theme.ViewRefreshIcon(), Importance: widget.HighImportance, OnTapped: s.onRetry}
 	for _, b := range []*widget.Button{s.cancel, s.back, s.again, s.retry} {
 		b.ExtendBaseWidget(b)
 	}
 	s.qr = &canvas.Image{FillMode: canvas.ImageFillContain, ScaleMode: canvas.ImageScalePixels}
 	s.qr.SetMinSize(fyne.NewSize(300, 300))
 	s.qr.Hide()
-	s.qrHint = canvas.NewText("Scan with the Vipps or MobilePay app", theme.Color(theme.ColorNameForeground))
+	s.qrHint = canvas.NewText("", theme.Color(theme.ColorNameForeground))
 	s.qrHint.TextSize = 20
 	s.qrHint.Alignment = fyne.TextAlignCenter
 	s.qrHint.Hide()
@@ -99,21 +102,22 @@ func (s *progressScreen) refresh(v checkout.View) {
 	s.view = v
 	s.amount.Text = money.FormatCurrency(v.Totals.Gross, v.Currency)
 	s.amount.Refresh()
-	s.who.SetText("Customer " + v.Customer)
+	s.qrHint.Text = lang.L("Scan with the {{.Brand}} app", map[string]any{"Brand": brand(v)})
+	s.who.SetText(lang.L("Customer {{.Customer}}", map[string]any{"Customer": v.Customer}))
 	show(s.who, v.Customer != "")
 	s.showQR(v.QR)
 	switch v.Phase {
 	case checkout.PhaseSending:
-		s.title.Text = "Sending…"
+		s.title.Text = lang.L("Sending…")
 	case checkout.PhaseWaiting:
-		s.title.Text = "Waiting for the customer"
+		s.title.Text = lang.L("Waiting for the customer")
 		if v.QR != "" {
-			s.title.Text = "Scan to pay"
+			s.title.Text = lang.L("Scan to pay")
 		}
 	case checkout.PhaseCancelling:
-		s.title.Text = "Cancelling…"
+		s.title.Text = lang.L("Cancelling…")
 	case checkout.PhaseCapturing:
-		s.title.Text = "Approved"
+		s.title.Text = lang.L("Approved")
 	case checkout.PhaseEnded:
 		s.title.Text = endTitle(v.Outcome, v.CanRetry)
 	}
@@ -170,22 +174,22 @@ func (s *progressScreen) tick(now time.Time) {
 	if total > 0 {
 		s.countdown.SetValue(float64(left) / float64(total))
 	}
-	s.left.Text = fmt.Sprintf("%d:%02d left to approve", int(left.Minutes()), int(left.Seconds())%60)
+	s.left.Text = lang.L("{{.Time}} left to approve", map[string]any{"Time": fmt.Sprintf("%d:%02d", int(left.Minutes()), int(left.Seconds())%60)})
 	s.left.Refresh()
 }
 
 func endTitle(o journal.State, retry bool) string {
 	switch {
 	case retry:
-		return "No answer from Vipps"
+		return lang.L("No answer from Vipps MobilePay")
 	case o == journal.StateAborted:
-		return "Declined"
+		return lang.L("Declined")
 	case o == journal.StateExpired:
-		return "Expired"
+		return lang.L("Expired")
 	case o == journal.StateCancelled:
-		return "Cancelled"
+		return lang.L("Cancelled")
 	}
-	return "Payment failed"
+	return lang.L("Payment failed")
 }
 
 func show(o fyne.CanvasObject, visible bool) {
@@ -206,9 +210,12 @@ type step struct {
 // (○). A payment that ended keeps the steps it passed.
 func stepMarks(v checkout.View) [4]step {
 	var out [4]step
-	names := stepNames
+	var names [4]string
+	for i, n := range stepNames {
+		names[i] = lang.L(n)
+	}
 	if v.QR != "" {
-		names[0] = "QR code shown" // a merchant-presented request reaches no phone
+		names[0] = lang.L("QR code shown") // a merchant-presented request reaches no phone
 	}
 	for i, n := range names {
 		out[i] = step{"○  " + n, widget.MediumImportance}
@@ -218,18 +225,18 @@ func stepMarks(v checkout.View) [4]step {
 	failed := func(i int, text string) { out[i] = step{"✗  " + text, widget.DangerImportance} }
 	switch v.Phase {
 	case checkout.PhaseSending:
-		now(0, "Sending to the customer's phone…")
+		now(0, lang.L("Sending to the customer's phone…"))
 	case checkout.PhaseWaiting:
 		done(0)
 		now(1, names[1])
 	case checkout.PhaseCancelling:
 		done(0)
-		now(1, "Cancelling…")
+		now(1, lang.L("Cancelling…"))
 	case checkout.PhaseCapturing:
 		done(0)
 		done(1)
 		done(2)
-		now(3, "Capturing the payment…")
+		now(3, lang.L("Capturing the payment…"))
 	case checkout.PhaseDone:
 		for i := range out {
 			done(i)
@@ -237,22 +244,22 @@ func stepMarks(v checkout.View) [4]step {
 	case checkout.PhaseEnded:
 		switch {
 		case v.CanRetry:
-			out[0] = step{"?  Sent, but Vipps MobilePay did not answer", widget.WarningImportance}
+			out[0] = step{"?  " + lang.L("Sent, but Vipps MobilePay did not answer"), widget.WarningImportance}
 		case v.Outcome == journal.StateAborted:
 			done(0)
-			failed(1, "Declined by the customer")
+			failed(1, lang.L("Declined by the customer"))
 		case v.Outcome == journal.StateExpired:
 			done(0)
-			failed(1, "Expired: no answer in time")
+			failed(1, lang.L("Expired: no answer in time"))
 		case v.Outcome == journal.StateCancelled, v.Outcome == journal.StateTerminated:
 			done(0)
-			failed(1, "Cancelled")
+			failed(1, lang.L("Cancelled"))
 		default:
 			if v.Sent.IsZero() {
-				failed(0, "Not sent: refused by Vipps MobilePay")
+				failed(0, lang.L("Not sent: refused by Vipps MobilePay"))
 			} else {
 				done(0)
-				failed(1, "Payment failed")
+				failed(1, lang.L("Payment failed"))
 			}
 		}
 	}
@@ -262,6 +269,6 @@ func stepMarks(v checkout.View) [4]step {
 // plainPayment is the payment's message as a cashier reads it: a program's
 // error in it is left to the log and the history.
 func plainPayment(msg string) string {
-	text, _ := plain(msg, "Something went wrong with the payment. Nothing more is charged; the details are in the history.")
+	text, _ := plain(msg, lang.L("Something went wrong with the payment. Nothing more is charged; the details are in the history."))
 	return text
 }

@@ -40,7 +40,7 @@ type receiptScreen struct {
 
 func newReceiptScreen(till checkout.Register) *receiptScreen {
 	s := &receiptScreen{till: till}
-	s.title = canvas.NewText("Paid", theme.Color(theme.ColorNameSuccess))
+	s.title = canvas.NewText(lang.L("Paid"), theme.Color(theme.ColorNameSuccess))
 	s.title.TextSize = 30
 	s.title.TextStyle.Bold = true
 	s.body = widget.NewLabel("")
@@ -50,9 +50,9 @@ func newReceiptScreen(till checkout.Register) *receiptScreen {
 	s.total.TextStyle.Bold = true
 	s.qr = &canvas.Image{FillMode: canvas.ImageFillContain}
 	s.qr.SetMinSize(fyne.NewSize(180, 180))
-	s.reprint = &widget.Button{Text: "Print again", Icon: theme.DocumentPrintIcon(), OnTapped: s.onReprint}
-	s.newSale = &widget.Button{Text: "New sale", Icon: theme.ContentAddIcon(), Importance: widget.HighImportance, OnTapped: s.onNewSale}
-	s.showPaper = &widget.Button{Text: "Paper receipt", Icon: theme.VisibilityIcon(), OnTapped: s.onShowPaper}
+	s.reprint = &widget.Button{Text: lang.L("Print again"), Icon: theme.DocumentPrintIcon(), OnTapped: s.onReprint}
+	s.newSale = &widget.Button{Text: lang.L("New sale"), Icon: theme.ContentAddIcon(), Importance: widget.HighImportance, OnTapped: s.onNewSale}
+	s.showPaper = &widget.Button{Text: lang.L("Paper receipt"), Icon: theme.VisibilityIcon(), OnTapped: s.onShowPaper}
 	s.showPaper.ExtendBaseWidget(s.showPaper)
 	s.reprint.ExtendBaseWidget(s.reprint)
 	s.newSale.ExtendBaseWidget(s.newSale)
@@ -61,9 +61,9 @@ func newReceiptScreen(till checkout.Register) *receiptScreen {
 
 // setup makes what needs the window.
 func (s *receiptScreen) setup() {
-	s.qrHint = newMessage(s.win, "Receipt link", 3, widget.MediumImportance)
-	s.qrHint.Set("Scan to keep the receipt on your phone", "")
-	s.printMsg = newMessage(s.win, "Printer", 2, widget.WarningImportance)
+	s.qrHint = newMessage(s.win, lang.L("Receipt link"), 3, widget.MediumImportance)
+	s.qrHint.Set(lang.L("Scan to keep the receipt on your phone"), "")
+	s.printMsg = newMessage(s.win, lang.L("Printer"), 2, widget.WarningImportance)
 }
 
 func (s *receiptScreen) content() fyne.CanvasObject {
@@ -88,7 +88,7 @@ func (s *receiptScreen) onShowPaper() {
 	pic.FillMode = canvas.ImageFillOriginal
 	sc := container.NewVScroll(container.NewCenter(pic))
 	sc.SetMinSize(fyne.NewSize(float32(img.Bounds().Dx())/2+40, 560))
-	dialog.ShowCustom("Printed receipt", "Close", sc, s.win)
+	dialog.ShowCustom(lang.L("Printed receipt"), lang.L("Close"), sc, s.win)
 }
 
 func (s *receiptScreen) onReprint() {
@@ -100,7 +100,7 @@ func (s *receiptScreen) refresh(v checkout.View) {
 	if r == nil {
 		return
 	}
-	s.total.Text = "Total " + money.FormatCurrency(r.Totals.Gross, r.Currency)
+	s.total.Text = lang.L("Total") + " " + money.FormatCurrency(r.Totals.Gross, r.Currency)
 	if r.Change > 0 && r.Method == checkout.MethodCash { // the change, large, to hand back
 		s.total.Text = lang.L("Change") + " " + money.FormatCurrency(r.Change, r.Currency)
 	}
@@ -123,27 +123,27 @@ func (s *receiptScreen) refresh(v checkout.View) {
 	}
 	switch {
 	case r.URL != "":
-		s.qrHint.Set("Scan to keep the receipt on your phone", "")
+		s.qrHint.Set(lang.L("Scan to keep the receipt on your phone"), "")
 	case r.PublishError != "":
-		s.qrHint.Set(plain(r.PublishError, "The receipt link could not be made; the paper receipt has it all."))
+		s.qrHint.Set(plain(tr(r.PublishError), lang.L("The receipt link could not be made; the paper receipt has it all.")))
 	default:
-		s.qrHint.Set("Making the receipt link…", "")
+		s.qrHint.Set(lang.L("Making the receipt link…"), "")
 	}
 	// The rules allow one copy: once it is printed, the button goes.
 	show(s.reprint, (r.Printed && r.Copies == 0) || r.PrintError != "")
 	show(s.showPaper, s.paper != nil && r.Printed)
 	switch {
 	case r.PrintError != "":
-		text, detail := plain(r.PrintError, "The receipt did not print. The sale is complete; check the printer and tap Try printing again.")
+		text, detail := plain(tr(r.PrintError), lang.L("The receipt did not print. The sale is complete; check the printer and tap Try printing again."))
 		s.printMsg.label.Importance = widget.WarningImportance
 		s.printMsg.Set("⚠ "+text, detail)
-		s.reprint.SetText("Try printing again")
+		s.reprint.SetText(lang.L("Try printing again"))
 	case r.Printed && r.Copies > 0:
 		s.printMsg.label.Importance = widget.SuccessImportance
 		s.printMsg.Set("✓ "+lang.L("Receipt and its one copy printed."), "")
 	case r.Printed:
 		s.printMsg.label.Importance = widget.SuccessImportance
-		s.printMsg.Set("✓ Receipt printed.", "")
+		s.printMsg.Set("✓ "+lang.L("Receipt printed."), "")
 		s.reprint.SetText(lang.L("Print copy (KOPI)"))
 	default:
 		s.printMsg.Set("", "")
@@ -157,19 +157,19 @@ func receiptText(r *checkout.Receipt) string {
 	if r.Shop.Address != "" {
 		fmt.Fprintf(&b, "%s\n", r.Shop.Address)
 	}
-	fmt.Fprintf(&b, "Receipt %s   %s\n\n", r.Number, r.Time.Format("02.01.2006 15:04"))
+	fmt.Fprintf(&b, "%s %s   %s\n\n", lang.L("Receipt"), r.Number, r.Time.Format("02.01.2006 15:04"))
 	// The lines as the history shows them: discounts under the lines they
 	// are on, the basket's after them.
 	for _, hl := range saleLines(basket.Basket{Lines: r.Lines, Discount: r.Discount}, false) {
 		fmt.Fprintf(&b, "%-26s %10s\n", truncate(hl.what, 26), hl.amount)
 	}
 	fmt.Fprintf(&b, "%s\n", strings.Repeat("─", 37))
-	fmt.Fprintf(&b, "%-26s %10s\n", "TOTAL "+r.Currency, money.Format(r.Totals.Gross))
+	fmt.Fprintf(&b, "%-26s %10s\n", strings.ToUpper(lang.L("Total"))+" "+r.Currency, money.FormatAmount(r.Totals.Gross, r.Currency))
 	for _, v := range r.Totals.ByVAT {
-		fmt.Fprintf(&b, "VAT %2d %% of %9s %10s\n", v.Percent, money.Format(v.Gross), money.Format(v.VAT))
+		fmt.Fprintf(&b, "%s %2s %% %s %9s %10s\n", lang.L("VAT"), v.Rate, lang.L("of"), money.FormatAmount(v.Gross, r.Currency), money.FormatAmount(v.VAT, r.Currency))
 	}
 	b.WriteString(receiptCashText(r))
-	fmt.Fprintf(&b, "\nPaid with %s\n%s\nRef. %s", r.Method, r.Customer, r.Reference)
+	fmt.Fprintf(&b, "\n%s %s\n%s\n%s %s", lang.L("Paid with"), r.Method, r.Customer, lang.L("Ref."), r.Reference)
 	return b.String()
 }
 

@@ -11,16 +11,18 @@ import (
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/dialog"
+	"fyne.io/fyne/v2/lang"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
 	"github.com/kasse-pos/kasse/app/backoffice"
+	"github.com/kasse-pos/kasse/app/i18n"
 	"github.com/kasse-pos/kasse/app/journal"
 	"github.com/kasse-pos/kasse/app/money"
 )
 
 // refundReasons are offered in the reason field; the cashier may type another.
-var refundReasons = []string{"Returned goods", "Faulty item", "Wrong price", "Charged twice", "Goodwill"}
+var refundReasons = []string{i18n.Key("Returned goods"), i18n.Key("Faulty item"), i18n.Key("Wrong price"), i18n.Key("Charged twice"), i18n.Key("Goodwill")}
 
 // refundLine is one sale line's stepper in the refund dialog.
 type refundLine struct {
@@ -62,18 +64,22 @@ func newRefundDialog(bo *backOffice, s *journal.Sale) *refundDialog {
 		d.lines = append(d.lines, rl)
 	}
 	e := backoffice.Summarize(s)
-	d.all = &widget.Check{Text: "Everything left: " + money.FormatCurrency(e.Refundable, s.Currency), OnChanged: d.onAll}
+	d.all = &widget.Check{Text: lang.L("Everything left: {{.Amount}}", map[string]any{"Amount": money.FormatCurrency(e.Refundable, s.Currency)}), OnChanged: d.onAll}
 	d.all.ExtendBaseWidget(d.all)
-	d.amount = &widget.Entry{PlaceHolder: "or an amount, e.g. 50,00", OnChanged: d.onChanged}
+	d.amount = &widget.Entry{PlaceHolder: lang.L("or an amount, e.g. 50,00"), OnChanged: d.onChanged}
 	d.amount.ExtendBaseWidget(d.amount)
-	d.reason = widget.NewSelectEntry(refundReasons)
-	d.reason.PlaceHolder = "Reason (required)"
+	reasons := make([]string, len(refundReasons))
+	for i, r := range refundReasons {
+		reasons[i] = lang.L(r)
+	}
+	d.reason = widget.NewSelectEntry(reasons)
+	d.reason.PlaceHolder = lang.L("Reason (required)")
 	d.reason.OnChanged = d.onChanged
 	d.summary = &widget.Label{Wrapping: fyne.TextWrapWord}
 	d.summary.ExtendBaseWidget(d.summary)
-	d.confirm = &widget.Button{Text: "Refund", Icon: theme.ConfirmIcon(), Importance: widget.DangerImportance, OnTapped: d.onConfirm}
+	d.confirm = &widget.Button{Text: lang.L("Refund"), Icon: theme.ConfirmIcon(), Importance: widget.DangerImportance, OnTapped: d.onConfirm}
 	d.confirm.ExtendBaseWidget(d.confirm)
-	d.cancel = &widget.Button{Text: "Cancel", Icon: theme.CancelIcon(), OnTapped: d.onCancel}
+	d.cancel = &widget.Button{Text: lang.L("Cancel"), Icon: theme.CancelIcon(), OnTapped: d.onCancel}
 	d.cancel.ExtendBaseWidget(d.cancel)
 	return d
 }
@@ -83,7 +89,7 @@ func (d *refundDialog) content() fyne.CanvasObject {
 	paid := d.sale.Basket.Settled() // what each line cost, discounts taken off
 	for i, rl := range d.lines {
 		l := paid.Lines[i]
-		name := widget.NewLabel(fmt.Sprintf("%s  %s  (%d sold, %d left)", l.Name, money.Format(l.Total()), l.Quantity, rl.left))
+		name := widget.NewLabel(fmt.Sprintf("%s  %s  (%s)", l.Name, money.FormatAmount(l.Total(), d.sale.Currency), lang.L("{{.Sold}} sold, {{.Left}} left", map[string]any{"Sold": l.Quantity, "Left": rl.left})))
 		name.Truncation = fyne.TextTruncateEllipsis
 		if rl.left == 0 {
 			rl.plus.Disable()
@@ -94,8 +100,8 @@ func (d *refundDialog) content() fyne.CanvasObject {
 		d.drawLine(rl)
 	}
 	form := container.NewVBox(
-		heading("Refund receipt "+d.sale.ReceiptNumber),
-		widget.NewLabel("Choose the lines and quantities to refund:"),
+		heading(lang.L("Refund receipt {{.Receipt}}", map[string]any{"Receipt": d.sale.ReceiptNumber})),
+		widget.NewLabel(lang.L("Choose the lines and quantities to refund:")),
 		rows,
 		sized(d.all, 0, touch),
 		sized(d.amount, 0, touch),
@@ -107,7 +113,7 @@ func (d *refundDialog) content() fyne.CanvasObject {
 }
 
 func (d *refundDialog) open() {
-	d.dlg = dialog.NewCustomWithoutButtons("Refund", d.content(), d.bo.win)
+	d.dlg = dialog.NewCustomWithoutButtons(lang.L("Refund"), d.content(), d.bo.win)
 	s := d.bo.win.Canvas().Size()
 	d.dlg.Resize(fyne.NewSize(max(min(s.Width*0.9, 720), 480), max(s.Height*0.9, 420)))
 	d.update()
@@ -157,7 +163,7 @@ func (d *refundDialog) request() (backoffice.RefundRequest, error) {
 	if t := strings.TrimSpace(d.amount.Text); t != "" {
 		a, err := money.Parse(t)
 		if err != nil {
-			return req, fmt.Errorf("the amount %q is not an amount", t)
+			return req, i18n.M("“{{.Text}}” is not an amount; type it like 50,00.", "Text", t)
 		}
 		req.Amount = a
 	}
@@ -176,24 +182,24 @@ func (d *refundDialog) update() {
 	}
 	if err != nil {
 		if len(req.Lines) == 0 && req.Amount == 0 && !req.Full {
-			d.summary.SetText("Nothing chosen yet.")
+			d.summary.SetText(lang.L("Nothing chosen yet."))
 		} else {
 			d.summary.SetText(err.Error())
 		}
-		d.confirm.SetText("Refund")
+		d.confirm.SetText(lang.L("Refund"))
 		d.confirm.Disable()
 		return
 	}
 	var vat []string
 	for _, v := range bd.Totals.ByVAT {
-		vat = append(vat, fmt.Sprintf("VAT %d%%: %s", v.Percent, money.Format(v.VAT)))
+		vat = append(vat, lang.L("VAT {{.Rate}}: {{.VAT}}", map[string]any{"Rate": v.Rate.Format(","), "VAT": money.FormatAmount(v.VAT, d.sale.Currency)}))
 	}
-	text := "Refunds " + money.FormatCurrency(bd.Totals.Gross, d.sale.Currency) + " to " + d.sale.CustomerMasked + " (" + strings.Join(vat, ", ") + ")."
+	text := lang.L("Refunds {{.Amount}} to {{.Customer}} ({{.VAT}}).", map[string]any{"Amount": money.FormatCurrency(bd.Totals.Gross, d.sale.Currency), "Customer": d.sale.CustomerMasked, "VAT": strings.Join(vat, ", ")})
 	if req.Reason == "" {
-		text += " Give a reason."
+		text += " " + lang.L("Give a reason.")
 	}
 	d.summary.SetText(text)
-	d.confirm.SetText("Refund " + money.FormatCurrency(bd.Totals.Gross, d.sale.Currency))
+	d.confirm.SetText(lang.L("Refund {{.Amount}}", map[string]any{"Amount": money.FormatCurrency(bd.Totals.Gross, d.sale.Currency)}))
 	if req.Reason == "" {
 		d.confirm.Disable()
 	} else {
@@ -209,7 +215,7 @@ func (d *refundDialog) onConfirm() {
 	d.busy = true
 	d.confirm.Disable()
 	d.cancel.Disable()
-	d.summary.SetText("Refunding… (journaled first; it cannot be paid twice)")
+	d.summary.SetText(lang.L("Refunding… (journaled first; it cannot be paid twice)"))
 	go func() {
 		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 		defer cancel()
@@ -228,14 +234,14 @@ func (d *refundDialog) finish(res *backoffice.RefundResult, err error) {
 	case err == nil:
 		d.dlg.Hide()
 		if h != nil {
-			h.message.Set("Refunded "+money.FormatCurrency(res.Receipt.Totals.Gross, d.sale.Currency)+" ("+res.Receipt.Number+").", "")
+			h.message.Set(lang.L("Refunded {{.Amount}} ({{.Receipt}}).", map[string]any{"Amount": money.FormatCurrency(res.Receipt.Totals.Gross, d.sale.Currency), "Receipt": res.Receipt.Number}), "")
 		}
 		d.bo.deliver(res.Receipt)
 		d.showReceipt(res.Receipt)
 	case res != nil && errors.Is(err, backoffice.ErrPending):
 		d.dlg.Hide()
 		if h != nil {
-			h.message.Set(plain(errText(err), "The refund did not go through. Nothing was refunded twice; try again, or later."))
+			h.message.Set(plain(errText(err), lang.L("The refund did not go through. Nothing was refunded twice; try again, or later.")))
 		}
 	default:
 		d.summary.SetText(errText(err))
@@ -249,9 +255,9 @@ func (d *refundDialog) finish(res *backoffice.RefundResult, err error) {
 }
 
 func (d *refundDialog) showReceipt(rc backoffice.RefundReceipt) {
-	l := &widget.Label{Text: rc.Text(d.bo.deps.Shop), TextStyle: fyne.TextStyle{Monospace: true}}
+	l := &widget.Label{Text: rc.TextIn(d.bo.deps.Shop, current), TextStyle: fyne.TextStyle{Monospace: true}}
 	l.ExtendBaseWidget(l)
-	dlg := dialog.NewCustom("Refund receipt "+rc.Number, "Close", container.NewVScroll(l), d.bo.win)
+	dlg := dialog.NewCustom(lang.L("Refund receipt {{.Receipt}}", map[string]any{"Receipt": rc.Number}), lang.L("Close"), container.NewVScroll(l), d.bo.win)
 	s := d.bo.win.Canvas().Size()
 	dlg.Resize(fyne.NewSize(min(s.Width*0.9, 520), s.Height*0.9))
 	dlg.Show()

@@ -2,12 +2,12 @@ package ui
 
 import (
 	"context"
-	"fmt"
 	"time"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/dialog"
+	"fyne.io/fyne/v2/lang"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
@@ -36,13 +36,13 @@ func newReportScreen(bo *backOffice) *reportScreen {
 	r.text.ExtendBaseWidget(r.text)
 	r.message = &widget.Label{Wrapping: fyne.TextWrapWord}
 	r.message.ExtendBaseWidget(r.message)
-	r.refresh = &widget.Button{Text: "Check again", Icon: theme.ViewRefreshIcon(), OnTapped: r.build}
+	r.refresh = &widget.Button{Text: lang.L("Check again"), Icon: theme.ViewRefreshIcon(), OnTapped: r.build}
 	r.refresh.ExtendBaseWidget(r.refresh)
-	r.export = &widget.Button{Text: "Export CSV…", Icon: theme.DocumentSaveIcon(), OnTapped: r.onExport}
+	r.export = &widget.Button{Text: lang.L("Export CSV…"), Icon: theme.DocumentSaveIcon(), OnTapped: r.onExport}
 	r.export.ExtendBaseWidget(r.export)
-	r.print = &widget.Button{Text: "Print", Icon: theme.DocumentPrintIcon(), OnTapped: r.onPrint}
+	r.print = &widget.Button{Text: lang.L("Print"), Icon: theme.DocumentPrintIcon(), OnTapped: r.onPrint}
 	r.print.ExtendBaseWidget(r.print)
-	r.closeDay = &widget.Button{Text: "Close day…", Icon: theme.LogoutIcon(), Importance: widget.DangerImportance, OnTapped: r.onCloseDay}
+	r.closeDay = &widget.Button{Text: lang.L("Close day…"), Icon: theme.LogoutIcon(), Importance: widget.DangerImportance, OnTapped: r.onCloseDay}
 	r.closeDay.ExtendBaseWidget(r.closeDay)
 	r.xReport = r.newXButton()
 	return r
@@ -55,7 +55,7 @@ func (r *reportScreen) content() fyne.CanvasObject {
 
 func (r *reportScreen) open() {
 	if r.dlg == nil {
-		r.dlg = dialog.NewCustom("End of day (Z report)", "Close", r.content(), r.bo.win)
+		r.dlg = dialog.NewCustom(lang.L("End of day (Z report)"), lang.L("Close"), r.content(), r.bo.win)
 	}
 	r.bo.big(r.dlg)
 	r.dlg.Show()
@@ -70,7 +70,7 @@ func (r *reportScreen) build() {
 	}
 	r.building = true
 	r.setEnabled(false)
-	r.message.SetText("Checking the day's payments with Vipps MobilePay…")
+	r.message.SetText(lang.L("Checking the day's payments with Vipps MobilePay…"))
 	deps := r.bo.deps
 	go func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
@@ -80,7 +80,7 @@ func (r *reportScreen) build() {
 			r.building = false
 			r.refresh.Enable()
 			if err != nil {
-				r.message.SetText("The report could not be made: " + err.Error())
+				r.message.SetText(lang.L("The report could not be made:") + " " + err.Error())
 				r.bo.event("report")
 				return
 			}
@@ -106,11 +106,11 @@ func (r *reportScreen) show(z *backoffice.ZReport) {
 	r.setEnabled(true)
 	switch {
 	case len(z.Mismatches) > 0:
-		r.message.SetText(fmt.Sprintf("%d payment(s) differ between the journal and Vipps MobilePay; see MISMATCHES before closing the day.", len(z.Mismatches)))
+		r.message.SetText(lang.L("{{.N}} payment(s) differ between the journal and Vipps MobilePay; see MISMATCHES before closing the day.", map[string]any{"N": len(z.Mismatches)}))
 	case len(z.Unchecked) > 0:
-		r.message.SetText(fmt.Sprintf("%d payment(s) could not be checked with Vipps MobilePay; try Check again.", len(z.Unchecked)))
+		r.message.SetText(lang.L("{{.N}} payment(s) could not be checked with Vipps MobilePay; try Check again.", map[string]any{"N": len(z.Unchecked)}))
 	default:
-		r.message.SetText("Every payment agrees with Vipps MobilePay.")
+		r.message.SetText(lang.L("Every payment agrees with Vipps MobilePay."))
 	}
 }
 
@@ -121,7 +121,7 @@ func (r *reportScreen) onExport() {
 	z := r.z
 	d := dialog.NewFileSave(func(w fyne.URIWriteCloser, err error) {
 		if err != nil {
-			r.message.SetText("Export failed: " + err.Error())
+			r.message.SetText(lang.L("Export failed:") + " " + err.Error())
 			return
 		}
 		if w == nil {
@@ -132,10 +132,10 @@ func (r *reportScreen) onExport() {
 			werr = cerr
 		}
 		if werr != nil {
-			r.message.SetText("Export failed: " + werr.Error())
+			r.message.SetText(lang.L("Export failed:") + " " + werr.Error())
 			return
 		}
-		r.message.SetText("Exported to " + w.URI().Name() + ".")
+		r.message.SetText(lang.L("Exported to {{.File}}.", map[string]any{"File": w.URI().Name()}))
 	}, r.bo.win)
 	d.SetFileName("z-report-" + z.Day + ".csv")
 	d.Show()
@@ -148,17 +148,17 @@ func (r *reportScreen) onPrint() {
 	}
 	text, p := r.z.Text(), r.bo.deps.ReportPrinter
 	title := r.bo.deps.Shop.Name
-	r.message.SetText("Printing…")
+	r.message.SetText(lang.L("Printing…"))
 	go func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 		defer cancel()
 		err := p.PrintText(ctx, title, text)
 		fyne.Do(func() {
 			if err != nil {
-				r.message.SetText("The report did not print: " + err.Error())
+				r.message.SetText(lang.L("The report did not print:") + " " + err.Error())
 				return
 			}
-			r.message.SetText("Report printed.")
+			r.message.SetText(lang.L("Report printed."))
 		})
 	}()
 }
@@ -172,23 +172,23 @@ func (r *reportScreen) onCloseDay() {
 	next.ExtendBaseWidget(next)
 	warn := ""
 	if len(z.Mismatches) > 0 || len(z.Unchecked) > 0 || z.PendingRefunds > 0 {
-		warn = "The report shows payments that differ, were not checked, or refunds still pending. "
+		warn = lang.L("The report shows payments that differ, were not checked, or refunds still pending.") + " "
 	}
 	for _, s := range z.States {
 		if s.Category == backoffice.CatOpen && s.Count > 0 {
-			warn += fmt.Sprintf("%d payment(s) are not finished yet. ", s.Count)
+			warn += lang.L("{{.N}} payment(s) are not finished yet.", map[string]any{"N": s.Count}) + " "
 		}
 	}
-	msg := &widget.Label{Text: warn + "Close business day " + z.Day + "? Sales from now on count to the next day below. Receipt numbers continue.", Wrapping: fyne.TextWrapWord}
+	msg := &widget.Label{Text: warn + lang.L("Close business day {{.Day}}? Sales from now on count to the next day below. Receipt numbers continue.", map[string]any{"Day": z.Day}), Wrapping: fyne.TextWrapWord}
 	msg.ExtendBaseWidget(msg)
-	content := container.NewVBox(msg, widget.NewLabel("Next business day (YYYY-MM-DD):"), sized(next, 0, touch))
-	d := dialog.NewCustomConfirm("Close the day", "Close day", "Cancel", content, func(ok bool) {
+	content := container.NewVBox(msg, widget.NewLabel(lang.L("Next business day (YYYY-MM-DD):")), sized(next, 0, touch))
+	d := dialog.NewCustomConfirm(lang.L("Close the day"), lang.L("Close day"), lang.L("Cancel"), content, func(ok bool) {
 		if !ok {
 			return
 		}
 		zr, err := r.bo.deps.Office.CloseDay(z, next.Text)
 		if err != nil {
-			r.message.SetText("The day was not closed: " + err.Error())
+			r.message.SetText(lang.L("The day was not closed:") + " " + err.Error())
 			return
 		}
 		r.z = nil // the reconciliation was of the closed day

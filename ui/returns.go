@@ -48,7 +48,7 @@ func newReturnDialog(till checkout.Register, win fyne.Window) *returnDialog {
 	d.qty.ExtendBaseWidget(d.qty)
 	var rates []string
 	for _, r := range till.VATRates() {
-		rates = append(rates, fmt.Sprintf("%d %%", r))
+		rates = append(rates, r.Format(","))
 	}
 	d.vat = widget.NewRadioGroup(rates, nil)
 	d.vat.Horizontal = true
@@ -94,15 +94,16 @@ func (d *returnDialog) request() (checkout.ReturnNoReceipt, error) {
 	if err != nil {
 		return checkout.ReturnNoReceipt{}, fmt.Errorf("%s", lang.L("Type the price as kroner and øre, e.g. 39,90."))
 	}
-	var vat, qty int
-	if _, err := fmt.Sscanf(strings.TrimSuffix(d.vat.Selected, " %"), "%d", &vat); err != nil {
+	var qty int
+	vat, err := money.ParseRate(d.vat.Selected)
+	if err != nil {
 		return checkout.ReturnNoReceipt{}, fmt.Errorf("%s", lang.L("Choose the VAT rate."))
 	}
 	if _, err := fmt.Sscanf(strings.TrimSpace(d.qty.Text), "%d", &qty); err != nil {
 		return checkout.ReturnNoReceipt{}, fmt.Errorf("%s", lang.L("Type how many, e.g. 1."))
 	}
 	return checkout.ReturnNoReceipt{Reason: d.reason.Text,
-		Items: []checkout.ReturnItem{{Open: checkout.OpenItem{Description: d.desc.Text, Price: price, VAT: vat}, Quantity: qty}}}, nil
+		Items: []checkout.ReturnItem{{Open: checkout.OpenItem{Description: d.desc.Text, Price: price, VATRate: vat}, Quantity: qty}}}, nil
 }
 
 func (d *returnDialog) onConfirm() {

@@ -17,6 +17,7 @@ import (
 type productTile struct {
 	widget.BaseWidget
 	Product  catalog.Product
+	Currency string // the price's, as the catalog says
 	OnTapped func()
 	// Locked dims the tile while a payment holds the basket; a tap still
 	// reaches OnTapped, which says why nothing was added.
@@ -63,7 +64,7 @@ func (t *productTile) CreateRenderer() fyne.WidgetRenderer {
 		txt.TextSize = 17
 		r.name = append(r.name, txt)
 	}
-	r.price = canvas.NewText(money.FormatCurrency(t.Product.Price, "NOK"), color.White)
+	r.price = canvas.NewText(money.FormatCurrency(t.Product.Price, t.Currency), color.White)
 	r.price.TextSize = 20
 	r.price.TextStyle.Bold = true
 	return r

@@ -16,6 +16,7 @@ import (
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/canvas"
 	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/lang"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
@@ -99,16 +100,16 @@ func Create(a fyne.App, w fyne.Window, till checkout.Register, opts Options) *UI
 	}
 	u.side = container.NewStack(u.sides["basket"])
 	u.current = "basket"
-	u.notice = newMessage(w, "Message", 2, widget.WarningImportance)
-	u.status = newMessage(w, "Status", 1, widget.MediumImportance)
-	u.recovery = newMessage(w, "After the restart", 3, widget.MediumImportance)
+	u.notice = newMessage(w, lang.L("Message"), 2, widget.WarningImportance)
+	u.status = newMessage(w, lang.L("Status"), 1, widget.MediumImportance)
+	u.recovery = newMessage(w, lang.L("After the restart"), 3, widget.MediumImportance)
 
 	sideBG := canvas.NewRectangle(theme.Color(theme.ColorNameInputBackground))
 	// The notice sits on top of the right pane, over whichever screen it
 	// shows, next to the basket and the payment the cashier is watching.
 	noticeBG := canvas.NewRectangle(theme.Color(theme.ColorNameWarning))
 	noticeBG.FillColor = withAlpha(theme.Color(theme.ColorNameWarning), 0x30)
-	u.byHand = &widget.Button{Text: "Add by hand…", Icon: theme.ContentAddIcon(), OnTapped: u.onByHand}
+	u.byHand = &widget.Button{Text: lang.L("Add by hand…"), Icon: theme.ContentAddIcon(), OnTapped: u.onByHand}
 	u.byHand.ExtendBaseWidget(u.byHand)
 	u.byHand.Hide()
 	u.noticeBox = container.NewStack(noticeBG, container.NewBorder(nil, nil, nil, sized(u.byHand, 0, touch), u.notice))
@@ -140,7 +141,7 @@ func (u *UI) header() fyne.CanvasObject {
 	title.TextStyle.Bold = true
 	items := []fyne.CanvasObject{title}
 	if u.opts.Demo {
-		demo := widget.NewLabelWithStyle("DEMO: simulated Vipps MobilePay, no money moves", fyne.TextAlignTrailing, fyne.TextStyle{Italic: true})
+		demo := widget.NewLabelWithStyle(lang.L("DEMO: simulated Vipps MobilePay, no money moves"), fyne.TextAlignTrailing, fyne.TextStyle{Italic: true})
 		demo.Importance = widget.WarningImportance
 		items = append(items, demo)
 	}
@@ -198,7 +199,7 @@ func (u *UI) draw() {
 	u.refundScanned(v)
 	u.progress.refresh(v)
 	u.receipt.refresh(v)
-	notice, detail := plain(v.Notice, "Something went wrong; tap here for the details.")
+	notice, detail := plain(v.Notice, lang.L("Something went wrong; tap here for the details."))
 	u.notice.Set(notice, detail)
 	show(u.noticeBox, notice != "")
 	show(u.byHand, v.UnknownCode != "")
@@ -238,18 +239,18 @@ func statusLine(v checkout.View) (string, string) {
 		if val == "" {
 			return
 		}
-		text, detail := plain(val, "not working (tap for details)")
+		text, detail := plain(val, lang.L("not working (tap for details)"))
 		parts = append(parts, name+": "+text)
 		if detail != "" {
 			details = append(details, name+": "+detail)
 		}
 	}
-	add("Relay", v.Status.Relay)
-	add("Scanner", v.Status.Scanner)
-	add("Printer", v.Status.Printer)
-	add("Journal", v.Status.Journal)
+	add(lang.L("Relay"), v.Status.Relay)
+	add(lang.L("Scanner"), v.Status.Scanner)
+	add(lang.L("Printer"), v.Status.Printer)
+	add(lang.L("Journal"), v.Status.Journal)
 	if len(parts) == 0 {
-		return "Ready", ""
+		return lang.L("Ready"), ""
 	}
 	return strings.Join(parts, "   ·   "), strings.Join(details, "\n")
 }

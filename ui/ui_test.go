@@ -74,7 +74,7 @@ func TestWholeSaleThroughTheWindow(t *testing.T) {
 	u.inspect(func() {
 		total, body, qrPNG, current = u.receipt.total.Text, u.receipt.body.Text, u.receipt.qrPNG, u.current
 	})
-	if total != "Total 498,00\u00a0kr" {
+	if total != "Total kr\u00a0498,00" {
 		t.Errorf("receipt total = %q", total)
 	}
 	if !strings.Contains(body, "VAT 25 %") || !strings.Contains(body, "99,60") {

@@ -100,7 +100,7 @@ func TestCashSaleRefundedInCash(t *testing.T) {
 	r := newRig(t)
 	ctx := context.Background()
 	till := r.Till.Till
-	if err := till.AddOpenItem(checkout.OpenItem{Description: "Kopp", Price: 12345, VAT: 25}); err != nil {
+	if err := till.AddOpenItem(checkout.OpenItem{Description: "Kopp", Price: 12345, VATRate: 2500}); err != nil {
 		t.Fatal(err)
 	}
 	if err := till.AddProduct("P001"); err != nil { // 32,00 at 15 %

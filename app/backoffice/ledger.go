@@ -62,14 +62,14 @@ type remainder struct {
 // books replays a sale's refunds in order to know what is left per line and
 // per VAT rate.
 type books struct {
-	lines map[string]*remainder // by product id
-	rates map[int]*remainder    // by VAT percent
-	order []int                 // VAT rates, highest first
+	lines map[string]*remainder     // by product id
+	rates map[money.Rate]*remainder // by VAT percent
+	order []money.Rate              // VAT rates, highest first
 	byID  map[string]basket.Line
 }
 
 func newBooks(s *journal.Sale) *books {
-	b := &books{lines: map[string]*remainder{}, rates: map[int]*remainder{}, byID: map[string]basket.Line{}}
+	b := &books{lines: map[string]*remainder{}, rates: map[money.Rate]*remainder{}, byID: map[string]basket.Line{}}
 	// Settled: a line's share of a basket discount is part of what it cost.
 	for _, l := range s.Basket.Settled().Lines {
 		_, vat := l.Split()
@@ -77,10 +77,10 @@ func newBooks(s *journal.Sale) *books {
 		b.byID[l.ProductID] = l
 	}
 	for _, v := range s.Totals.ByVAT {
-		b.rates[v.Percent] = &remainder{gross: v.Gross, vat: v.VAT}
-		b.order = append(b.order, v.Percent)
+		b.rates[v.Rate] = &remainder{gross: v.Gross, vat: v.VAT}
+		b.order = append(b.order, v.Rate)
 	}
-	sort.Sort(sort.Reverse(sort.IntSlice(b.order)))
+	sort.Slice(b.order, func(i, j int) bool { return b.order[i] > b.order[j] })
 	return b
 }
 
@@ -91,7 +91,7 @@ var errMixed = errors.New("part of this sale was refunded by amount; refund the 
 // byLines computes a refund of the given lines and, if commit, books it.
 func (b *books) byLines(ls []LineQty, commit bool) (Breakdown, error) {
 	var bd Breakdown
-	rates := map[int]*basket.VATLine{}
+	rates := map[money.Rate]*basket.VATLine{}
 	seen := map[string]bool{}
 	for _, lq := range ls {
 		l, ok := b.byID[lq.ProductID]
@@ -114,7 +114,7 @@ func (b *books) byLines(ls []LineQty, commit bool) (Breakdown, error) {
 		if lq.Quantity == left.qty {
 			gross, vat = left.gross, left.vat
 		} else {
-			_, vat = money.Split(gross, l.VAT)
+			_, vat = money.Split(gross, l.VATRate)
 		}
 		rl := l
 		rl.Quantity = lq.Quantity
@@ -123,10 +123,10 @@ func (b *books) byLines(ls []LineQty, commit bool) (Breakdown, error) {
 		rl.Off, rl.BasketOff = nil, 0
 		rl.BasketOff = rl.Gross() - gross
 		bd.Lines = append(bd.Lines, rl)
-		r := rates[l.VAT]
+		r := rates[l.VATRate]
 		if r == nil {
-			r = &basket.VATLine{Percent: l.VAT}
-			rates[l.VAT] = r
+			r = &basket.VATLine{Rate: l.VATRate}
+			rates[l.VATRate] = r
 		}
 		r.Gross += gross
 		r.VAT += vat
@@ -145,7 +145,7 @@ func (b *books) byLines(ls []LineQty, commit bool) (Breakdown, error) {
 			if rl.Quantity == left.qty {
 				g, v = left.gross, left.vat
 			} else {
-				_, v = money.Split(g, rl.VAT)
+				_, v = money.Split(g, rl.VATRate)
 			}
 			left.qty -= rl.Quantity
 			left.gross -= g
@@ -175,7 +175,7 @@ func (b *books) byAmount(amount int64, commit bool) (Breakdown, error) {
 		return Breakdown{}, fmt.Errorf("at most %s of this sale can still be refunded", money.Format(left))
 	}
 	parts := Apportion(amount, weights)
-	rates := map[int]*basket.VATLine{}
+	rates := map[money.Rate]*basket.VATLine{}
 	for i, p := range b.order {
 		if parts[i] == 0 {
 			continue
@@ -185,7 +185,7 @@ func (b *books) byAmount(amount int64, commit bool) (Breakdown, error) {
 		if parts[i] != r.gross {
 			_, vat = money.Split(parts[i], p)
 		}
-		rates[p] = &basket.VATLine{Percent: p, Gross: parts[i], VAT: vat, Net: parts[i] - vat}
+		rates[p] = &basket.VATLine{Rate: p, Gross: parts[i], VAT: vat, Net: parts[i] - vat}
 	}
 	if commit {
 		for p, v := range rates {
@@ -248,7 +248,7 @@ func Remaining(s *journal.Sale) map[string]int {
 	return out
 }
 
-func totalsOf(rates map[int]*basket.VATLine) basket.Totals {
+func totalsOf(rates map[money.Rate]*basket.VATLine) basket.Totals {
 	var t basket.Totals
 	for _, r := range rates {
 		t.ByVAT = append(t.ByVAT, *r)
@@ -256,7 +256,7 @@ func totalsOf(rates map[int]*basket.VATLine) basket.Totals {
 		t.Net += r.Net
 		t.VAT += r.VAT
 	}
-	sort.Slice(t.ByVAT, func(i, j int) bool { return t.ByVAT[i].Percent > t.ByVAT[j].Percent })
+	sort.Slice(t.ByVAT, func(i, j int) bool { return t.ByVAT[i].Rate > t.ByVAT[j].Rate })
 	return t
 }
 

@@ -37,6 +37,8 @@ type Desk struct {
 	Refunder *Refunder
 	// Header is the company and cash point the X and Z reports name.
 	Header events.Header
+	// Lang is the language of the Z report's text (app/i18n); empty: English.
+	Lang string
 }
 
 var _ Office = (*Desk)(nil)
@@ -69,7 +71,11 @@ func (d *Desk) DeliverRefund(ctx context.Context, rc RefundReceipt) (string, err
 
 // BuildZ makes the Z report of the open business day.
 func (d *Desk) BuildZ(ctx context.Context, now time.Time) (*ZReport, error) {
-	return BuildZ(ctx, d.Journal, d.API, now)
+	z, err := BuildZ(ctx, d.Journal, d.API, now)
+	if z != nil {
+		z.Lang = d.Lang
+	}
+	return z, err
 }
 
 // CloseDay closes the report's day and opens next.

@@ -10,6 +10,7 @@ import (
 	"github.com/kasse-pos/kasse/app/basket"
 	"github.com/kasse-pos/kasse/app/checkout"
 	"github.com/kasse-pos/kasse/app/fiscal"
+	"github.com/kasse-pos/kasse/app/i18n"
 	"github.com/kasse-pos/kasse/app/journal"
 	"github.com/kasse-pos/kasse/app/money"
 )
@@ -63,22 +64,33 @@ func NewRefundReceipt(s *journal.Sale, idx int) (RefundReceipt, error) {
 // the receipt page: a return receipt ("Returkvittering") naming the sales
 // receipt it returns. A refund by amount shows one line per VAT rate.
 func (rc RefundReceipt) Checkout(shop checkout.Shop) checkout.Receipt {
+	return rc.CheckoutIn(shop, "", "Vipps MobilePay")
+}
+
+// CheckoutIn is Checkout in a language (app/i18n; empty: English), with the
+// market's brand ("Vipps", "MobilePay").
+func (rc RefundReceipt) CheckoutIn(shop checkout.Shop, lang, brand string) checkout.Receipt {
+	tr := i18n.For(lang)
 	lines := append([]basket.Line(nil), rc.Lines...)
 	if len(lines) == 0 {
 		for _, v := range rc.Totals.ByVAT {
-			lines = append(lines, basket.Line{ProductID: fmt.Sprintf("refund-%d", v.Percent),
-				Name: fmt.Sprintf("Refund (%d%% VAT)", v.Percent), UnitPrice: v.Gross, VAT: v.Percent, Quantity: 1})
+			lines = append(lines, basket.Line{ProductID: "refund-" + v.Rate.String(),
+				Name: tr.T("Refund ({{.Rate}} VAT)", "Rate", v.Rate.Format(",")), UnitPrice: v.Gross, VATRate: v.Rate, Quantity: 1})
 		}
 	}
 	return checkout.Receipt{
 		Shop: shop, Number: rc.Number, Time: rc.Time, Lines: lines, Totals: rc.Totals,
 		Currency: rc.Currency, Customer: rc.Customer, Reference: rc.Reference,
-		Method: "Vipps MobilePay", Refund: true, Of: rc.SaleReceipt, POSID: rc.POSID, Training: rc.Training,
+		Method: tr.T("REFUND - {{.Brand}}", "Brand", brand), Refund: true, Lang: lang, Of: rc.SaleReceipt, POSID: rc.POSID, Training: rc.Training,
 	}
 }
 
 // Text is the refund receipt as plain fixed-width text (42 columns).
-func (rc RefundReceipt) Text(shop checkout.Shop) string {
+func (rc RefundReceipt) Text(shop checkout.Shop) string { return rc.TextIn(shop, "") }
+
+// TextIn is Text in a language (app/i18n; empty: English).
+func (rc RefundReceipt) TextIn(shop checkout.Shop, lang string) string {
+	tr := i18n.For(lang)
 	var b strings.Builder
 	const w = 42
 	line := func(left, right string) {
@@ -91,33 +103,33 @@ func (rc RefundReceipt) Text(shop checkout.Shop) string {
 	if shop.OrgNumber != "" {
 		b.WriteString(shop.OrgNumber + "\n")
 	}
-	b.WriteString("RETURKVITTERING\n")
-	line("Refund", rc.Number)
-	line("Of receipt", rc.SaleReceipt)
-	line("Time", rc.Time.Format("2006-01-02 15:04"))
+	b.WriteString(tr.T("RETURN RECEIPT") + "\n")
+	line(tr.T("Refund"), rc.Number)
+	line(tr.T("Of receipt"), rc.SaleReceipt)
+	line(tr.T("Time"), rc.Time.Format("2006-01-02 15:04"))
 	b.WriteString(strings.Repeat("-", w) + "\n")
 	for _, l := range rc.Lines {
-		line(fmt.Sprintf("%d x %s", l.Quantity, truncate(l.Name, 28)), money.Format(l.Total()))
+		line(fmt.Sprintf("%d x %s", l.Quantity, truncate(l.Name, 28)), money.FormatAmount(l.Total(), rc.Currency))
 	}
 	if len(rc.Lines) == 0 {
-		line("Amount refunded", money.Format(rc.Totals.Gross))
+		line(tr.T("Amount refunded"), money.FormatAmount(rc.Totals.Gross, rc.Currency))
 	}
 	b.WriteString(strings.Repeat("-", w) + "\n")
-	line("TOTAL REFUNDED "+rc.Currency, money.Format(rc.Totals.Gross))
+	line(tr.T("TOTAL REFUNDED")+" "+rc.Currency, money.FormatAmount(rc.Totals.Gross, rc.Currency))
 	for _, v := range rc.Totals.ByVAT {
-		line(fmt.Sprintf("VAT %d%% of %s", v.Percent, money.Format(v.Net)), money.Format(v.VAT))
+		line(tr.T("VAT {{.Rate}} of {{.Gross}}", "Rate", v.Rate.Format(","), "Gross", money.FormatAmount(v.Net, rc.Currency)), money.FormatAmount(v.VAT, rc.Currency))
 	}
-	line("Reason", truncate(rc.Reason, 32))
+	line(tr.T("Reason"), truncate(rc.Reason, 32))
 	if rc.Customer != "" {
 		line("Vipps MobilePay", rc.Customer)
 	}
 	switch {
 	case rc.Done:
-		b.WriteString("Refunded to the customer's Vipps MobilePay.\n")
+		b.WriteString(tr.T("Refunded to the customer's Vipps MobilePay.") + "\n")
 	case rc.Error != "":
-		b.WriteString("NOT REFUNDED: " + rc.Error + "\n")
+		b.WriteString(tr.T("NOT REFUNDED:") + " " + rc.Error + "\n")
 	default:
-		b.WriteString("PENDING: not yet confirmed by Vipps MobilePay.\n")
+		b.WriteString(tr.T("PENDING: not yet confirmed by Vipps MobilePay.") + "\n")
 	}
 	return b.String()
 }
@@ -140,7 +152,11 @@ func (r *Refunder) Deliver(ctx context.Context, rc RefundReceipt) (url string, e
 	if !rc.Done {
 		return "", ErrNotDone
 	}
-	cr := rc.Checkout(r.Shop)
+	brand := r.Brand
+	if brand == "" {
+		brand = "Vipps MobilePay"
+	}
+	cr := rc.CheckoutIn(r.Shop, r.Lang, brand)
 	var errs []error
 	if r.Publisher != nil {
 		if url, err = r.Publisher.PublishReceipt(ctx, cr); err != nil {

@@ -66,8 +66,11 @@ type Refunder struct {
 	Printer   checkout.ReceiptPrinter   // optional
 	Publisher checkout.ReceiptPublisher // optional
 	Shop      checkout.Shop             // for the refund receipt
-	Now       func() time.Time          // default time.Now
-	Logger    *slog.Logger              // default: discard
+	// Lang and Brand are the refund receipt's language (app/i18n; empty:
+	// English) and the market's app ("Vipps", "MobilePay").
+	Lang, Brand string
+	Now         func() time.Time // default time.Now
+	Logger      *slog.Logger     // default: discard
 	// Signer, if set, signs each confirmed refund in the signature chain.
 	Signer checkout.TransactionSigner
 	// Drawer, if set, opens for a refund in cash (cash_refund.go).

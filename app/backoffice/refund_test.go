@@ -20,7 +20,7 @@ func vatOf(bds ...basket.Totals) map[int]int64 {
 	out := map[int]int64{}
 	for _, t := range bds {
 		for _, v := range t.ByVAT {
-			out[v.Percent] += v.VAT
+			out[int(v.Rate)/100] += v.VAT
 		}
 	}
 	return out
@@ -99,7 +99,7 @@ func TestRefunds(t *testing.T) {
 					net += v.Net
 					vat += v.VAT
 					if v.Net+v.VAT != v.Gross {
-						t.Errorf("refund %d rate %d%%: %d + %d != %d", i+1, v.Percent, v.Net, v.VAT, v.Gross)
+						t.Errorf("refund %d rate %d%%: %d + %d != %d", i+1, v.Rate, v.Net, v.VAT, v.Gross)
 					}
 				}
 				if sum != st.amount || net+vat != st.amount || rc.Totals.Net != net || rc.Totals.VAT != vat {
@@ -127,7 +127,7 @@ func TestRefunds(t *testing.T) {
 			// Everything refunded: the VAT of the refunds is the sale's VAT, to the øre.
 			want := map[int]int64{}
 			for _, v := range s.Totals.ByVAT {
-				want[v.Percent] = v.VAT
+				want[int(v.Rate)/100] = v.VAT
 			}
 			if got := vatOf(all...); !mapsEqual(got, want) {
 				t.Errorf("VAT refunded in all = %v, sale's VAT = %v", got, want)

@@ -93,6 +93,8 @@ type RefundRow struct {
 
 // ZReport is the end-of-day report of one business day.
 type ZReport struct {
+	// Lang is the language Text writes in (app/i18n); empty: English.
+	Lang      string
 	Day       string
 	Generated time.Time
 	// FirstReceipt and LastReceipt span the day's receipt numbers.
@@ -162,13 +164,13 @@ func BuildZ(ctx context.Context, j *journal.Journal, api checkout.PaymentAPI, no
 	for _, c := range categoryOrder {
 		states[c] = &StateTotal{Category: c}
 	}
-	sold := map[int]*basket.VATLine{}
-	refunded := map[int]*basket.VATLine{}
+	sold := map[money.Rate]*basket.VATLine{}
+	refunded := map[money.Rate]*basket.VATLine{}
 	z.Sales = len(daySales)
 	if len(daySales) > 0 {
 		z.FirstReceipt, z.LastReceipt = daySales[0].ReceiptNumber, daySales[len(daySales)-1].ReceiptNumber
 	}
-	returned := map[int]*basket.VATLine{}
+	returned := map[money.Rate]*basket.VATLine{}
 	for _, s := range daySales {
 		if s.Return != nil {
 			z.ReturnedCount++
@@ -230,13 +232,13 @@ func BuildZ(ctx context.Context, j *journal.Journal, api checkout.PaymentAPI, no
 	}
 	z.Sold = totalsOf(sold)
 	z.Refunded = totalsOf(refunded)
-	net := map[int]*basket.VATLine{}
+	net := map[money.Rate]*basket.VATLine{}
 	for _, v := range z.Sold.ByVAT {
 		addVAT(net, v)
 	}
 	z.Returned = totalsOf(returned)
 	for _, v := range append(append([]basket.VATLine(nil), z.Refunded.ByVAT...), z.Returned.ByVAT...) {
-		addVAT(net, basket.VATLine{Percent: v.Percent, Gross: -v.Gross, Net: -v.Net, VAT: -v.VAT})
+		addVAT(net, basket.VATLine{Rate: v.Rate, Gross: -v.Gross, Net: -v.Net, VAT: -v.VAT})
 	}
 	z.Net = totalsOf(net)
 
@@ -264,11 +266,11 @@ func BuildZ(ctx context.Context, j *journal.Journal, api checkout.PaymentAPI, no
 	return z, nil
 }
 
-func addVAT(m map[int]*basket.VATLine, v basket.VATLine) {
-	r := m[v.Percent]
+func addVAT(m map[money.Rate]*basket.VATLine, v basket.VATLine) {
+	r := m[v.Rate]
 	if r == nil {
-		r = &basket.VATLine{Percent: v.Percent}
-		m[v.Percent] = r
+		r = &basket.VATLine{Rate: v.Rate}
+		m[v.Rate] = r
 	}
 	r.Gross += v.Gross
 	r.Net += v.Net

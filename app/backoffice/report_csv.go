@@ -11,6 +11,7 @@ import (
 
 	"github.com/kasse-pos/kasse/app/basket"
 	"github.com/kasse-pos/kasse/app/journal"
+	"github.com/kasse-pos/kasse/app/money"
 )
 
 // csvHeader names the columns of the exported report. Each record's first
@@ -80,7 +81,7 @@ func (z *ZReport) WriteCSV(w io.Writer) error {
 	}{{recSold, z.Sold}, {recRefunded, z.Refunded}, {recNet, z.Net}} {
 		for _, v := range t.t.ByVAT {
 			rec(t.kind, func(r []string) {
-				r[colVATPercent], r[colNet], r[colVAT], r[colGross] = strconv.Itoa(v.Percent), dec(v.Net), dec(v.VAT), dec(v.Gross)
+				r[colVATPercent], r[colNet], r[colVAT], r[colGross] = v.Rate.String(), dec(v.Net), dec(v.VAT), dec(v.Gross)
 			})
 		}
 	}
@@ -124,7 +125,7 @@ func ReadCSV(rd io.Reader) (*ZReport, error) {
 		return nil, errors.New("read z report csv: not a Kasse Z report (header differs)")
 	}
 	z := &ZReport{}
-	vat := map[string]map[int]*basket.VATLine{recSold: {}, recRefunded: {}, recNet: {}}
+	vat := map[string]map[money.Rate]*basket.VATLine{recSold: {}, recRefunded: {}, recNet: {}}
 	var p parser
 	for i, r := range recs[1:] {
 		p.line = i + 2
@@ -135,7 +136,7 @@ func ReadCSV(rd io.Reader) (*ZReport, error) {
 		case recState:
 			z.States = append(z.States, StateTotal{Category: Category(r[colState]), Count: p.int(r[colCount]), Amount: p.dec(r[colGross])})
 		case recSold, recRefunded, recNet:
-			addVAT(vat[r[colRecord]], basket.VATLine{Percent: p.int(r[colVATPercent]), Net: p.dec(r[colNet]), VAT: p.dec(r[colVAT]), Gross: p.dec(r[colGross])})
+			addVAT(vat[r[colRecord]], basket.VATLine{Rate: p.rate(r[colVATPercent]), Net: p.dec(r[colNet]), VAT: p.dec(r[colVAT]), Gross: p.dec(r[colGross])})
 		case recRefund:
 			f := RefundRow{Receipt: r[colReceipt], Time: p.time(r[colTime]), Key: r[colReference], Status: r[colState], Amount: p.dec(r[colGross]), Reason: r[colNote]}
 			if f.Status == "pending" {
@@ -188,6 +189,14 @@ func (p *parser) int(s string) int {
 		p.fail(err)
 	}
 	return n
+}
+
+func (p *parser) rate(s string) money.Rate {
+	r, err := money.ParseRate(s)
+	if err != nil {
+		p.fail(err)
+	}
+	return r
 }
 
 func (p *parser) dec(s string) int64 {

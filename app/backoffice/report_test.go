@@ -48,7 +48,7 @@ func TestZReport(t *testing.T) {
 		t.Errorf("states = %+v", z.States)
 	}
 	vat := func(p int, net, v int64) basket.VATLine {
-		return basket.VATLine{Percent: p, Net: net, VAT: v, Gross: net + v}
+		return basket.VATLine{Rate: money.Percent(p), Net: net, VAT: v, Gross: net + v}
 	}
 	for _, tt := range []struct {
 		name      string

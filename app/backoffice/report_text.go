@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/kasse-pos/kasse/app/basket"
+	"github.com/kasse-pos/kasse/app/i18n"
 	"github.com/kasse-pos/kasse/app/money"
 )
 
@@ -15,44 +16,45 @@ const ReportWidth = 48
 // Text renders the report as plain text in fixed columns, to print or show in
 // a monospace font.
 func (z *ZReport) Text() string {
+	tr := i18n.For(z.Lang)
 	var b strings.Builder
 	rule := strings.Repeat("-", ReportWidth) + "\n"
 	lr := func(left, right string) {
 		pad := max(ReportWidth-runes(left)-runes(right), 1)
 		b.WriteString(left + strings.Repeat(" ", pad) + right + "\n")
 	}
-	b.WriteString(center("Z REPORT", ReportWidth) + "\n")
-	lr("Business day", z.Day)
-	lr("Printed", z.Generated.Format("2006-01-02 15:04"))
+	b.WriteString(center(tr.T("Z REPORT"), ReportWidth) + "\n")
+	lr(tr.T("Business day"), z.Day)
+	lr(tr.T("Printed"), z.Generated.Format("2006-01-02 15:04"))
 	if z.Sales > 0 {
-		lr("Receipts", z.FirstReceipt+" - "+z.LastReceipt)
+		lr(tr.T("Receipts"), z.FirstReceipt+" - "+z.LastReceipt)
 	}
-	lr("Sales", fmt.Sprint(z.Sales))
+	lr(tr.T("Sales"), fmt.Sprint(z.Sales))
 	b.WriteString(rule)
-	fmt.Fprintf(&b, "%-20s %6s %20s\n", "State", "Count", "Amount")
+	fmt.Fprintf(&b, "%-20s %6s %20s\n", tr.T("State"), tr.T("Count"), tr.T("Amount"))
 	for _, s := range z.States {
-		fmt.Fprintf(&b, "%-20s %6d %20s\n", s.Category, s.Count, money.Format(s.Amount))
+		fmt.Fprintf(&b, "%-20s %6d %20s\n", tr.T(string(s.Category)), s.Count, money.Format(s.Amount))
 	}
 	vat := func(title string, t basket.Totals) {
 		b.WriteString(rule)
-		b.WriteString(title + "\n")
-		fmt.Fprintf(&b, "%-6s %13s %13s %13s\n", "VAT", "Net", "VAT", "Gross")
+		b.WriteString(tr.T(title) + "\n")
+		fmt.Fprintf(&b, "%-6s %13s %13s %13s\n", tr.T("VAT"), tr.T("Net"), tr.T("VAT"), tr.T("Gross"))
 		for _, v := range t.ByVAT {
-			fmt.Fprintf(&b, "%-6s %13s %13s %13s\n", fmt.Sprintf("%d%%", v.Percent), money.Format(v.Net), money.Format(v.VAT), money.Format(v.Gross))
+			fmt.Fprintf(&b, "%-6s %13s %13s %13s\n", v.Rate.String()+"%", money.Format(v.Net), money.Format(v.VAT), money.Format(v.Gross))
 		}
-		fmt.Fprintf(&b, "%-6s %13s %13s %13s\n", "Total", money.Format(t.Net), money.Format(t.VAT), money.Format(t.Gross))
+		fmt.Fprintf(&b, "%-6s %13s %13s %13s\n", tr.T("Total"), money.Format(t.Net), money.Format(t.VAT), money.Format(t.Gross))
 	}
-	vat("SOLD (captured)", z.Sold)
-	vat("REFUNDED", z.Refunded)
+	vat(i18n.Key("SOLD (captured)"), z.Sold)
+	vat(i18n.Key("REFUNDED"), z.Refunded)
 	if z.ReturnedCount > 0 {
-		vat(fmt.Sprintf("RETURNED WITHOUT RECEIPT (cash, %d)", z.ReturnedCount), z.Returned)
+		vat(i18n.Key("RETURNED WITHOUT RECEIPT (paid out in cash)"), z.Returned)
 	}
-	vat("NET", z.Net)
+	vat(i18n.Key("NET"), z.Net)
 	if len(z.Refunds) > 0 {
 		b.WriteString(rule)
-		b.WriteString("REFUNDS\n")
+		b.WriteString(tr.T("REFUNDS") + "\n")
 		for _, r := range z.Refunds {
-			lr(fmt.Sprintf("%s %s %s", r.Receipt, r.Time.Format("15:04"), r.Status), money.Format(r.Amount))
+			lr(fmt.Sprintf("%s %s %s", r.Receipt, r.Time.Format("15:04"), tr.T(r.Status)), money.Format(r.Amount))
 			b.WriteString("  " + truncate(r.Reason, ReportWidth-2) + "\n")
 		}
 	}
@@ -60,20 +62,20 @@ func (z *ZReport) Text() string {
 	z.cashText(&b, lr)
 	b.WriteString(rule)
 	checked := len(z.Rows) - len(z.Unchecked)
-	lr("Reconciled with Vipps MobilePay", fmt.Sprintf("%d/%d", checked, len(z.Rows)))
+	lr(tr.T("Reconciled with Vipps MobilePay"), fmt.Sprintf("%d/%d", checked, len(z.Rows)))
 	if len(z.Mismatches) == 0 && len(z.Unchecked) == 0 {
-		b.WriteString("All payments agree with the journal.\n")
+		b.WriteString(tr.T("All payments agree with the journal.") + "\n")
 	}
 	if len(z.Mismatches) > 0 {
-		b.WriteString("MISMATCHES (journal / Vipps MobilePay)\n")
+		b.WriteString(tr.T("MISMATCHES (journal / Vipps MobilePay)") + "\n")
 		for _, r := range z.Mismatches {
 			b.WriteString(r.Reference + "\n")
-			lr("  receipt "+r.Receipt+" captured", money.Format(r.Captured)+" / "+money.Format(r.APICaptured))
-			lr("  refunded", money.Format(r.Refunded)+" / "+money.Format(r.APIRefunded))
+			lr("  "+tr.T("receipt {{.Receipt}} captured", "Receipt", r.Receipt), money.Format(r.Captured)+" / "+money.Format(r.APICaptured))
+			lr("  "+tr.T("refunded"), money.Format(r.Refunded)+" / "+money.Format(r.APIRefunded))
 		}
 	}
 	if len(z.Unchecked) > 0 {
-		b.WriteString("NOT CHECKED\n")
+		b.WriteString(tr.T("NOT CHECKED") + "\n")
 		for _, r := range z.Unchecked {
 			b.WriteString(r.Reference + "\n")
 			if r.Note != "" {
@@ -82,18 +84,22 @@ func (z *ZReport) Text() string {
 		}
 	}
 	if z.PendingRefunds > 0 {
-		fmt.Fprintf(&b, "%d refund(s) pending: not yet confirmed.\n", z.PendingRefunds)
+		b.WriteString(tr.T("{{.N}} refund(s) pending: not yet confirmed.", "N", z.PendingRefunds) + "\n")
 	}
 	for _, s := range z.States {
 		if s.Category == CatOpen && s.Count > 0 {
-			fmt.Fprintf(&b, "%d payment(s) not finished yet.\n", s.Count)
+			b.WriteString(tr.T("{{.N}} payment(s) not finished yet.", "N", s.Count) + "\n")
 		}
 	}
 	for _, p := range z.Problems {
-		b.WriteString("PROBLEM: " + p + "\n")
+		b.WriteString(tr.T("PROBLEM:") + " " + p + "\n")
 	}
 	return b.String()
 }
+
+// The report's categories and refund states, which Text translates.
+var _ = []string{i18n.Key("captured"), i18n.Key("refunded"), i18n.Key("cancelled"), i18n.Key("declined"),
+	i18n.Key("expired"), i18n.Key("failed"), i18n.Key("open"), i18n.Key("done"), i18n.Key("refused"), i18n.Key("pending")}
 
 func runes(s string) int { return len([]rune(s)) }
 

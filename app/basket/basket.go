@@ -18,12 +18,12 @@ const MaxQuantity = 999
 
 // Line is one product and how many of it.
 type Line struct {
-	ProductID string `json:"productId"`
-	Name      string `json:"name"`
-	EAN       string `json:"ean,omitempty"`
-	UnitPrice int64  `json:"unitPrice"` // incl. VAT, minor units
-	VAT       int    `json:"vat"`       // percent
-	Quantity  int    `json:"quantity"`
+	ProductID string     `json:"productId"`
+	Name      string     `json:"name"`
+	EAN       string     `json:"ean,omitempty"`
+	UnitPrice int64      `json:"unitPrice"` // incl. VAT, minor units
+	VATRate   money.Rate `json:"vat"`       // JSON: percent, e.g. 25 or 25.5
+	Quantity  int        `json:"quantity"`
 	// Grams is the weight of a weighed line (UnitPrice is then per kg and
 	// Quantity 1); 0 for a line sold by the piece.
 	Grams int `json:"grams,omitempty"`
@@ -42,7 +42,7 @@ func (l Line) Total() int64 { return l.Gross() - l.Discount() }
 
 // Split is the line's net amount and VAT, computed on the line total so that
 // they add up to it exactly.
-func (l Line) Split() (net, vat int64) { return money.Split(l.Total(), l.VAT) }
+func (l Line) Split() (net, vat int64) { return money.Split(l.Total(), l.VATRate) }
 
 // Basket is an ordered list of lines; the zero value is an empty basket.
 type Basket struct {
@@ -58,7 +58,7 @@ func (b *Basket) Add(p catalog.Product) error {
 			return b.SetQuantity(p.ID, b.Lines[i].Quantity+1)
 		}
 	}
-	b.Lines = append(b.Lines, Line{ProductID: p.ID, Name: p.Name, EAN: p.EAN, UnitPrice: p.Price, VAT: p.VAT, Quantity: 1})
+	b.Lines = append(b.Lines, Line{ProductID: p.ID, Name: p.Name, EAN: p.EAN, UnitPrice: p.Price, VATRate: p.VATRate, Quantity: 1})
 	return nil
 }
 
@@ -117,10 +117,10 @@ func (b Basket) Clone() Basket {
 
 // VATLine sums the lines of one VAT rate.
 type VATLine struct {
-	Percent int   `json:"percent"`
-	Net     int64 `json:"net"`
-	VAT     int64 `json:"vat"`
-	Gross   int64 `json:"gross"`
+	Rate  money.Rate `json:"percent"` // JSON: percent, e.g. 25 or 25.5
+	Net   int64      `json:"net"`
+	VAT   int64      `json:"vat"`
+	Gross int64      `json:"gross"`
 }
 
 // Totals is the bottom line of a basket.
@@ -138,15 +138,15 @@ type Totals struct {
 // its discounts, so the totals and the VAT per rate are exactly the sums of
 // what each receipt line shows.
 func (b *Basket) Totals() Totals {
-	rates := map[int]*VATLine{}
+	rates := map[money.Rate]*VATLine{}
 	var t Totals
 	for _, l := range b.Settled().Lines {
 		t.Discount += l.Discount()
 		net, vat := l.Split()
-		r := rates[l.VAT]
+		r := rates[l.VATRate]
 		if r == nil {
-			r = &VATLine{Percent: l.VAT}
-			rates[l.VAT] = r
+			r = &VATLine{Rate: l.VATRate}
+			rates[l.VATRate] = r
 		}
 		r.Net += net
 		r.VAT += vat
@@ -158,7 +158,7 @@ func (b *Basket) Totals() Totals {
 	for _, r := range rates {
 		t.ByVAT = append(t.ByVAT, *r)
 	}
-	sort.Slice(t.ByVAT, func(i, j int) bool { return t.ByVAT[i].Percent > t.ByVAT[j].Percent })
+	sort.Slice(t.ByVAT, func(i, j int) bool { return t.ByVAT[i].Rate > t.ByVAT[j].Rate })
 	return t
 }
 

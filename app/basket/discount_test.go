@@ -2,15 +2,16 @@ package basket
 
 import (
 	"encoding/json"
+	"github.com/kasse-pos/kasse/app/money"
 	"math/rand"
 	"testing"
 )
 
 func TestBasketDiscountSharedLargestRemainder(t *testing.T) {
 	b := Basket{Lines: []Line{
-		{ProductID: "A", UnitPrice: 100, VAT: 25, Quantity: 1},
-		{ProductID: "B", UnitPrice: 100, VAT: 15, Quantity: 1},
-		{ProductID: "C", UnitPrice: 100, VAT: 0, Quantity: 1},
+		{ProductID: "A", UnitPrice: 100, VATRate: 2500, Quantity: 1},
+		{ProductID: "B", UnitPrice: 100, VATRate: 1500, Quantity: 1},
+		{ProductID: "C", UnitPrice: 100, VATRate: 0, Quantity: 1},
 	}}
 	if err := b.SetBasketDiscount(&Off{Amount: 100, Reason: "loyal"}); err != nil {
 		t.Fatal(err)
@@ -53,7 +54,7 @@ func TestLineDiscountPercentAndAmount(t *testing.T) {
 }
 
 func TestWeighedLine(t *testing.T) {
-	l := Line{ProductID: "W", Name: "Epler", UnitPrice: 12900, VAT: 15, Quantity: 1, Grams: 532}
+	l := Line{ProductID: "W", Name: "Epler", UnitPrice: 12900, VATRate: 1500, Quantity: 1, Grams: 532}
 	if l.Gross() != 6863 { // 68,628 rounds half up to 68,63
 		t.Fatalf("gross = %d, want 6863", l.Gross())
 	}
@@ -110,11 +111,11 @@ func TestOldLineJSONLoads(t *testing.T) {
 // randomBasket is a basket of pieces and weighed lines at the Nordic VAT
 // rates, with line discounts and maybe a basket discount.
 func randomBasket(r *rand.Rand) Basket {
-	rates := []int{0, 12, 15, 25}
+	rates := []money.Rate{0, 1200, 1500, 2500, 2550} // and Finland's 25.5 %
 	var b Basket
 	n := 1 + r.Intn(8)
 	for i := 0; i < n; i++ {
-		l := Line{ProductID: string(rune('A' + i)), Name: "x", UnitPrice: 1 + r.Int63n(200000), VAT: rates[r.Intn(len(rates))], Quantity: 1 + r.Intn(12)}
+		l := Line{ProductID: string(rune('A' + i)), Name: "x", UnitPrice: 1 + r.Int63n(200000), VATRate: rates[r.Intn(len(rates))], Quantity: 1 + r.Intn(12)}
 		if r.Intn(4) == 0 {
 			l.Quantity, l.Grams = 1, 1+r.Intn(99999)
 		}
@@ -162,7 +163,7 @@ func TestDiscountsAddUpProperty(t *testing.T) {
 		var rg, rv, rn int64
 		for _, v := range tot.ByVAT {
 			if v.Net+v.VAT != v.Gross {
-				t.Fatalf("basket %d: rate %d: %d + %d ≠ %d", i, v.Percent, v.Net, v.VAT, v.Gross)
+				t.Fatalf("basket %d: rate %d: %d + %d ≠ %d", i, v.Rate, v.Net, v.VAT, v.Gross)
 			}
 			rg, rv, rn = rg+v.Gross, rv+v.VAT, rn+v.Net
 		}

@@ -7,17 +7,19 @@ import (
 	"fmt"
 	"strings"
 	"unicode"
+
+	"github.com/kasse-pos/kasse/app/money"
 )
 
 // Product is one thing the shop sells. Price includes VAT, in minor units.
 type Product struct {
-	ID       string `json:"id"`
-	Name     string `json:"name"`
-	Category string `json:"category"`
-	Price    int64  `json:"price"`
-	VAT      int    `json:"vat"` // percent
-	EAN      string `json:"ean"` // GTIN-13
-	Color    string `json:"color"`
+	ID       string     `json:"id"`
+	Name     string     `json:"name"`
+	Category string     `json:"category"`
+	Price    int64      `json:"price"`
+	VATRate  money.Rate `json:"vat"` // JSON: percent, e.g. 25 or 25.5
+	EAN      string     `json:"ean"` // GTIN-13
+	Color    string     `json:"color"`
 	// PLU is the item code the shop's scales and price labels print in
 	// in-store barcodes (5 digits), if the product is sold that way.
 	PLU string `json:"plu,omitempty"`
@@ -64,8 +66,8 @@ func Parse(data []byte) (*Catalog, error) {
 			return nil, fmt.Errorf("catalog: product %d has no id or name", i+1)
 		case p.Price <= 0:
 			return nil, fmt.Errorf("catalog: %s has no price", p.ID)
-		case p.VAT < 0 || p.VAT > 100:
-			return nil, fmt.Errorf("catalog: %s has VAT %d %%", p.ID, p.VAT)
+		case !p.VATRate.Valid():
+			return nil, fmt.Errorf("catalog: %s has VAT %s %%", p.ID, p.VATRate)
 		case !ValidEAN13(p.EAN):
 			return nil, fmt.Errorf("catalog: %s has an invalid EAN-13 %q", p.ID, p.EAN)
 		case !known[p.Category]:

@@ -22,7 +22,7 @@ func TestDemoCatalog(t *testing.T) {
 	}
 	rates := map[int]int{}
 	for _, p := range all {
-		rates[p.VAT]++
+		rates[int(p.VATRate)/100]++
 		if p.Color == "" {
 			t.Errorf("%s has no tile colour", p.Name)
 		}

@@ -22,7 +22,7 @@ import (
 // open adds a hand-typed line at price (25 % VAT).
 func open(t *testing.T, r rig, name string, price int64) {
 	t.Helper()
-	if err := r.Till.AddOpenItem(checkout.OpenItem{Description: name, Price: price, VAT: 25}); err != nil {
+	if err := r.Till.AddOpenItem(checkout.OpenItem{Description: name, Price: price, VATRate: 2500}); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -149,7 +149,7 @@ func TestCashRoundingPerMarket(t *testing.T) {
 			r := rig{demotest.Start(t, demotest.Options{Configure: func(cfg *station.Config) {
 				cfg.Market, cfg.Currency = c.market, c.currency
 			}})}
-			if err := r.Till.AddOpenItem(checkout.OpenItem{Description: "Vare", Price: c.price, VAT: r.Till.VATRates()[0]}); err != nil {
+			if err := r.Till.AddOpenItem(checkout.OpenItem{Description: "Vare", Price: c.price, VATRate: r.Till.VATRates()[0]}); err != nil {
 				t.Fatal(err)
 			}
 			if err := r.Till.PayCash(0); err != nil {
@@ -231,7 +231,7 @@ func TestTendersAddUpProperty(t *testing.T) {
 	r.Till.SetCustomer("91234567")
 	for i := range 40 {
 		for n := rnd.IntN(4) + 1; n > 0; n-- {
-			it := checkout.OpenItem{Description: fmt.Sprintf("Vare %d", n), Price: rnd.Int64N(200000) + 1, VAT: []int{25, 15}[rnd.IntN(2)], Quantity: rnd.IntN(3) + 1}
+			it := checkout.OpenItem{Description: fmt.Sprintf("Vare %d", n), Price: rnd.Int64N(200000) + 1, VATRate: []money.Rate{2500, 1500}[rnd.IntN(2)], Quantity: rnd.IntN(3) + 1}
 			if err := r.Till.AddOpenItem(it); err != nil {
 				t.Fatal(err)
 			}

@@ -148,7 +148,7 @@ func (t *Till) addInStore(code string, e scan.Embedded) {
 		})
 		return
 	}
-	l := basket.Line{ProductID: p.ID, Name: p.Name, EAN: code, VAT: p.VAT, Quantity: 1}
+	l := basket.Line{ProductID: p.ID, Name: p.Name, EAN: code, VATRate: p.VATRate, Quantity: 1}
 	switch {
 	case e.Weight && !p.PerKg:
 		t.Notify(fmt.Sprintf("%s is not sold by weight, but the barcode carries a weight. Check the scale's item code.", p.Name))
@@ -179,14 +179,15 @@ func (t *Till) addInStore(code string, e scan.Embedded) {
 // before the discount per piece or per kilogram.
 func orderLine(l basket.Line) epayment.OrderLine {
 	net, vat := l.Split()
-	return epayment.OrderLine{
+	ol := epayment.OrderLine{
 		Name:                    l.Name,
 		ID:                      l.ProductID,
 		TotalAmount:             l.Total(),
 		TotalAmountExcludingTax: net,
 		TotalTaxAmount:          vat,
-		TaxPercentage:           l.VAT,
 		Discount:                l.Discount(),
 		UnitInfo:                &epayment.UnitInfo{UnitPrice: l.UnitPrice, Quantity: l.QuantityString(), QuantityUnit: l.QuantityUnit()},
 	}
+	ol.SetTax(int(l.VATRate)) // taxRate for 25.5 %, which taxPercentage cannot say
+	return ol
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"github.com/kasse-pos/kasse/app/money"
 	"math/rand"
 	"os"
 	"path/filepath"
@@ -228,7 +229,7 @@ func TestReceiptLinesAddUpProperty(t *testing.T) {
 	for i := 0; i < 2000; i++ {
 		var b basket.Basket
 		for n := 1 + r.Intn(6); n > 0; n-- {
-			l := basket.Line{ProductID: "P", Name: "x", UnitPrice: 1 + r.Int63n(100000), VAT: []int{0, 12, 15, 25}[r.Intn(4)], Quantity: 1 + r.Intn(5)}
+			l := basket.Line{ProductID: "P", Name: "x", UnitPrice: 1 + r.Int63n(100000), VATRate: []money.Rate{0, 1200, 1500, 2500, 2550}[r.Intn(5)], Quantity: 1 + r.Intn(5)}
 			if r.Intn(3) == 0 {
 				l.Grams = 1 + r.Intn(20000)
 				l.Quantity = 1

@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	"github.com/kasse-pos/kasse/app/basket"
+	"github.com/kasse-pos/kasse/app/i18n"
 	"github.com/kasse-pos/kasse/app/journal"
 	"github.com/kasse-pos/kasse/app/money"
 	"github.com/kasse-pos/kasse/app/msisdn"
@@ -19,7 +20,7 @@ var errCashHeld = errors.New("cash was taken for this basket; hand it back (Retu
 func (t *Till) AddProduct(id string) error {
 	p, ok := t.cfg.Catalog.ByID(id)
 	if !ok {
-		return fmt.Errorf("unknown product %s", id)
+		return i18n.M("Unknown product {{.Code}}. Check the catalog or add the item by hand.", "Code", id)
 	}
 	if p.PerKg {
 		return fmt.Errorf("%s is sold by weight: scan the scale's label", p.Name)
@@ -64,7 +65,7 @@ func (t *Till) edit(fn func(*basket.Basket) error) error {
 		sale := t.sale
 		t.mu.Unlock()
 		if err != nil {
-			t.Notify(err.Error())
+			t.notifyErr(err)
 			return err
 		}
 		recs := lineRecords(before, after)
@@ -134,7 +135,7 @@ func (t *Till) journalFailed(err error) {
 	t.log.Error("journal write failed", "err", err)
 	t.update(func(s *screen) {
 		s.status.Journal = err.Error()
-		s.notice = "Could not write to the journal (is the disk full?). Nothing was changed and nothing was sent to Vipps MobilePay."
+		s.notice = i18n.Key("Could not write to the journal (is the disk full?). Nothing was changed and nothing was sent to Vipps MobilePay.")
 	})
 }
 

@@ -8,6 +8,8 @@ import (
 	"unicode/utf8"
 
 	"github.com/kasse-pos/kasse/app/basket"
+	"github.com/kasse-pos/kasse/app/i18n"
+	"github.com/kasse-pos/kasse/app/money"
 )
 
 // OpenItem is a line typed by hand: an unknown barcode, a service, anything
@@ -16,7 +18,7 @@ type OpenItem struct {
 	Description string
 	// Price is the unit price including VAT, in minor units.
 	Price    int64
-	VAT      int // percent
+	VATRate  money.Rate
 	Quantity int // 0 means 1
 	// EAN is the barcode that was not found, if the item was scanned.
 	EAN string
@@ -42,10 +44,10 @@ func (t *Till) AddOpenItem(it OpenItem) error {
 		return errors.New("type a price above zero")
 	case it.Price > maxOpenPrice:
 		return errors.New("that price is more than 100 000,00; check it")
-	case !t.vatAllowed(it.VAT):
-		return fmt.Errorf("%d %% is not a VAT rate of this shop's products", it.VAT)
+	case !t.vatAllowed(it.VATRate):
+		return i18n.M("{{.Rate}} is not a VAT rate of this shop's products", "Rate", it.VATRate.Format(","))
 	case it.Quantity < 0 || it.Quantity > basket.MaxQuantity:
-		return fmt.Errorf("a quantity from 1 to %d", basket.MaxQuantity)
+		return i18n.M("a quantity from 1 to {{.Max}}", "Max", basket.MaxQuantity)
 	}
 	return t.edit(func(b *basket.Basket) error {
 		n := 1
@@ -59,13 +61,13 @@ func (t *Till) AddOpenItem(it OpenItem) error {
 			n++
 			id = fmt.Sprintf("open-%d", n)
 		}
-		b.Lines = append(b.Lines, basket.Line{ProductID: id, Name: desc, EAN: it.EAN, UnitPrice: it.Price, VAT: it.VAT, Quantity: it.Quantity})
+		b.Lines = append(b.Lines, basket.Line{ProductID: id, Name: desc, EAN: it.EAN, UnitPrice: it.Price, VATRate: it.VATRate, Quantity: it.Quantity})
 		return nil
 	})
 }
 
 // vatAllowed reports whether rate is one the catalog's products carry, or 0.
-func (t *Till) vatAllowed(rate int) bool {
+func (t *Till) vatAllowed(rate money.Rate) bool {
 	if rate == 0 {
 		return true
 	}
@@ -77,17 +79,23 @@ func (t *Till) vatAllowed(rate int) bool {
 	return false
 }
 
-// VATRates are the VAT rates of the catalog's products, for an open item's
-// picker, highest first.
-func (t *Till) VATRates() []int {
-	seen := map[int]bool{}
-	var rates []int
-	for _, p := range t.cfg.Catalog.All() {
-		if !seen[p.VAT] {
-			seen[p.VAT] = true
-			rates = append(rates, p.VAT)
+// VATRates are the VAT rates of the catalog's products and the market's, for
+// an open item's picker, highest first.
+func (t *Till) VATRates() []money.Rate {
+	seen := map[money.Rate]bool{}
+	var rates []money.Rate
+	add := func(r money.Rate) {
+		if !seen[r] {
+			seen[r] = true
+			rates = append(rates, r)
 		}
 	}
-	slices.SortFunc(rates, func(a, b int) int { return b - a })
+	for _, p := range t.cfg.Catalog.All() {
+		add(p.VATRate)
+	}
+	for _, r := range t.cfg.VATRates {
+		add(r)
+	}
+	slices.SortFunc(rates, func(a, b money.Rate) int { return int(b - a) })
 	return rates
 }

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/kasse-pos/kasse/app/basket"
+	"github.com/kasse-pos/kasse/app/i18n"
 	"github.com/kasse-pos/kasse/app/journal"
 	"github.com/kasse-pos/kasse/app/msisdn"
 	"github.com/kasse-pos/kasse/app/payment"
@@ -224,10 +225,10 @@ func (t *Till) followPayment(u payment.Update) {
 		t.pushRefused()
 	}
 	if tell {
-		t.report(fmt.Sprintf("Receipt %s: could not settle the payment with Vipps MobilePay yet (no answer); Kasse keeps trying.", receipt))
+		t.report(t.tr().T("Receipt {{.Receipt}}: could not settle the payment with Vipps MobilePay yet (no answer); Kasse keeps trying.", "Receipt", receipt))
 	}
 	if recovering && u.Snap.State.Final() {
-		t.report(fmt.Sprintf("Receipt %s: finished after a restart: %s.", receipt, u.Snap.State))
+		t.report(t.tr().T("Receipt {{.Receipt}}: finished after a restart: {{.State}}.", "Receipt", receipt, "State", u.Snap.State))
 	}
 	if r != nil && t.firstDelivery(ref) {
 		t.paid(u.SaleID, *r, onScreen)
@@ -248,7 +249,8 @@ func (t *Till) createRequest(s *journal.Sale, ref, flow string) epayment.CreateP
 	for _, l := range settled.Lines {
 		lines = append(lines, orderLine(l))
 	}
-	desc := fmt.Sprintf("%s, kvittering %s", t.cfg.Shop.Name, s.ReceiptNumber)
+	// The customer reads it in the app: the receipts' language.
+	desc := t.rtr().T("{{.Shop}}, receipt {{.Receipt}}", "Shop", t.cfg.Shop.Name, "Receipt", s.ReceiptNumber)
 	if r := []rune(desc); len(r) > 100 { // the API counts characters
 		desc = string(r[:100])
 	}
@@ -310,7 +312,7 @@ func pushSetting(salesUnit string) string { return "push-refused:" + salesUnit }
 // till remembers it, says why, and shows the QR code for the same basket at
 // once; every later Pay shows a QR code too.
 func (t *Till) pushRefused() {
-	const why = "This shop cannot send payment requests to phones (Vipps MobilePay error 5080), so the customer scans the QR code instead."
+	why := i18n.Key("This shop cannot send payment requests to phones (Vipps MobilePay error 5080), so the customer scans the QR code instead.")
 	t.mu.Lock()
 	already := t.pushOff
 	t.mu.Unlock()

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/kasse-pos/kasse/app/basket"
+	"github.com/kasse-pos/kasse/app/i18n"
 	"github.com/kasse-pos/kasse/app/journal"
 	"github.com/kasse-pos/kasse/app/money"
 )
@@ -24,6 +25,8 @@ type Receipt struct {
 	Customer  string // masked
 	Reference string
 	Method    string
+	// Lang is the receipt's language (app/i18n); empty: the printer's own.
+	Lang string
 	// URL is where the customer's phone opens the receipt; empty until published.
 	URL string
 	// Printed and PrintError say how the paper copy went.
@@ -60,7 +63,7 @@ func (t *Till) buildReceipt(s *journal.Sale, a *journal.Attempt) Receipt {
 		Shop: t.cfg.Shop, Number: s.ReceiptNumber, Time: at, POSID: s.POSID,
 		Lines: append([]basket.Line(nil), a.Basket.Lines...), Totals: a.Totals,
 		Currency: s.Currency, Customer: s.CustomerMasked, Reference: a.Reference,
-		Method: "Vipps MobilePay", URL: s.ReceiptURL, Printed: s.Printed,
+		Method: t.cfg.Brand, URL: s.ReceiptURL, Printed: s.Printed, Lang: t.rtr().Lang(),
 		Discount: a.Basket.Discount,
 		Training: s.Training, Copies: s.Copies,
 	}
@@ -92,7 +95,7 @@ func (t *Till) paid(saleID uint64, r Receipt, onScreen bool) {
 	if !onScreen {
 		t.update(func(s *screen) {
 			if s.once(toldPaid, r.Reference) {
-				s.notice = fmt.Sprintf("Receipt %s was paid after all (%s); its receipt is in the history.", r.Number, money.FormatCurrency(r.Totals.Gross, r.Currency))
+				s.notice = t.tr().T("Receipt {{.Receipt}} was paid after all ({{.Amount}}); its receipt is in the history.", "Receipt", r.Number, "Amount", money.FormatCurrency(r.Totals.Gross, r.Currency))
 			}
 		})
 	}
@@ -123,7 +126,7 @@ func (t *Till) deliverReceipt(ctx context.Context, saleID uint64, r Receipt) {
 		url, err := t.cfg.Publisher.PublishReceipt(ctx, r)
 		if err != nil {
 			t.log.Warn("publish receipt", "receipt", r.Number, "err", err)
-			r.PublishError = "The receipt link could not be made; the paper receipt has it all."
+			r.PublishError = i18n.Key("The receipt link could not be made; the paper receipt has it all.")
 		} else {
 			r.URL = url
 			if _, err := t.cfg.Journal.Append(journal.Record{Kind: journal.KindReceipt, Sale: saleID, Ref: r.Reference, Print: &journal.PrintData{URL: url}}); err != nil {

@@ -21,7 +21,7 @@ import (
 func (t *Till) Recover(ctx context.Context) error {
 	sales, err := t.cfg.Journal.Unfinished()
 	for _, d := range t.cfg.Journal.Damage() {
-		t.report("The journal has a damaged entry: " + d.String() + ". Every other sale is kept; restore the file from a backup when you can, and check that sale in the history.")
+		t.report(t.tr().T("The journal has a damaged entry: {{.Entry}}. Every other sale is kept; restore the file from a backup when you can, and check that sale in the history.", "Entry", d.String()))
 		t.SetStatus("journal", "damaged entries found; see the messages")
 	}
 	if err != nil {
@@ -43,9 +43,9 @@ func (t *Till) Recover(ctx context.Context) error {
 			t.recovering[a.Reference] = s.ReceiptNumber
 			t.mu.Unlock()
 			if a.Reference == resume {
-				t.report(fmt.Sprintf("Receipt %s: still waiting for the customer after a restart; resumed. Cancel it if the customer has left.", s.ReceiptNumber))
+				t.report(t.tr().T("Receipt {{.Receipt}}: still waiting for the customer after a restart; resumed. Cancel it if the customer has left.", "Receipt", s.ReceiptNumber))
 			} else {
-				t.report(fmt.Sprintf("Receipt %s: found %s after a restart; Kasse is finishing it.", s.ReceiptNumber, a.State))
+				t.report(t.tr().T("Receipt {{.Receipt}}: found {{.State}} after a restart; Kasse is finishing it.", "Receipt", s.ReceiptNumber, "State", a.State))
 			}
 		}
 	}
@@ -92,7 +92,7 @@ func (t *Till) receiptsOwed(ctx context.Context) {
 		return true
 	})
 	for _, s := range owed {
-		t.report(fmt.Sprintf("Receipt %s was paid but its receipt never went out; it goes out now.", s.ReceiptNumber))
+		t.report(t.tr().T("Receipt {{.Receipt}} was paid but its receipt never went out; it goes out now.", "Receipt", s.ReceiptNumber))
 		t.deliverReceipt(ctx, s.ID, t.saleReceipt(s))
 	}
 }

@@ -5,6 +5,7 @@ import (
 
 	"github.com/kasse-pos/kasse/app/basket"
 	"github.com/kasse-pos/kasse/app/catalog"
+	"github.com/kasse-pos/kasse/app/money"
 )
 
 // Register is what a screen needs of a till: what to draw, when it changed,
@@ -26,7 +27,7 @@ type Register interface {
 	Scan(raw string)
 	Notify(msg string)
 	AddOpenItem(it OpenItem) error
-	VATRates() []int
+	VATRates() []money.Rate
 	// DiscountLine, DiscountBasket and SetPrice give discounts and new
 	// prices, with a reason (app/checkout/discount.go).
 	DiscountLine(productID string, off *basket.Off) error

@@ -198,8 +198,8 @@ func (t *Till) returnLine(it ReturnItem, n int) (basket.Line, error) {
 		return basket.Line{}, errors.New("the description is too long for the receipt (at most 60 characters)")
 	case o.Price <= 0 || o.Price > maxOpenPrice:
 		return basket.Line{}, errors.New("type the returned item's price, above zero and at most 100 000,00")
-	case !t.vatAllowed(o.VAT):
-		return basket.Line{}, fmt.Errorf("%d %% is not a VAT rate of this shop's products", o.VAT)
+	case !t.vatAllowed(o.VATRate):
+		return basket.Line{}, fmt.Errorf("%s is not a VAT rate of this shop's products", o.VATRate.Format(","))
 	}
-	return basket.Line{ProductID: fmt.Sprintf("return-%d", n), Name: desc, EAN: o.EAN, UnitPrice: o.Price, VAT: o.VAT, Quantity: q}, nil
+	return basket.Line{ProductID: fmt.Sprintf("return-%d", n), Name: desc, EAN: o.EAN, UnitPrice: o.Price, VATRate: o.VATRate, Quantity: q}, nil
 }

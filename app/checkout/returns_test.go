@@ -80,7 +80,7 @@ func TestReturnWithoutReceiptIsJournaled(t *testing.T) {
 		{Items: []checkout.ReturnItem{{ProductID: "P025"}}},
 		{Reason: "no receipt"},
 		{Items: []checkout.ReturnItem{{ProductID: "nope"}}, Reason: "no receipt"},
-		{Items: []checkout.ReturnItem{{Open: checkout.OpenItem{Description: "Scarf", Price: 0, VAT: 25}}}, Reason: "no receipt"},
+		{Items: []checkout.ReturnItem{{Open: checkout.OpenItem{Description: "Scarf", Price: 0, VATRate: 2500}}}, Reason: "no receipt"},
 	} {
 		if _, err := r.Till.ReturnWithoutReceipt(ctx, bad); err == nil {
 			t.Errorf("%+v was accepted", bad)
@@ -88,7 +88,7 @@ func TestReturnWithoutReceiptIsJournaled(t *testing.T) {
 	}
 	rc, err := r.Till.ReturnWithoutReceipt(ctx, checkout.ReturnNoReceipt{Reason: "gift, no receipt", Items: []checkout.ReturnItem{
 		{ProductID: "P025"}, // Termokopp 199,00
-		{Open: checkout.OpenItem{Description: "Scarf", Price: 15000, VAT: 25}, Quantity: 2},
+		{Open: checkout.OpenItem{Description: "Scarf", Price: 15000, VATRate: 2500}, Quantity: 2},
 	}})
 	if err != nil {
 		t.Fatal(err)

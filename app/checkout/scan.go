@@ -21,13 +21,13 @@ func (t *Till) Scan(raw string) {
 		p, ok := t.cfg.Catalog.ByEAN(r.Code)
 		if !ok {
 			t.update(func(s *screen) {
-				s.notice = scan.UnknownProduct(r.Code)
+				s.notice = t.tr().Msg(scan.UnknownProductMsg(r.Code))
 				s.unknown = r.Code // the notice offers to add it by hand
 			})
 			return
 		}
 		if err := t.AddProduct(p.ID); err != nil {
-			t.Notify(err.Error())
+			t.notifyErr(err)
 		}
 	case scan.CustomerPhone, scan.CustomerToken:
 		t.mu.Lock()
@@ -38,7 +38,7 @@ func (t *Till) Scan(raw string) {
 			return
 		}
 		if r.Kind == scan.CustomerPhone {
-			t.identify(r.Phone, scan.CustomerFound(r.Phone))
+			t.identify(r.Phone, t.tr().Msg(r.Msg))
 			return
 		}
 		t.Notify(scan.MsgNeedsExchange)
@@ -50,7 +50,7 @@ func (t *Till) Scan(raw string) {
 	case scan.ReceiptLink:
 		t.scanReceipt(r.Receipt)
 	default:
-		t.Notify(r.Message)
+		t.Notify(t.tr().Msg(r.Msg))
 	}
 }
 
@@ -68,5 +68,5 @@ func (t *Till) exchange(qr string) {
 		t.Notify(scan.MsgExchangeError)
 		return
 	}
-	t.identify(n, scan.CustomerFound(n))
+	t.identify(n, t.tr().Msg(scan.CustomerFoundMsg(n, t.cfg.Market)))
 }

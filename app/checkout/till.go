@@ -15,7 +15,9 @@ import (
 
 	"github.com/kasse-pos/kasse/app/basket"
 	"github.com/kasse-pos/kasse/app/catalog"
+	"github.com/kasse-pos/kasse/app/i18n"
 	"github.com/kasse-pos/kasse/app/journal"
+	"github.com/kasse-pos/kasse/app/money"
 	"github.com/kasse-pos/kasse/app/msisdn"
 	"github.com/kasse-pos/kasse/app/payment"
 	"github.com/kasse-pos/kasse/app/scan"
@@ -56,13 +58,24 @@ type Shop struct {
 
 // Config wires a Till.
 type Config struct {
-	Journal   *journal.Journal
-	API       PaymentAPI
-	Catalog   *catalog.Catalog
-	Shop      Shop
-	POSID     string // the till's id on receipts and in references, e.g. "1"
-	Currency  string // NOK, DKK or EUR
-	Market    msisdn.Market
+	Journal  *journal.Journal
+	API      PaymentAPI
+	Catalog  *catalog.Catalog
+	Shop     Shop
+	POSID    string // the till's id on receipts and in references, e.g. "1"
+	Currency string // NOK, DKK or EUR
+	Market   msisdn.Market
+	// Brand is the app the customer pays with ("Vipps", "MobilePay"; see
+	// app/market), for the receipt and the customer's texts. Default "Vipps MobilePay".
+	Brand string
+	// Lang is the cashier's language (app/i18n; default English): the view's
+	// sentences. ReceiptLang is the receipts' and the payment description's
+	// (default Lang).
+	Lang        string
+	ReceiptLang string
+	// VATRates are the market's current rates (app/market), offered for an
+	// open item besides the catalog's own.
+	VATRates  []money.Rate
 	Publisher ReceiptPublisher  // optional
 	Printer   ReceiptPrinter    // optional
 	Signer    TransactionSigner // optional: signs each captured sale
@@ -190,7 +203,9 @@ type View struct {
 	// this shop cannot send requests to phones, so Pay shows one too.
 	CanShowQR bool
 	PushOff   bool
-	Notice    string // the last scan or input message
+	// Brand is the app the customer pays with, as the market names it.
+	Brand  string
+	Notice string // the last scan or input message
 	// UnknownCode is the barcode the notice says the catalog lacks: the
 	// cashier may add it as an open item.
 	UnknownCode string
@@ -220,6 +235,8 @@ type Till struct {
 	cfg    Config
 	log    *slog.Logger
 	engine *payment.Engine
+	// The cashier's and the receipts' languages; SetLanguage changes them.
+	trp, rtrp atomic.Pointer[i18n.Localizer]
 
 	ctx  context.Context
 	stop context.CancelFunc
@@ -324,6 +341,12 @@ func New(ctx context.Context, cfg Config) (*Till, error) {
 	if cfg.Market == "" {
 		cfg.Market = msisdn.Norway
 	}
+	if cfg.Brand == "" {
+		cfg.Brand = "Vipps MobilePay"
+	}
+	if cfg.ReceiptLang == "" {
+		cfg.ReceiptLang = cfg.Lang
+	}
 	if cfg.PushTimeout <= 0 {
 		cfg.PushTimeout = 5 * time.Minute
 	}
@@ -338,6 +361,8 @@ func New(ctx context.Context, cfg Config) (*Till, error) {
 	}
 	ctx, stop := context.WithCancel(ctx)
 	t := &Till{cfg: cfg, log: cfg.Logger, ctx: ctx, stop: stop, cmds: make(chan func())}
+	t.trp.Store(i18n.For(cfg.Lang))
+	t.rtrp.Store(i18n.For(cfg.ReceiptLang))
 	t.recovering, t.told = map[string]string{}, map[told]bool{}
 	st, err := cfg.Journal.Station()
 	if err != nil {
@@ -491,13 +516,20 @@ func (t *Till) View() View {
 		CustomerInput: s.customerInput,
 		CustomerError: s.customerErr,
 		Receipt:       s.shown,
-		Notice:        s.notice,
-		Status:        s.status,
-		Recovery:      append([]string(nil), s.recovery...),
-		Reference:     s.pay.Reference,
-		Sent:          s.sent,
-		Deadline:      s.deadline,
+		Brand:         t.cfg.Brand,
+		// The sentences are kept in English (the keys) or already in
+		// words; a key is put into the cashier's language here.
+		Notice:    t.tr().T(s.notice),
+		Status:    Status{Relay: t.tr().T(s.status.Relay), Scanner: t.tr().T(s.status.Scanner), Printer: t.tr().T(s.status.Printer), Journal: t.tr().T(s.status.Journal)},
+		Recovery:  make([]string, len(s.recovery)),
+		Reference: s.pay.Reference,
+		Sent:      s.sent,
+		Deadline:  s.deadline,
 	}
+	for i, r := range s.recovery {
+		v.Recovery[i] = t.tr().T(r)
+	}
+	v.CustomerError = t.tr().T(v.CustomerError)
 	if !s.customer.IsZero() {
 		v.Customer = s.customer.Masked()
 	}
@@ -508,12 +540,12 @@ func (t *Till) View() View {
 		if s.pay.Unknown {
 			v.Outcome = ""
 		}
-		v.Message = payment.Message(s.pay)
+		v.Message = t.tr().Msg(payment.Msg(s.pay))
 		v.CanRetry = s.pay.Unknown
 	default:
-		v.Message = payment.Message(s.pay)
+		v.Message = t.tr().Msg(payment.Msg(s.pay))
 		if s.payJournalErr {
-			v.Message = "The journal cannot be written (is the disk full?). The payment waits: nothing more is sent to Vipps MobilePay until the journal can be written again."
+			v.Message = t.tr().T("The journal cannot be written (is the disk full?). The payment waits: nothing more is sent to Vipps MobilePay until the journal can be written again.")
 		}
 	}
 	if v.Phase == PhaseDone && s.shown != nil {
@@ -590,8 +622,39 @@ func (t *Till) SetStatus(which, text string) {
 }
 
 // Notify shows a short message to the cashier (a scan that was not understood).
+//
+// msg is in the cashier's language already or an English sentence of
+// app/i18n, which the view translates.
 func (t *Till) Notify(msg string) {
 	t.update(func(s *screen) { s.notice, s.unknown = msg, "" })
+}
+
+// SetLanguage makes lang the cashier's language and receipt the receipts'
+// (app/i18n codes; empty receipt: lang), from the next view and receipt on.
+// A settings screen calls it together with ui.UseLanguage.
+func (t *Till) SetLanguage(lang, receipt string) {
+	if receipt == "" {
+		receipt = lang
+	}
+	t.trp.Store(i18n.For(lang))
+	t.rtrp.Store(i18n.For(receipt))
+	t.changed()
+}
+
+func (t *Till) tr() *i18n.Localizer  { return t.trp.Load() }
+func (t *Till) rtr() *i18n.Localizer { return t.rtrp.Load() }
+
+// notifyErr shows err as the notice, in the cashier's language.
+func (t *Till) notifyErr(err error) { t.Notify(t.say(err)) }
+
+// say is err in the cashier's language: an i18n.Msg with its values, or an
+// English sentence the view looks up.
+func (t *Till) say(err error) string {
+	var m i18n.Msg
+	if errors.As(err, &m) && err.Error() == m.Error() {
+		return t.tr().Msg(m)
+	}
+	return err.Error()
 }
 
 func (t *Till) report(line string) {

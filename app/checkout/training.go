@@ -78,7 +78,7 @@ func (t *Till) LookUpPrice(id string) (catalog.Product, error) {
 		return catalog.Product{}, fmt.Errorf("unknown product %s", id)
 	}
 	rec := journal.Record{Kind: journal.KindPriceLookup, Station: &journal.StationData{
-		ProductID: p.ID, Name: p.Name, VAT: p.VAT, Amount: p.Price}}
+		ProductID: p.ID, Name: p.Name, VAT: p.VATRate, Amount: p.Price}}
 	if _, err := t.cfg.Journal.Append(rec); err != nil {
 		t.journalFailed(err)
 		return catalog.Product{}, err

@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/kasse-pos/kasse/app/checkout"
+	"github.com/kasse-pos/kasse/app/market"
 	"github.com/kasse-pos/kasse/app/station"
 	"github.com/kasse-pos/kasse/payments/epayment"
 	"github.com/kasse-pos/kasse/payments/relay"
@@ -35,6 +36,10 @@ type Options struct {
 	ExpireAfter time.Duration
 	// ManualCustomer turns the simulated customer off (tests approve by hand).
 	ManualCustomer bool
+	// Market is the demo shop's country: "NO" (default), "DK" or "FI", with
+	// its own shop, catalog, currency and brand. Language is the till's
+	// (empty: the computer's).
+	Market, Language string
 	// LAN serves receipt pages on the machine's LAN address, so a phone on the
 	// same network can open the receipt QR.
 	LAN    bool
@@ -153,12 +158,22 @@ func Start(ctx context.Context, opts Options) (*Demo, error) {
 	if err != nil {
 		return fail(err)
 	}
+	mk, err := market.Of(opts.Market)
+	if err != nil {
+		return fail(err)
+	}
+	shop := map[string]checkout.Shop{
+		"NO": {Name: "Kasse Demo Kafé", Address: "Storgata 1, 0155 Oslo", OrgNumber: "999 999 999 MVA"},
+		"DK": {Name: "Kasse Demo Café", Address: "Strøget 1, 1160 København K", OrgNumber: "CVR 99999999"},
+		"FI": {Name: "Kasse Demo Kahvila", Address: "Aleksanterinkatu 1, 00100 Helsinki", OrgNumber: "Y-tunnus 9999999-9"},
+	}[string(mk.Code)]
 	d.Config = station.Config{
 		DataDir:  opts.DataDir,
 		POSID:    posID,
-		Shop:     checkout.Shop{Name: "Kasse Demo Kafé", Address: "Storgata 1, 0155 Oslo", OrgNumber: "999 999 999 MVA"},
-		Market:   "NO",
-		Currency: "NOK",
+		Shop:     shop,
+		Market:   string(mk.Code),
+		Currency: mk.Currency,
+		Language: opts.Language,
 		Vipps: station.VippsConfig{
 			BaseURL: d.SimURL, ClientID: m.ClientID, ClientSecret: m.ClientSecret,
 			SubscriptionKey: m.SubscriptionKey, MSN: m.MSN,

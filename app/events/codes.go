@@ -9,6 +9,7 @@ package events
 
 import (
 	"github.com/kasse-pos/kasse/app/journal"
+	"github.com/kasse-pos/kasse/app/money"
 )
 
 // Kinds of records that parts of Kasse not merged yet will write. The
@@ -179,11 +180,11 @@ func AmountOf(r journal.Record) int64 {
 // ArticleGroup is a product's article group (basic type 04,
 // codes-predefined-04.csv): the shop's choice in groups, otherwise 04006
 // (food) for the 15 % rate and 04003 (sale of goods) for the rest.
-func ArticleGroup(productID string, vat int, groups map[string]string) string {
+func ArticleGroup(productID string, vat money.Rate, groups map[string]string) string {
 	if g := groups[productID]; g != "" {
 		return g
 	}
-	if vat == 15 {
+	if vat == money.Percent(15) {
 		return "04006"
 	}
 	return "04003"

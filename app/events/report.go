@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/kasse-pos/kasse/app/money"
 	"sort"
 	"time"
 
@@ -46,10 +47,10 @@ type Line struct {
 
 // VATLine is the sales of one VAT rate, net of returns.
 type VATLine struct {
-	Percent int   `json:"percent"`
-	Net     int64 `json:"net"`
-	VAT     int64 `json:"vat"`
-	Gross   int64 `json:"gross"`
+	Rate  money.Rate `json:"percent"` // JSON: a percent, as 25 or 25.5
+	Net   int64      `json:"net"`
+	VAT   int64      `json:"vat"`
+	Gross int64      `json:"gross"`
 }
 
 // Report is an X or Z report: everything registered on the cash point since
@@ -160,14 +161,14 @@ type builder struct {
 	// receipts: the sales whose receipt went out in the period.
 	receipts                                                          map[uint64]bool
 	groups, payments, cashierPay, cashierGroups, corr, lookups, other map[string]*Line
-	vat                                                               map[int]*VATLine
+	vat                                                               map[money.Rate]*VATLine
 }
 
 func newBuilder(rp *Report, lastZ uint64) *builder {
 	m := func() map[string]*Line { return map[string]*Line{} }
 	return &builder{rp: rp, lastZ: lastZ, sales: map[uint64]*journal.Sale{}, kinds: map[uint64]map[journal.Kind]bool{},
 		signed: map[uint64]map[string]bool{}, receipts: map[uint64]bool{},
-		groups: m(), payments: m(), cashierPay: m(), cashierGroups: m(), corr: m(), lookups: m(), other: m(), vat: map[int]*VATLine{}}
+		groups: m(), payments: m(), cashierPay: m(), cashierGroups: m(), corr: m(), lookups: m(), other: m(), vat: map[money.Rate]*VATLine{}}
 }
 
 func line(m map[string]*Line, key, cashier, desc string, n int, amount int64) {
@@ -330,15 +331,15 @@ func (b *builder) signedTxn(s *journal.Sale, sg journal.SignedData) {
 		line(b.cashierPay, pay.ID, s.Cashier, pay.Desc, 1, c.AmountIn)
 	}
 	for _, l := range c.Lines {
-		g := ArticleGroup(l.ProductID, l.VAT, rp.ArticleGroups)
+		g := ArticleGroup(l.ProductID, l.VATRate, rp.ArticleGroups)
 		line(b.groups, g, "", "", l.Quantity, l.AmountIn)
 		if s.Cashier != "" {
 			line(b.cashierGroups, g, s.Cashier, "", l.Quantity, l.AmountIn)
 		}
-		v := b.vat[l.VAT]
+		v := b.vat[l.VATRate]
 		if v == nil {
-			v = &VATLine{Percent: l.VAT}
-			b.vat[l.VAT] = v
+			v = &VATLine{Rate: l.VATRate}
+			b.vat[l.VATRate] = v
 		}
 		v.Gross += l.AmountIn
 		v.Net += l.AmountEx
@@ -380,7 +381,7 @@ func (b *builder) finish() {
 	for _, v := range b.vat {
 		rp.VAT = append(rp.VAT, *v)
 	}
-	sort.Slice(rp.VAT, func(i, k int) bool { return rp.VAT[i].Percent > rp.VAT[k].Percent })
+	sort.Slice(rp.VAT, func(i, k int) bool { return rp.VAT[i].Rate > rp.VAT[k].Rate })
 	if rp.Unsigned > 0 {
 		rp.Problems = append(rp.Problems, fmt.Sprintf("%d completed transaction(s) not signed yet: restart the till to sign them, then make the report again", rp.Unsigned))
 	}

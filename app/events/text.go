@@ -82,7 +82,7 @@ func (rp *Report) Text() string {
 	b.WriteString("MVA per sats (netto etter returer)\n")
 	fmt.Fprintf(&b, "%-6s %13s %13s %13s\n", "Sats", "Grunnlag", "MVA", "Sum")
 	for _, v := range rp.VAT {
-		fmt.Fprintf(&b, "%-6s %13s %13s %13s\n", fmt.Sprintf("%d %%", v.Percent), amt(v.Net), amt(v.VAT), amt(v.Gross))
+		fmt.Fprintf(&b, "%-6s %13s %13s %13s\n", v.Rate.Format(","), amt(v.Net), amt(v.VAT), amt(v.Gross))
 	}
 	rule()
 	lr("Vekselkasse", amt(rp.OpeningFloat))

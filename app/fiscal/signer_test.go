@@ -79,8 +79,8 @@ func refund(t *testing.T, j *journal.Journal, id uint64, ref, key string, amount
 }
 
 var (
-	shirt = basket.Line{ProductID: "shirt", Name: "T-skjorte", UnitPrice: 12500, VAT: 25, Quantity: 2}
-	bread = basket.Line{ProductID: "bread", Name: "Brød", UnitPrice: 5750, VAT: 15, Quantity: 1}
+	shirt = basket.Line{ProductID: "shirt", Name: "T-skjorte", UnitPrice: 12500, VATRate: 2500, Quantity: 2}
+	bread = basket.Line{ProductID: "bread", Name: "Brød", UnitPrice: 5750, VATRate: 1500, Quantity: 1}
 )
 
 func TestSignerSignsCompletedTransactionsOnce(t *testing.T) {

@@ -24,7 +24,7 @@ type Line struct {
 	Name      string
 	Quantity  int
 	UnitPrice int64 // incl. VAT, minor units, always positive
-	VAT       int   // percent
+	VATRate   money.Rate
 	AmountIn  int64
 	AmountEx  int64
 }
@@ -107,9 +107,9 @@ func (c *Completed) add(l Line) {
 func fromBasket(l basket.Line, q int) Line {
 	// Part: what those q cost after the line's discounts, not the list price.
 	in := l.Part(q)
-	net, _ := money.Split(in, l.VAT)
+	net, _ := money.Split(in, l.VATRate)
 	// CatalogID: the article, not which weighing of it.
-	return Line{ProductID: l.CatalogID(), Name: l.Name, Quantity: q, UnitPrice: l.UnitPrice, VAT: l.VAT,
+	return Line{ProductID: l.CatalogID(), Name: l.Name, Quantity: q, UnitPrice: l.UnitPrice, VATRate: l.VATRate,
 		AmountIn: in, AmountEx: net}
 }
 
@@ -149,9 +149,9 @@ func refundLines(b basket.Basket, rf journal.Refund) []Line {
 			part = rf.Amount * r.Gross / t.Gross
 		}
 		left -= part
-		net, _ := money.Split(-part, r.Percent)
-		out = append(out, Line{Name: "Refusjon " + strconv.Itoa(r.Percent) + " % MVA", Quantity: -1,
-			UnitPrice: part, VAT: r.Percent, AmountIn: -part, AmountEx: net})
+		net, _ := money.Split(-part, r.Rate)
+		out = append(out, Line{Name: "Refusjon " + strings.Replace(r.Rate.String(), ".", ",", 1) + " % MVA", Quantity: -1,
+			UnitPrice: part, VATRate: r.Rate, AmountIn: -part, AmountEx: net})
 	}
 	return out
 }

@@ -16,7 +16,7 @@ func TestCashRecordsAreChecked(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer j.Close()
-	line := basket.Line{ProductID: "P1", Name: "Kaffe", UnitPrice: 12345, VAT: 25, Quantity: 1}
+	line := basket.Line{ProductID: "P1", Name: "Kaffe", UnitPrice: 12345, VATRate: 2500, Quantity: 1}
 	recs, err := j.Append(Record{Kind: KindSaleOpened, Opened: &Opened{POSID: "1", Currency: "NOK"}},
 		Record{Kind: KindLineAdded, Line: &LineEdit{Line: line}}, Record{Kind: KindSaleNumbered})
 	if err != nil {

@@ -50,7 +50,7 @@ func mustAppend(t *testing.T, j *Journal, recs ...Record) []Record {
 }
 
 func line(id, name string, price int64, q int) *LineEdit {
-	return &LineEdit{Line: basket.Line{ProductID: id, Name: name, UnitPrice: price, VAT: 25, Quantity: q}}
+	return &LineEdit{Line: basket.Line{ProductID: id, Name: name, UnitPrice: price, VATRate: 2500, Quantity: q}}
 }
 
 // openSale opens a numbered sale with one line and returns its id.

@@ -19,8 +19,8 @@ import (
 func schema1Sales() []*Sale {
 	at := func(m int) time.Time { return t0.Add(time.Duration(m) * time.Minute) }
 	lines := []basket.Line{
-		{ProductID: "P1", Name: "Powerbank", UnitPrice: 29900, VAT: 25, Quantity: 2},
-		{ProductID: "P2", Name: "Kabel", UnitPrice: 9900, VAT: 25, Quantity: 1},
+		{ProductID: "P1", Name: "Powerbank", UnitPrice: 29900, VATRate: 2500, Quantity: 2},
+		{ProductID: "P2", Name: "Kabel", UnitPrice: 9900, VATRate: 2500, Quantity: 1},
 	}
 	attempt := func(ref string, st State, steps ...State) (*Attempt, []Step) {
 		a := &Attempt{Reference: ref, CreateKey: ref + "-create", CaptureKey: ref + "-capture", CancelKey: ref + "-cancel",

@@ -69,7 +69,7 @@ func TestReturnFold(t *testing.T) {
 	j, _ := openTemp(t)
 	out := mustAppend(t, j,
 		Record{Kind: KindSaleOpened, Opened: &Opened{POSID: "pos", Currency: "NOK"}},
-		Record{Kind: KindReturned, Return: &ReturnData{Lines: []basket.Line{{ProductID: "P1", Name: "Kopp", UnitPrice: 19900, VAT: 25, Quantity: 1}},
+		Record{Kind: KindReturned, Return: &ReturnData{Lines: []basket.Line{{ProductID: "P1", Name: "Kopp", UnitPrice: 19900, VATRate: 2500, Quantity: 1}},
 			Amount: 19900, Tender: TenderCash, Reason: "gift, no receipt"}},
 		Record{Kind: KindSaleNumbered, Numbered: &Numbered{}})
 	s, err := j.Get(out[0].Sale)

@@ -297,13 +297,13 @@ type ReportData struct {
 // KindSettings changed (names, with values only where they are not secret);
 // ProductID, Name, Group and Amount are the product a KindPriceLookup showed.
 type StationData struct {
-	Text      string   `json:"text,omitempty"`
-	Changed   []string `json:"changed,omitempty"`
-	ProductID string   `json:"productId,omitempty"`
-	Name      string   `json:"name,omitempty"`
-	Group     string   `json:"group,omitempty"`
-	VAT       int      `json:"vat,omitempty"`
-	Amount    int64    `json:"amount,omitempty"`
+	Text      string     `json:"text,omitempty"`
+	Changed   []string   `json:"changed,omitempty"`
+	ProductID string     `json:"productId,omitempty"`
+	Name      string     `json:"name,omitempty"`
+	Group     string     `json:"group,omitempty"`
+	VAT       money.Rate `json:"vat,omitempty"`
+	Amount    int64      `json:"amount,omitempty"`
 }
 
 // ReturnData is a return without the original sale: what came back, what was

@@ -9,7 +9,7 @@ func TestSplitSeedExample(t *testing.T) {
 		{19900, 15920, 3980},
 		{29900 + 19900, 39840, 9960},
 	} {
-		net, vat := Split(c.gross, 25)
+		net, vat := Split(c.gross, Percent(25))
 		if net != c.net || vat != c.vat {
 			t.Errorf("Split(%d, 25) = %d + %d, want %d + %d", c.gross, net, vat, c.net, c.vat)
 		}
@@ -31,7 +31,7 @@ func TestSplitRounding(t *testing.T) {
 		{500, 0, 500},
 	}
 	for _, c := range cases {
-		net, vat := Split(c.gross, c.percent)
+		net, vat := Split(c.gross, Percent(c.percent))
 		if net != c.net || net+vat != c.gross {
 			t.Errorf("Split(%d, %d) = %d + %d, want net %d summing to gross", c.gross, c.percent, net, vat, c.net)
 		}
@@ -40,24 +40,27 @@ func TestSplitRounding(t *testing.T) {
 
 func FuzzSplit(f *testing.F) {
 	for _, g := range []int64{0, 1, 99, 29900, 19900, 65000000} {
-		f.Add(g, 25)
-		f.Add(g, 15)
+		f.Add(g, 2500)
+		f.Add(g, 1500)
+		f.Add(g, 2550)
+		f.Add(g, 1350)
 	}
-	f.Fuzz(func(t *testing.T, gross int64, percent int) {
-		if gross < -65000000 || gross > 65000000 || percent < 0 || percent > 100 {
+	f.Fuzz(func(t *testing.T, gross int64, bp int) {
+		rate := Rate(bp)
+		if gross < -65000000 || gross > 65000000 || !rate.Valid() {
 			t.Skip()
 		}
-		net, vat := Split(gross, percent)
+		net, vat := Split(gross, rate)
 		if net+vat != gross {
-			t.Fatalf("Split(%d,%d): %d+%d != gross", gross, percent, net, vat)
+			t.Fatalf("Split(%d,%d): %d+%d != gross", gross, bp, net, vat)
 		}
-		// net*(100+p) must be within half a unit of gross*100.
-		diff := net*int64(100+percent) - gross*100
+		// net*(10000+r) must be within half a unit of gross*10000.
+		diff := net*int64(10000+bp) - gross*10000
 		if diff < 0 {
 			diff = -diff
 		}
-		if 2*diff > int64(100+percent) {
-			t.Fatalf("Split(%d,%d) net %d is not the nearest", gross, percent, net)
+		if 2*diff > int64(10000+bp) {
+			t.Fatalf("Split(%d,%d) net %d is not the nearest", gross, bp, net)
 		}
 	})
 }
@@ -70,8 +73,12 @@ func TestFormat(t *testing.T) {
 			t.Errorf("Format(%d) = %q, want %q", in, got, want)
 		}
 	}
-	if got := FormatCurrency(29900, "NOK"); got != "299,00\u00a0kr" {
-		t.Errorf("FormatCurrency = %q", got)
+	for _, c := range []struct{ cur, want string }{
+		{"NOK", "kr\u00a01\u00a0234,50"}, {"DKK", "1.234,50\u00a0kr"}, {"EUR", "1\u00a0234,50\u00a0€"},
+	} {
+		if got := FormatCurrency(123450, c.cur); got != c.want {
+			t.Errorf("FormatCurrency(123450, %s) = %q, want %q", c.cur, got, c.want)
+		}
 	}
 }
 

@@ -1,13 +1,28 @@
 package payment
 
-import "github.com/kasse-pos/kasse/app/journal"
+import (
+	"github.com/kasse-pos/kasse/app/i18n"
+	"github.com/kasse-pos/kasse/app/journal"
+)
 
-// Message is the one sentence the cashier sees for where a payment stands. It
-// is the only place these sentences are written.
-func Message(s Snapshot) string {
+// Message is the one sentence the cashier sees for where a payment stands, in
+// English (as journaled). It is the only place these sentences are written.
+func Message(s Snapshot) string { return Msg(s).String() }
+
+// Msg is Message as a translatable message: the till puts it into the
+// cashier's language. A refusal is said again from its error code, so that it
+// translates with the code in it.
+func Msg(s Snapshot) i18n.Msg {
 	if s.Hold != "" {
-		return s.Hold
+		return i18n.M(s.Hold)
 	}
+	if s.State == journal.StateFailed && s.Refusal != "" && s.RefusalCode != "" {
+		return RefusalMsg(s.RefusalCode)
+	}
+	return i18n.M(message(s))
+}
+
+func message(s Snapshot) string {
 	switch s.State {
 	case journal.StateNew, journal.StateCreating:
 		if s.Unknown {

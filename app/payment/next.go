@@ -15,6 +15,7 @@
 package payment
 
 import (
+	"github.com/kasse-pos/kasse/app/i18n"
 	"github.com/kasse-pos/kasse/app/journal"
 	"github.com/kasse-pos/kasse/payments/epayment"
 )
@@ -503,25 +504,30 @@ func codeNote(o Observation) string {
 func holdReason(o Observation) string {
 	switch o.Status {
 	case 401, 403:
-		return "Vipps MobilePay refused the capture: the API keys were not accepted. Check the API keys in the settings; Kasse keeps trying and captures as soon as they work."
+		return i18n.Key("Vipps MobilePay refused the capture: the API keys were not accepted. Check the API keys in the settings; Kasse keeps trying and captures as soon as they work.")
 	}
-	return "Vipps MobilePay refused the capture" + codeNote(o) + ". The payment stays approved; Kasse keeps trying."
+	// Journaled in English; the till translates the sentence without a code.
+	if o.Code != "" {
+		return i18n.M("Vipps MobilePay refused the capture (error {{.Code}}). The payment stays approved; Kasse keeps trying.", "Code", o.Code).String()
+	}
+	return i18n.Key("Vipps MobilePay refused the capture. The payment stays approved; Kasse keeps trying.")
 }
 
 // RefusalMessage says in plain words why Vipps MobilePay refused a payment
-// request, and what the cashier can do.
-func RefusalMessage(code, detail string) string {
+// request, and what the cashier can do (in English, as journaled).
+func RefusalMessage(code, detail string) string { return RefusalMsg(code).String() }
+
+// RefusalMsg is RefusalMessage as a translatable message.
+func RefusalMsg(code string) i18n.Msg {
 	switch code {
 	case "7010":
-		return "This customer cannot pay this shop with Vipps MobilePay. Ask for another number or another way to pay."
+		return i18n.M("This customer cannot pay this shop with Vipps MobilePay. Ask for another number or another way to pay.")
 	case "4070", "4060":
-		return "Vipps MobilePay did not accept the customer's number or QR. Check it and try again."
+		return i18n.M("Vipps MobilePay did not accept the customer's number or QR. Check it and try again.")
 	case "5080":
-		return "This shop cannot send payment requests to customers' phones (error 5080). Show the QR code for the customer to scan instead; nothing was charged."
+		return i18n.M("This shop cannot send payment requests to customers' phones (error 5080). Show the QR code for the customer to scan instead; nothing was charged.")
+	case "":
+		return i18n.M("Vipps MobilePay refused the payment. Nothing was charged. The basket is kept.")
 	}
-	msg := "Vipps MobilePay refused the payment"
-	if code != "" {
-		msg += " (error " + code + ")"
-	}
-	return msg + ". Nothing was charged. The basket is kept."
+	return i18n.M("Vipps MobilePay refused the payment (error {{.Code}}). Nothing was charged. The basket is kept.", "Code", code)
 }

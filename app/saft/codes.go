@@ -6,6 +6,8 @@ import (
 	"strings"
 	"sync"
 	"unicode/utf8"
+
+	"github.com/kasse-pos/kasse/app/money"
 )
 
 // The official code lists (codes/SOURCES.md), embedded so every code the
@@ -78,19 +80,19 @@ func officialCode(list, code string) (string, error) {
 
 // standardVATCode maps a VAT rate to the SAF-T standard tax code for output
 // VAT at that rate (standard-tax-codes.csv; pairs as in the official example).
-func standardVATCode(percent int) (string, error) {
+func standardVATCode(rate money.Rate) (string, error) {
 	var code string
-	switch percent {
-	case 25:
+	switch rate {
+	case money.Percent(25):
 		code = "3" // output VAT, regular rate
-	case 15:
+	case money.Percent(15):
 		code = "31" // output VAT, reduced rate, middle (food)
-	case 12:
+	case money.Percent(12):
 		code = "33" // output VAT, reduced rate, low
 	case 0:
 		code = "5" // zero rate: Kasse cannot tell exempt from outside the Act; the shop's 0 % items are zero-rated sales
 	default:
-		return "", fmt.Errorf("no Norwegian standard VAT code for %d %%", percent)
+		return "", fmt.Errorf("no Norwegian standard VAT code for %s %%", rate)
 	}
 	if _, err := officialCode(listTax, code); err != nil {
 		return "", err

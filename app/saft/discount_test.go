@@ -37,7 +37,7 @@ func TestExportDiscountedSale(t *testing.T) {
 
 	var b basket.Basket
 	b.Lines = append(b.Lines, shirt)
-	apples := basket.Line{ProductID: "apples", Name: "Epler", UnitPrice: 3490, VAT: 15, Quantity: 1, Grams: 532}
+	apples := basket.Line{ProductID: "apples", Name: "Epler", UnitPrice: 3490, VATRate: 1500, Quantity: 1, Grams: 532}
 	b.AddLine(apples)
 	apples.Grams = 1000
 	b.AddLine(apples)

@@ -96,7 +96,7 @@ func Build(ctx context.Context, j *journal.Journal, cfg Config, from, to string,
 		return nil, fmt.Errorf("saft: the period ends (%s) before it starts (%s)", to, from)
 	}
 	b := &builder{cfg: cfg, j: j, sales: map[uint64]*journal.Sale{}, kinds: map[uint64]map[journal.Kind]bool{}, usedEvents: map[string]bool{}, groups: map[string]bool{},
-		articles: map[string]Article{}, employees: map[string]Employee{}, vatCodes: map[int]bool{}}
+		articles: map[string]Article{}, employees: map[string]Employee{}, vatCodes: map[money.Rate]bool{}}
 	if err := b.checkSigned(); err != nil {
 		return nil, err
 	}
@@ -179,7 +179,7 @@ type builder struct {
 	usedEvents map[string]bool
 	articles   map[string]Article
 	employees  map[string]Employee
-	vatCodes   map[int]bool
+	vatCodes   map[money.Rate]bool
 }
 
 func (b *builder) sale(id uint64) (*journal.Sale, error) {
@@ -236,7 +236,7 @@ func (b *builder) articleGroup(l fiscal.Line) (string, error) {
 	g := b.cfg.ArticleGroups[l.ProductID]
 	if g == "" {
 		g = "04003" // sale of goods
-		if l.VAT == 15 {
+		if l.VATRate == money.Percent(15) {
 			g = "04006" // food
 		}
 	}
@@ -292,28 +292,28 @@ func (b *builder) transaction(r journal.Record) (CashTransaction, error) {
 		ct.ReceiptCopyNum = min(s.Copies, 999)
 	}
 	type vatSum struct{ vat, base int64 }
-	sums := map[int]*vatSum{}
-	var rates []int
+	sums := map[money.Rate]*vatSum{}
+	var rates []money.Rate
 	for i, l := range c.Lines {
 		g, err := b.articleGroup(l)
 		if err != nil {
 			return CashTransaction{}, err
 		}
-		code, err := standardVATCode(l.VAT)
+		code, err := standardVATCode(l.VATRate)
 		if err != nil {
 			return CashTransaction{}, fmt.Errorf("saft: sale %d: %w", s.ID, err)
 		}
-		b.vatCodes[l.VAT] = true
-		if sums[l.VAT] == nil {
-			sums[l.VAT] = &vatSum{}
-			rates = append(rates, l.VAT)
+		b.vatCodes[l.VATRate] = true
+		if sums[l.VATRate] == nil {
+			sums[l.VATRate] = &vatSum{}
+			rates = append(rates, l.VATRate)
 		}
-		sums[l.VAT].vat += l.AmountIn - l.AmountEx
-		sums[l.VAT].base += l.AmountEx
+		sums[l.VATRate].vat += l.AmountIn - l.AmountEx
+		sums[l.VATRate].base += l.AmountEx
 		line := CTLine{Nr: sg.Nr, LineID: strconv.Itoa(i + 1), LineType: lineType, ArtGroupID: g,
 			Qnt: strconv.Itoa(l.Quantity), LineAmntIn: fiscal.FormatAmount(l.AmountIn), LineAmntEx: fiscal.FormatAmount(l.AmountEx),
 			AmntTp: tp, Ppu: fiscal.FormatAmount(l.UnitPrice),
-			Vat: &Vat{VatCode: code, VatPerc: percent(l.VAT), VatAmnt: fiscal.FormatAmount(l.AmountIn - l.AmountEx), VatAmntTp: tp,
+			Vat: &Vat{VatCode: code, VatPerc: percent(l.VATRate), VatAmnt: fiscal.FormatAmount(l.AmountIn - l.AmountEx), VatAmntTp: tp,
 				VatBasAmnt: fiscal.FormatAmount(l.AmountEx)}}
 		if l.ProductID != "" {
 			line.ArtID = l.ProductID
@@ -354,7 +354,8 @@ func (b *builder) transaction(r journal.Record) (CashTransaction, error) {
 	return ct, nil
 }
 
-func percent(p int) string { return strconv.Itoa(p) + ".00" }
+// percent is SAF-T's two-decimal percentage: "25.00", "25.50".
+func percent(r money.Rate) string { return fmt.Sprintf("%d.%02d", int(r/100), int(r%100)) }
 
 // event maps a journal record to an event, if its kind has an event code
 // (events.EventOf, the table the reports use too).
@@ -454,11 +455,11 @@ func (b *builder) event(r journal.Record, at time.Time) (Event, bool, error) {
 
 // fill writes the master data the transactions and events refer to.
 func (b *builder) fill(c *Company, from string) error {
-	var rates []int
+	var rates []money.Rate
 	for p := range b.vatCodes {
 		rates = append(rates, p)
 	}
-	sort.Sort(sort.Reverse(sort.IntSlice(rates)))
+	sort.Slice(rates, func(i, j int) bool { return rates[i] > rates[j] })
 	if len(rates) > 0 {
 		c.VatCodeDetails = &VatCodeDetails{}
 	}
@@ -469,7 +470,7 @@ func (b *builder) fill(c *Company, from string) error {
 		}
 		desc, _ := officialCode(listTax, code)
 		c.VatCodeDetails.VatCodeDetail = append(c.VatCodeDetails.VatCodeDetail,
-			VatCodeDetail{VatCode: code, DateOfEntry: from, VatDesc: fmt.Sprintf("%s %d %%", desc, p), StandardVatCode: code})
+			VatCodeDetail{VatCode: code, DateOfEntry: from, VatDesc: fmt.Sprintf("%s %s %%", desc, p), StandardVatCode: code})
 	}
 	if len(b.employees) > 0 {
 		c.Employees = &Employees{}

@@ -52,9 +52,9 @@ func TestSchemaCheckCanFail(t *testing.T) {
 }
 
 var (
-	shirt = basket.Line{ProductID: "shirt", Name: "T-skjorte", UnitPrice: 12500, VAT: 25, Quantity: 1}
-	bread = basket.Line{ProductID: "bread", Name: "Brød", UnitPrice: 5750, VAT: 15, Quantity: 1}
-	bag   = basket.Line{ProductID: "bag", Name: "Bærepose", UnitPrice: 250, VAT: 25, Quantity: 3}
+	shirt = basket.Line{ProductID: "shirt", Name: "T-skjorte", UnitPrice: 12500, VATRate: 2500, Quantity: 1}
+	bread = basket.Line{ProductID: "bread", Name: "Brød", UnitPrice: 5750, VATRate: 1500, Quantity: 1}
+	bag   = basket.Line{ProductID: "bag", Name: "Bærepose", UnitPrice: 250, VATRate: 2500, Quantity: 3}
 )
 
 // The till's clock: 2030-03-01 from 09:00 Oslo time (08:00 UTC), 7 s a record.

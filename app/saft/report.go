@@ -71,12 +71,12 @@ func (b *builder) eventReport(rp *events.Report, at time.Time) (*EventReport, er
 			PaymentNum: l.Count, PaymentAmnt: amt(l.Amount)})
 	}
 	for _, v := range rp.VAT {
-		code, err := standardVATCode(v.Percent)
+		code, err := standardVATCode(v.Rate)
 		if err != nil {
 			return nil, err
 		}
-		b.vatCodes[v.Percent] = true
-		er.CashSalesVat = append(er.CashSalesVat, ReportVat{VatCode: code, VatPerc: percent(v.Percent),
+		b.vatCodes[v.Rate] = true
+		er.CashSalesVat = append(er.CashSalesVat, ReportVat{VatCode: code, VatPerc: percent(v.Rate),
 			CashSaleAmnt: amt(v.Net), VatAmnt: amt(v.VAT), VatAmntTp: "C"})
 	}
 	for _, l := range rp.Corrections {

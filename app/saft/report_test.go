@@ -22,7 +22,7 @@ func TestExportEventsAndReports(t *testing.T) {
 	ctx := context.Background()
 	h := events.Header{CompanyName: shop.CompanyName, OrgNumber: shop.OrgNumber, RegisterID: shop.RegisterID}
 	must(t, j, journal.Record{Kind: journal.KindTillStarted, Station: &journal.StationData{Text: "Kasse test"}},
-		journal.Record{Kind: journal.KindPriceLookup, Station: &journal.StationData{ProductID: "bread", Name: "Brød", VAT: 15, Amount: 5750}},
+		journal.Record{Kind: journal.KindPriceLookup, Station: &journal.StationData{ProductID: "bread", Name: "Brød", VAT: 1500, Amount: 5750}},
 		journal.Record{Kind: journal.KindSettings, Station: &journal.StationData{Text: "printer = tcp:10.0.0.9:9100; vipps.clientSecret changed"}},
 		journal.Record{Kind: journal.KindTrainingOn})
 	// A training sale, paid (on the simulator) and signed like any other.

@@ -12,6 +12,7 @@ import (
 	"unicode"
 	"unicode/utf8"
 
+	"github.com/kasse-pos/kasse/app/i18n"
 	"github.com/kasse-pos/kasse/app/msisdn"
 )
 
@@ -64,8 +65,10 @@ type Result struct {
 	// Receipt is the receipt page's id, for ReceiptLink: the till finds the
 	// sale whose published receipt URL ends in it.
 	Receipt string
-	// Message is a plain sentence for the cashier.
+	// Message is a plain sentence for the cashier, in English; Msg is the
+	// same sentence to translate (app/i18n).
 	Message string
+	Msg     i18n.Msg
 	// Embedded is what an InStore code carries.
 	Embedded *Embedded
 }
@@ -88,23 +91,48 @@ const (
 )
 
 // UnknownProduct is the message for a valid barcode that is not in the catalog.
-func UnknownProduct(code string) string {
-	return "Unknown product " + Excerpt(code) + ". Check the catalog or add the item by hand."
+func UnknownProduct(code string) string { return UnknownProductMsg(code).String() }
+
+// UnknownProductMsg is UnknownProduct to translate.
+func UnknownProductMsg(code string) i18n.Msg {
+	return i18n.M("Unknown product {{.Code}}. Check the catalog or add the item by hand.", "Code", Excerpt(code))
 }
 
 // CustomerFound is the message for a customer identified by phone number. The
 // number is masked: the screen faces the queue.
-func CustomerFound(n msisdn.Number) string {
-	return "Customer " + n.Masked()
+func CustomerFound(n msisdn.Number) string { return CustomerFoundMsg(n, n.Market()).String() }
+
+// CustomerFoundMsg is CustomerFound to translate; a number from another of
+// the markets than the till's says which country it is from.
+func CustomerFoundMsg(n msisdn.Number, till msisdn.Market) i18n.Msg {
+	if n.Market() == till || !n.Market().Valid() {
+		return i18n.M("Customer {{.Customer}}", "Customer", n.Masked())
+	}
+	switch n.Market() {
+	case msisdn.Norway:
+		return i18n.M("Customer {{.Customer}} (Norwegian number)", "Customer", n.Masked())
+	case msisdn.Denmark:
+		return i18n.M("Customer {{.Customer}} (Danish number)", "Customer", n.Masked())
+	}
+	return i18n.M("Customer {{.Customer}} (Finnish number)", "Customer", n.Masked())
 }
 
 // NotRecognised is the message for a scan Kasse cannot use.
-func NotRecognised(raw string) string {
+func NotRecognised(raw string) string { return NotRecognisedMsg(raw).String() }
+
+// NotRecognisedMsg is NotRecognised to translate.
+func NotRecognisedMsg(raw string) i18n.Msg {
 	ex := Excerpt(raw)
 	if ex == "" {
-		return "The scan was empty. Scan again."
+		return i18n.M("The scan was empty. Scan again.")
 	}
-	return "Not recognised: \"" + ex + "\". Scan a product barcode or the customer's personal QR."
+	return i18n.M("Not recognised: \"{{.Scan}}\". Scan a product barcode or the customer's personal QR.", "Scan", ex)
+}
+
+// result is r with its message in both forms.
+func result(r Result, m i18n.Msg) Result {
+	r.Message, r.Msg = m.String(), m
+	return r
 }
 
 // maxQR is the longest personal QR the API takes (customer.personalQr, 5-255).
@@ -127,13 +155,13 @@ func Classify(raw string, market msisdn.Market) Result {
 	})
 	s = stripAIM(s)
 	if s == "" {
-		return Result{Kind: Unrecognised, Message: NotRecognised(s)}
+		return result(Result{Kind: Unrecognised}, NotRecognisedMsg(s))
 	}
 	if allDigits(s) {
 		if r, ok := classifyGTIN(s); ok {
 			return r
 		}
-		return Result{Kind: Unrecognised, Message: NotRecognised(s)}
+		return result(Result{Kind: Unrecognised}, NotRecognisedMsg(s))
 	}
 	if r, ok := classifyQR(s, market); ok {
 		return r
@@ -144,9 +172,9 @@ func Classify(raw string, market msisdn.Market) Result {
 	if len(s) <= maxQR && strings.Contains(strings.ToLower(s), vippsQRHost) {
 		// A keyboard-wedge scanner set to another keyboard layout than the
 		// computer's turns "https://" into "https;--" or "httpsÆ--".
-		return Result{Kind: Unrecognised, Message: MsgLayout}
+		return result(Result{Kind: Unrecognised}, i18n.M(MsgLayout))
 	}
-	return Result{Kind: Unrecognised, Message: NotRecognised(s)}
+	return result(Result{Kind: Unrecognised}, NotRecognisedMsg(s))
 }
 
 // stripAIM removes an AIM symbology identifier ("]E0", "]Q1"…), which some
@@ -182,9 +210,9 @@ func classifyGTIN(s string) (Result, bool) {
 		return Result{}, false
 	}
 	if !ValidCheckDigit(s) {
-		return Result{Kind: Misread, Code: gtin13, Message: MsgMisread}, true
+		return result(Result{Kind: Misread, Code: gtin13}, i18n.M(MsgMisread)), true
 	}
-	return Result{Kind: Product, Code: gtin13, Message: "Product " + gtin13}, true
+	return result(Result{Kind: Product, Code: gtin13}, i18n.M("Product {{.Code}}", "Code", gtin13)), true
 }
 
 // ValidCheckDigit reports whether the last digit of a GS1 code (EAN-8, UPC-A,
@@ -216,24 +244,20 @@ func classifyQR(s string, market msisdn.Market) (Result, bool) {
 	}
 	if token, ok := strings.CutPrefix(u.Path, "/p/"); ok {
 		if !validToken(token) {
-			return Result{Kind: Unrecognised, Message: MsgOtherQR}, true
+			return result(Result{Kind: Unrecognised}, i18n.M(MsgOtherQR)), true
 		}
-		return Result{Kind: CustomerToken, QR: s, Message: MsgNeedsExchange}, true
+		return result(Result{Kind: CustomerToken, QR: s}, i18n.M(MsgNeedsExchange)), true
 	}
 	if digits, ok := strings.CutPrefix(u.Path, clearTextPrefix); ok {
 		n, err := msisdn.FromMSISDN(digits)
 		if err != nil || !n.Market().Valid() {
 			// The QR looks like Vipps' own but its number does not: let the
 			// exchange, which knows, decide.
-			return Result{Kind: CustomerToken, QR: s, Message: MsgNeedsExchange}, true
+			return result(Result{Kind: CustomerToken, QR: s}, i18n.M(MsgNeedsExchange)), true
 		}
-		msg := CustomerFound(n)
-		if n.Market() != market {
-			msg += " (" + marketName(n.Market()) + " number)"
-		}
-		return Result{Kind: CustomerPhone, Phone: n, QR: s, Message: msg}, true
+		return result(Result{Kind: CustomerPhone, Phone: n, QR: s}, CustomerFoundMsg(n, market)), true
 	}
-	return Result{Kind: Unrecognised, Message: MsgOtherQR}, true
+	return result(Result{Kind: Unrecognised}, i18n.M(MsgOtherQR)), true
 }
 
 // ReceiptID is the id of a receipt page URL (https://relay.example/r/{id}, as
@@ -275,18 +299,6 @@ func validToken(t string) bool {
 		}
 	}
 	return true
-}
-
-func marketName(m msisdn.Market) string {
-	switch m {
-	case msisdn.Norway:
-		return "Norwegian"
-	case msisdn.Denmark:
-		return "Danish"
-	case msisdn.Finland:
-		return "Finnish"
-	}
-	return string(m)
 }
 
 // MaxExcerpt is the most runes Excerpt keeps, before its ellipsis.

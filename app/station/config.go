@@ -25,6 +25,12 @@ type Config struct {
 	Shop     checkout.Shop `json:"shop"`
 	Market   string        `json:"market"`   // NO, DK or FI
 	Currency string        `json:"currency"` // NOK, DKK or EUR; empty: the catalog's
+	// Language is the till's: "en", "nb", "da" or "fi"; empty follows the
+	// computer's language (English if it is none of these). ReceiptLanguage
+	// is the receipts', the phone receipt page's and the payment
+	// description's; empty: the market's (nb, da, fi).
+	Language        string `json:"language,omitempty"`
+	ReceiptLanguage string `json:"receiptLanguage,omitempty"`
 	// CatalogFile is a product list (JSON, as assets/catalog.json); empty: the
 	// demo catalog.
 	CatalogFile string `json:"catalogFile,omitempty"`

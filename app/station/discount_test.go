@@ -15,8 +15,8 @@ import (
 // amounts down the right add up to the total.
 func TestDiscountedReceiptOnPaper(t *testing.T) {
 	b := basket.Basket{Lines: []basket.Line{
-		{ProductID: "P1", Name: "Skolebolle", UnitPrice: 3900, VAT: 15, Quantity: 2},
-		{ProductID: "W1", Name: "Epler", UnitPrice: 3490, VAT: 15, Quantity: 1, Grams: 532},
+		{ProductID: "P1", Name: "Skolebolle", UnitPrice: 3900, VATRate: 1500, Quantity: 2},
+		{ProductID: "W1", Name: "Epler", UnitPrice: 3490, VATRate: 1500, Quantity: 1, Grams: 532},
 	}}
 	if err := b.SetDiscount("P1", &basket.Off{Percent: 10, Reason: "best before today"}); err != nil {
 		t.Fatal(err)

@@ -9,15 +9,17 @@ import (
 
 	"github.com/kasse-pos/kasse/app/basket"
 	"github.com/kasse-pos/kasse/app/checkout"
+	"github.com/kasse-pos/kasse/app/i18n"
 	"github.com/kasse-pos/kasse/app/money"
 	"github.com/kasse-pos/kasse/hardware/escpos"
+	"github.com/kasse-pos/kasse/payments/relay"
 )
 
 // PrinterConfig tunes the receipt layout for the printer's paper and abilities.
 type PrinterConfig struct {
 	Width    int  `json:"width,omitempty"`    // characters per line: 48 (80 mm, default) or 32 (58 mm)
 	NativeQR bool `json:"nativeQr,omitempty"` // the printer has the GS ( k QR command
-	English  bool `json:"english,omitempty"`  // English receipt words instead of Norwegian
+	English  bool `json:"english,omitempty"`  // English receipt words, whatever the receipt language
 }
 
 // ReceiptPrinter prints checkout receipts on an ESC/POS printer.
@@ -30,6 +32,9 @@ type ReceiptPrinter struct {
 	// mu keeps one job on the wire at a time: a drawer kick never lands
 	// in the middle of a receipt.
 	mu sync.Mutex
+	// Lang is the language of a receipt that does not name one (app/i18n);
+	// empty: the labels in Options (Norwegian by default).
+	Lang string
 }
 
 // NewReceiptPrinter opens the printer a DSN names ("tcp:HOST:9100",
@@ -44,6 +49,29 @@ func NewReceiptPrinter(dsn string, pc PrinterConfig) (*ReceiptPrinter, error) {
 		opt.Labels = escpos.English
 	}
 	return &ReceiptPrinter{Device: dev, Options: opt}, nil
+}
+
+// PaperLabels are the paper receipt's words in tr's language. In Norwegian
+// the title is "Salgskvittering" and a copy says "KOPI", as
+// bokføringsforskriften asks.
+func PaperLabels(tr *i18n.Localizer) escpos.Labels {
+	return escpos.Labels{
+		Title: tr.T("Sales receipt"), Number: tr.T("Receipt no."), Total: tr.T("Total"), VAT: tr.T("VAT"),
+		Net: tr.T("Net"), VATAmount: tr.T("VAT"), Gross: tr.T("Gross"), PaidWith: tr.T("Paid with"),
+		Reference: tr.T("Reference"), Copy: tr.T("COPY - not a valid receipt of purchase"),
+		Refund: tr.T("REFUND"), QR: tr.T("Your receipt online:"),
+	}
+}
+
+// pageLabels are the phone receipt page's words in tr's language.
+func pageLabels(tr *i18n.Localizer) *relay.ReceiptLabels {
+	return &relay.ReceiptLabels{
+		Receipt: tr.T("Receipt"), OrgNumber: tr.T("Org. no."), Total: tr.T("Total"), VATRate: tr.T("VAT rate"),
+		Net: tr.T("Net"), VAT: tr.T("VAT"), PaidWith: tr.T("Paid with"), Reference: tr.T("Ref."),
+		SalesReceipt: tr.T("Electronic sales receipt"), ReturnReceipt: tr.T("Electronic return receipt"),
+		ReturnOf: tr.T("Return of receipt"), Training: tr.T("TRAINING RECEIPT"),
+		TrainingNote: tr.T("Training mode – not a valid receipt"), Register: tr.T("Till"),
+	}
 }
 
 // PrintText prints a plain report (the Z report) made for the paper's width.
@@ -83,8 +111,16 @@ func (p *ReceiptPrinter) PrintReceipt(ctx context.Context, r checkout.Receipt) e
 	if r.Discount != nil {
 		doc.DiscountText = r.Discount.Label(money.Format)
 	}
+	opt := p.Options
+	lang := r.Lang
+	if lang == "" {
+		lang = p.Lang
+	}
+	if lang != "" && opt.Labels == (escpos.Labels{}) {
+		opt.Labels = PaperLabels(i18n.For(lang))
+	}
 	for _, v := range r.Totals.ByVAT {
-		doc.VAT = append(doc.VAT, escpos.VATLine{Percent: v.Percent, Net: v.Net, VAT: v.VAT, Gross: v.Gross})
+		doc.VAT = append(doc.VAT, escpos.VATLine{Rate: v.Rate.Format(","), Net: v.Net, VAT: v.VAT, Gross: v.Gross})
 	}
 	if r.Refund {
 		// A credit note prints the money going back as negative amounts.
@@ -99,7 +135,7 @@ func (p *ReceiptPrinter) PrintReceipt(ctx context.Context, r checkout.Receipt) e
 			v.Net, v.VAT, v.Gross = -v.Net, -v.VAT, -v.Gross
 		}
 	}
-	data, err := escpos.Encode(doc, p.Options)
+	data, err := escpos.Encode(doc, opt)
 	if err != nil {
 		return fmt.Errorf("lay out receipt %s: %w", r.Number, err)
 	}

@@ -15,7 +15,9 @@ import (
 	"github.com/kasse-pos/kasse/app/catalog"
 	"github.com/kasse-pos/kasse/app/checkout"
 	"github.com/kasse-pos/kasse/app/fiscal"
+	"github.com/kasse-pos/kasse/app/i18n"
 	"github.com/kasse-pos/kasse/app/journal"
+	"github.com/kasse-pos/kasse/app/market"
 	"github.com/kasse-pos/kasse/app/msisdn"
 	"github.com/kasse-pos/kasse/assets"
 	"github.com/kasse-pos/kasse/hardware/scanner"
@@ -39,6 +41,10 @@ type Station struct {
 	Refunder *backoffice.Refunder
 	// Office is the till's back office, for the screens.
 	Office *backoffice.Desk
+	// Market is the configured market; Language the till's language
+	// (resolved: never empty), for ui.UseLanguage.
+	Market   market.Market
+	Language string
 
 	cancel context.CancelFunc
 	wg     sync.WaitGroup
@@ -72,7 +78,7 @@ func Start(ctx context.Context, cfg Config, opts Options) (*Station, error) {
 	if log == nil {
 		log = slog.Default()
 	}
-	cat, err := loadCatalog(cfg.CatalogFile)
+	cat, err := loadCatalog(cfg.CatalogFile, cfg.Market)
 	if err != nil {
 		return nil, err
 	}
@@ -125,13 +131,26 @@ func Start(ctx context.Context, cfg Config, opts Options) (*Station, error) {
 	}
 	s.closer = append(s.closer, stopSim)
 	routed := &trainingAPI{real: api, sim: simAPI}
-	market := msisdn.Market(cfg.Market)
-	if market == "" {
-		market = msisdn.Norway
+	mk, err := market.Of(cfg.Market)
+	if err != nil {
+		return fail(err)
+	}
+	if cfg.Currency == "" {
+		cfg.Currency = cat.Currency
+	}
+	if cfg.Currency != mk.Currency || cat.Currency != mk.Currency {
+		return fail(fmt.Errorf("market %s sells in %s, but the configuration says %q and the catalog %q", mk.Code, mk.Currency, cfg.Currency, cat.Currency))
+	}
+	s.Market, s.Language = mk, ResolveLanguage(cfg.Language)
+	// Receipts are the customer's and, in Norway, a legal document
+	// ("Salgskvittering"): in the market's language unless configured.
+	receiptLang := mk.Language
+	if cfg.ReceiptLanguage != "" {
+		receiptLang = ResolveLanguage(cfg.ReceiptLanguage)
 	}
 	var publisher checkout.ReceiptPublisher
 	if cfg.Relay.URL != "" {
-		publisher = &relayPublisher{c: &relay.TillClient{BaseURL: cfg.Relay.URL, Token: cfg.Relay.Token}}
+		publisher = &relayPublisher{c: &relay.TillClient{BaseURL: cfg.Relay.URL, Token: cfg.Relay.Token}, lang: receiptLang}
 		s.Publisher = publisher
 	}
 	printer := opts.Printer
@@ -140,14 +159,17 @@ func Start(ctx context.Context, cfg Config, opts Options) (*Station, error) {
 		if err != nil {
 			return fail(err)
 		}
+		if !cfg.PrinterLayout.English {
+			rp.Lang = receiptLang
+		}
 		s.Printer, printer = rp, rp
 	}
 	ctx, s.cancel = context.WithCancel(ctx)
 	var signer *fiscal.Signer
-	if market == msisdn.Norway && s.Printer != nil {
+	if mk.Code == msisdn.Norway && s.Printer != nil {
 		s.Printer.Location = fiscal.Norway // receipts in Norwegian time, like the signatures
 	}
-	if market == msisdn.Norway {
+	if mk.Code == msisdn.Norway {
 		// Norway: every sale and return is signed in the cash register's
 		// chain, with a key made on this installation and kept owner-only.
 		keys, err := fiscal.OpenKeys(filepath.Join(dir, "fiscal"))
@@ -162,7 +184,8 @@ func Start(ctx context.Context, cfg Config, opts Options) (*Station, error) {
 	}
 	till, err := checkout.New(ctx, checkout.Config{
 		Journal: j, API: routed, Catalog: cat, Shop: cfg.Shop, POSID: cfg.POSID,
-		Currency: cfg.Currency, Market: market, Publisher: publisher, Printer: printer, Signer: optSigner(signer),
+		Currency: cfg.Currency, Market: mk.Code, Brand: mk.Brand, Lang: s.Language, ReceiptLang: receiptLang, VATRates: mk.VATRates,
+		Publisher: publisher, Printer: printer, Signer: optSigner(signer),
 		Logger:       log.With("part", "checkout"),
 		PushTimeout:  time.Duration(cfg.PushTimeout),
 		EventGrace:   time.Duration(cfg.EventGrace),
@@ -177,8 +200,8 @@ func Start(ctx context.Context, cfg Config, opts Options) (*Station, error) {
 	}
 	s.Till = till
 	s.Refunder = &backoffice.Refunder{Journal: j, Engine: till.Engine(), API: routed, Printer: printer, Publisher: publisher, Drawer: drawer,
-		Shop: cfg.Shop, Logger: log.With("part", "refund"), Signer: optSigner(signer)}
-	s.Office = &backoffice.Desk{Journal: j, API: routed, Refunder: s.Refunder, Header: reportHeader(cfg, j)}
+		Shop: cfg.Shop, Lang: receiptLang, Brand: mk.Brand, Logger: log.With("part", "refund"), Signer: optSigner(signer)}
+	s.Office = &backoffice.Desk{Journal: j, API: routed, Refunder: s.Refunder, Header: reportHeader(cfg, j), Lang: s.Language}
 	if err := journalStart(j); err != nil {
 		return fail(err)
 	}
@@ -189,17 +212,17 @@ func Start(ctx context.Context, cfg Config, opts Options) (*Station, error) {
 		}
 	}
 	if cfg.Relay.URL != "" {
-		till.SetStatus("relay", "connecting…")
+		till.SetStatus("relay", i18n.Key("connecting…"))
 		p := &relay.Poller{
 			BaseURL: cfg.Relay.URL, Token: cfg.Relay.Token, Cursor: j,
 			OnEvent: till.Deliver,
 			OnState: func(st relay.PollerState, err error) {
 				till.SetRelayConnected(st == relay.Connected)
-				msg := st.String()
+				msg := st.String() // "connected", "reconnecting"…: keys too
 				if st != relay.Connected {
-					msg += " (payments are checked by polling meanwhile)"
+					msg = i18n.T(s.Language, "{{.State}} (payments are checked by polling meanwhile)", "State", i18n.T(s.Language, st.String()))
 					if errors.Is(err, relay.ErrUnauthorized) {
-						msg = "token refused: check relay.token in the configuration"
+						msg = i18n.Key("token refused: check relay.token in the configuration")
 					}
 				}
 				till.SetStatus("relay", msg)
@@ -213,19 +236,19 @@ func Start(ctx context.Context, cfg Config, opts Options) (*Station, error) {
 			}
 		})
 	} else {
-		till.SetStatus("relay", "none (payments are checked by polling)")
+		till.SetStatus("relay", i18n.Key("none (payments are checked by polling)"))
 	}
 	if cfg.Scanner.Port != "" {
 		sc := scanner.Config{Port: cfg.Scanner.Port, Baud: cfg.Scanner.Baud, Suffix: cfg.Scanner.Suffix, Logger: log.With("part", "scanner")}
 		s.goRun(func() {
-			err := scanner.Run(ctx, sc, till.Scan, func(st scanner.Status) { till.SetStatus("scanner", st.Message()) })
+			err := scanner.Run(ctx, sc, till.Scan, func(st scanner.Status) { till.SetStatus("scanner", scannerText(s.Language, st)) })
 			if err != nil {
 				till.SetStatus("scanner", err.Error())
 			}
 		})
 	}
 	if printer != nil {
-		till.SetStatus("printer", "ready")
+		till.SetStatus("printer", i18n.Key("ready"))
 	}
 	if !opts.NoRecover {
 		s.goRun(func() {
@@ -243,12 +266,17 @@ func Start(ctx context.Context, cfg Config, opts Options) (*Station, error) {
 			// Refunds journaled but not confirmed are sent again, same key.
 			if _, err := s.Refunder.Resume(ctx); err != nil {
 				log.Warn("refunds still pending", "err", err)
-				till.Notify("A refund could not be confirmed with Vipps MobilePay yet; Kasse tries again on the next start. " + err.Error())
+				till.Notify(i18n.T(s.Language, "A refund could not be confirmed with Vipps MobilePay yet; Kasse tries again on the next start.") + " " + err.Error())
 			}
 		})
 	}
 	return s, nil
 }
+
+// ResolveLanguage is the language a setting means ("" follows the computer):
+// what the till and ui.UseLanguage use. A settings screen that lets the
+// shop choose calls it with the choice.
+func ResolveLanguage(setting string) string { return i18n.Resolve(setting) }
 
 // optSigner keeps a nil *fiscal.Signer a nil interface.
 func optSigner(s *fiscal.Signer) checkout.TransactionSigner {
@@ -292,8 +320,16 @@ func (s *Station) Close() {
 	}
 }
 
-func loadCatalog(path string) (*catalog.Catalog, error) {
+// loadCatalog reads the catalog file, or without one the demo catalog of
+// the market.
+func loadCatalog(path, mkt string) (*catalog.Catalog, error) {
 	data := assets.DemoCatalog
+	switch mkt {
+	case "DK":
+		data = assets.DemoCatalogDK
+	case "FI":
+		data = assets.DemoCatalogFI
+	}
 	if path != "" {
 		b, err := os.ReadFile(path)
 		if err != nil {
@@ -305,14 +341,22 @@ func loadCatalog(path string) (*catalog.Catalog, error) {
 }
 
 // relayPublisher uploads receipts to the relay's receipt page.
-type relayPublisher struct{ c *relay.TillClient }
+type relayPublisher struct {
+	c    *relay.TillClient
+	lang string // the receipts' language, when the receipt does not say
+}
 
 func (p *relayPublisher) PublishReceipt(ctx context.Context, r checkout.Receipt) (string, error) {
+	lang := r.Lang
+	if lang == "" {
+		lang = p.lang
+	}
 	doc := relay.ReceiptDoc{
 		ShopName: r.Shop.Name, ShopAddress: r.Shop.Address, OrgNumber: r.Shop.OrgNumber,
 		Number: r.Number, Time: r.Time, Currency: r.Currency, Total: r.Totals.Gross,
 		PaymentMethod: r.Method, PaymentReference: r.Reference,
 		Register: r.POSID, Return: r.Refund, Of: r.Of, Training: r.Training,
+		Lang: lang, Labels: pageLabels(i18n.For(lang)),
 	}
 	for _, l := range r.Lines {
 		qty := l.QuantityString()
@@ -320,10 +364,14 @@ func (p *relayPublisher) PublishReceipt(ctx context.Context, r checkout.Receipt)
 			qty += " kg"
 		}
 		// Amount is what the line cost, its discounts taken off.
-		doc.Lines = append(doc.Lines, relay.ReceiptLine{Name: l.Name, Qty: qty, Amount: l.Total(), VATPercent: l.VAT})
+		rl := relay.ReceiptLine{Name: l.Name, Qty: qty, Amount: l.Total()}
+		if p, whole := l.VATRate.Whole(); whole {
+			rl.VATPercent = p
+		}
+		doc.Lines = append(doc.Lines, rl)
 	}
 	for _, v := range r.Totals.ByVAT {
-		doc.VAT = append(doc.VAT, relay.ReceiptVAT{Percent: v.Percent, Base: v.Net, Amount: v.VAT})
+		doc.VAT = append(doc.VAT, relay.ReceiptVAT{Rate: v.Rate.Format(","), Percent: int(v.Rate / 100), Base: v.Net, Amount: v.VAT})
 	}
 	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()

@@ -36,7 +36,7 @@ func tillData(t *testing.T) (dir, config string) {
 		t.Fatal(err)
 	}
 	defer j.Close()
-	coffee := basket.Line{ProductID: "coffee", Name: "Kaffe", UnitPrice: 4500, VAT: 15, Quantity: 2}
+	coffee := basket.Line{ProductID: "coffee", Name: "Kaffe", UnitPrice: 4500, VATRate: 1500, Quantity: 2}
 	out, err := j.Append(
 		journal.Record{Kind: journal.KindSaleOpened, Opened: &journal.Opened{POSID: "1", Currency: "NOK"}},
 		journal.Record{Kind: journal.KindLineAdded, Line: &journal.LineEdit{Line: coffee}},

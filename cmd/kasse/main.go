@@ -37,11 +37,13 @@ func main() {
 	kiosk := flag.Bool("kiosk", false, "full screen self-checkout")
 	configPath := flag.String("config", "", "configuration file (JSON)")
 	dataDir := flag.String("data", "", "folder for the journal (default: the OS's user data folder)")
+	mkt := flag.String("market", "NO", "the demo shop's market: NO, DK or FI (with -demo)")
+	language := flag.String("lang", "", "the till's language: en, nb, da or fi (default: the configuration's, else the computer's)")
 	flag.Parse()
 
 	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
 	slog.SetDefault(log)
-	err := run(*demoMode, *kiosk, *configPath, *dataDir, log)
+	err := run(*demoMode, *kiosk, *configPath, *dataDir, *mkt, *language, log)
 	if err == nil {
 		err = restartIfReset()
 	}
@@ -51,7 +53,7 @@ func main() {
 	}
 }
 
-func run(demoMode, kiosk bool, configPath, dataDir string, log *slog.Logger) error {
+func run(demoMode, kiosk bool, configPath, dataDir, mkt, language string, log *slog.Logger) error {
 	ctx := context.Background()
 	var (
 		cfg  station.Config
@@ -67,7 +69,7 @@ func run(demoMode, kiosk bool, configPath, dataDir string, log *slog.Logger) err
 			}
 			dataDir = filepath.Join(base, "demo")
 		}
-		d, err := demo.Start(ctx, demo.Options{DataDir: dataDir, LAN: true, Logger: log})
+		d, err := demo.Start(ctx, demo.Options{DataDir: dataDir, LAN: true, Logger: log, Market: mkt})
 		if err != nil {
 			return fmt.Errorf("demo: %w", err)
 		}
@@ -87,6 +89,9 @@ func run(demoMode, kiosk bool, configPath, dataDir string, log *slog.Logger) err
 		return fmt.Errorf("give -demo, or -config FILE for a real merchant (see README)")
 	}
 
+	if language != "" {
+		cfg.Language = language
+	}
 	st, err := station.Start(ctx, cfg, opts)
 	if err != nil {
 		return err
@@ -111,6 +116,9 @@ func run(demoMode, kiosk bool, configPath, dataDir string, log *slog.Logger) err
 		if v, ok := st.Printer.Device.(*escpos.Virtual); ok {
 			uo.Paper = v.Image
 		}
+	}
+	if err := ui.UseLanguage(st.Language); err != nil {
+		return err
 	}
 	showScreens(a, w, st, cfg, uo, dm, dataDir)
 	w.ShowAndRun()

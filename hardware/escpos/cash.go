@@ -30,7 +30,7 @@ func word(s, norwegian string) string {
 
 func (b *builder) rounding(c CashPart, l Labels, w int) {
 	if c.Rounding != 0 {
-		b.line(pad(word(l.Rounding, Norwegian.Rounding), formatAmount(c.Rounding), w))
+		b.line(pad(word(l.Rounding, Norwegian.Rounding), b.amount(c.Rounding), w))
 	}
 }
 
@@ -44,10 +44,10 @@ func (b *builder) tenders(c CashPart, l Labels, w int) {
 		if t.Cash {
 			name = word(l.Cash, Norwegian.Cash)
 		}
-		b.line(pad("  "+name, formatAmount(t.Amount), w))
+		b.line(pad("  "+name, b.amount(t.Amount), w))
 	}
 	if c.Given != 0 {
-		b.line(pad("  "+word(l.Given, Norwegian.Given), formatAmount(c.Given), w))
-		b.line(pad("  "+word(l.Change, Norwegian.Change), formatAmount(c.Change), w))
+		b.line(pad("  "+word(l.Given, Norwegian.Given), b.amount(c.Given), w))
+		b.line(pad("  "+word(l.Change, Norwegian.Change), b.amount(c.Change), w))
 	}
 }

@@ -32,7 +32,14 @@ const (
 )
 
 // builder writes an ESC/POS stream.
-type builder struct{ bytes.Buffer }
+type builder struct {
+	bytes.Buffer
+	// cur is the receipt's currency, for how amounts group thousands.
+	cur string
+}
+
+// amount formats minor units as the receipt's currency writes them.
+func (b *builder) amount(minor int64) string { return formatAmountIn(minor, b.cur) }
 
 func (b *builder) init() {
 	b.Write([]byte{esc, '@'})           // initialise

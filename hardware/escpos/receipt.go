@@ -72,7 +72,9 @@ type Line struct {
 
 // VATLine is the VAT of one rate: Net + VAT = Gross.
 type VATLine struct {
-	Percent         int
+	// Rate is the rate as printed, e.g. "25 %" or "25,5 %": the till
+	// formats it for the receipt's language.
+	Rate            string
 	Net, VAT, Gross int64
 }
 
@@ -152,7 +154,7 @@ func (o Options) withDefaults() Options {
 func Encode(r Receipt, opt Options) ([]byte, error) {
 	opt = opt.withDefaults()
 	w, l := opt.Width, opt.Labels
-	var b builder
+	b := builder{cur: r.Currency}
 	b.init()
 
 	b.align(Center)
@@ -218,13 +220,13 @@ func Encode(r Receipt, opt Options) ([]byte, error) {
 	for _, ln := range r.Lines {
 		b.saleLine(ln, w)
 		if ln.Discount != 0 {
-			for _, s := range wrapPair("  "+discountText(l, ln.DiscountText), formatAmount(-ln.Discount), w) {
+			for _, s := range wrapPair("  "+discountText(l, ln.DiscountText), b.amount(-ln.Discount), w) {
 				b.line(s)
 			}
 		}
 	}
 	if r.Discount != 0 {
-		for _, s := range wrapPair(discountText(l, r.DiscountText), formatAmount(-r.Discount), w) {
+		for _, s := range wrapPair(discountText(l, r.DiscountText), b.amount(-r.Discount), w) {
 			b.line(s)
 		}
 	}
@@ -232,13 +234,13 @@ func Encode(r Receipt, opt Options) ([]byte, error) {
 
 	b.bold(true)
 	b.size(1, 2)
-	b.line(pad(l.Total+" "+r.Currency, formatAmount(r.Total), w))
+	b.line(pad(l.Total+" "+r.Currency, formatAmountIn(r.Total, r.Currency), w))
 	b.size(1, 1)
 	b.bold(false)
 
 	if len(r.VAT) > 0 {
 		b.feed(1)
-		b.vatTable(r.VAT, l, w)
+		b.vatTable(r.VAT, l, w, r.Currency)
 	}
 
 	b.rounding(r.CashPart, l, w)
@@ -304,10 +306,10 @@ func (b *builder) pair(left, right string, w int) {
 
 // vatTable prints one row per rate under a heading, in columns as wide as
 // their widest cell, or, on paper too narrow for that, one block per rate.
-func (b *builder) vatTable(vat []VATLine, l Labels, w int) {
+func (b *builder) vatTable(vat []VATLine, l Labels, w int, currency string) {
 	rows := [][4]string{{l.VAT, l.Net, l.VATAmount, l.Gross}}
 	for _, v := range vat {
-		rows = append(rows, [4]string{strconv.Itoa(v.Percent) + " %", formatAmount(v.Net), formatAmount(v.VAT), formatAmount(v.Gross)})
+		rows = append(rows, [4]string{v.Rate, formatAmountIn(v.Net, currency), formatAmountIn(v.VAT, currency), formatAmountIn(v.Gross, currency)})
 	}
 	var width [4]int
 	for _, r := range rows {
@@ -362,7 +364,15 @@ func qrRaster(text string, scale int) ([][]bool, error) {
 }
 
 // formatAmount writes minor units the Nordic way: 123450 → "1 234,50".
-func formatAmount(minor int64) string {
+func formatAmount(minor int64) string { return formatAmountIn(minor, "") }
+
+// formatAmountIn is formatAmount as the currency's country groups thousands:
+// Danish kroner with a point ("1.234,50").
+func formatAmountIn(minor int64, currency string) string {
+	sep := byte(' ')
+	if currency == "DKK" {
+		sep = '.'
+	}
 	neg := minor < 0
 	u := uint64(minor)
 	if neg {
@@ -375,7 +385,7 @@ func formatAmount(minor int64) string {
 	}
 	for i := range len(whole) {
 		if i > 0 && (len(whole)-i)%3 == 0 {
-			b.WriteByte(' ')
+			b.WriteByte(sep)
 		}
 		b.WriteByte(whole[i])
 	}
@@ -454,7 +464,7 @@ func splitLines(s string) []string {
 // saleLine prints one line of the sale: its name and amount before any
 // discount, and "Qty x UnitPrice" (or its Detail) when there is more to say.
 func (b *builder) saleLine(ln Line, w int) {
-	total := formatAmount(ln.Total + ln.Discount)
+	total := b.amount(ln.Total + ln.Discount)
 	single := ln.Qty == 1 && ln.Detail == ""
 	names := wrap(ln.Name, w)
 	if single && len(names) == 1 && cols(names[0])+1+cols(total) <= w {
@@ -480,7 +490,7 @@ func (b *builder) saleLine(ln Line, w int) {
 	}
 	detail := ln.Detail
 	if detail == "" {
-		detail = strconv.Itoa(ln.Qty) + " x " + formatAmount(ln.UnitPrice)
+		detail = strconv.Itoa(ln.Qty) + " x " + b.amount(ln.UnitPrice)
 	}
 	b.line(pad("  "+detail, total, w))
 }

@@ -28,8 +28,8 @@ func sample() Receipt {
 			{Name: "Kaffebønner, Ekspressoblanding fra Brasil og Etiopia 500 g", Qty: 1, UnitPrice: 149900, Total: 149900},
 		},
 		VAT: []VATLine{
-			{Percent: 15, Net: 9565, VAT: 1435, Gross: 11000},
-			{Percent: 25, Net: 119920, VAT: 29980, Gross: 149900},
+			{Rate: "15 %", Net: 9565, VAT: 1435, Gross: 11000},
+			{Rate: "25 %", Net: 119920, VAT: 29980, Gross: 149900},
 		},
 		Total:         160900,
 		Currency:      "NOK",
@@ -245,4 +245,13 @@ func readQR(t *testing.T, img image.Image) string {
 		t.Fatalf("no QR code read: %v", err)
 	}
 	return res.GetText()
+}
+
+func TestFormatAmountInDanishKroner(t *testing.T) {
+	if got := formatAmountIn(123450, "DKK"); got != "1.234,50" {
+		t.Errorf("DKK = %q, want 1.234,50", got)
+	}
+	if got := formatAmountIn(123450, "EUR"); got != "1 234,50" {
+		t.Errorf("EUR = %q, want 1 234,50", got)
+	}
 }

@@ -294,7 +294,7 @@ func pushRequest() epayment.CreatePaymentRequest {
 		Receipt: &epayment.Receipt{
 			OrderLines: []epayment.OrderLine{{
 				Name: "Kaffe", ID: "SKU-1",
-				TotalAmount: 49900, TotalAmountExcludingTax: 39920, TotalTaxAmount: 9980, TaxPercentage: 25,
+				TotalAmount: 49900, TotalAmountExcludingTax: 39920, TotalTaxAmount: 9980, TaxPercentage: &pct25,
 				UnitInfo: &epayment.UnitInfo{UnitPrice: 49900, Quantity: "1", QuantityUnit: "PCS"},
 			}},
 			BottomLine: epayment.BottomLine{Currency: epayment.NOK, POSID: "kasse-1", ReceiptNumber: "000123"},
@@ -326,3 +326,6 @@ func (s *syncBuffer) String() string {
 func (f *fake) noKeepAlive(cfg *epayment.Config) {
 	cfg.HTTPClient.Transport = contract.Transport(&http.Transport{DisableKeepAlives: true}, f.report)
 }
+
+// pct25 is a receipt line's taxPercentage of 25.
+var pct25 = 25

@@ -69,15 +69,43 @@ type Customer struct {
 
 // OrderLine is one line of the receipt (Order Management Receipt schema).
 type OrderLine struct {
-	Name                    string    `json:"name"`
-	ID                      string    `json:"id"`
-	TotalAmount             int64     `json:"totalAmount"`
-	TotalAmountExcludingTax int64     `json:"totalAmountExcludingTax"`
-	TotalTaxAmount          int64     `json:"totalTaxAmount"`
-	TaxPercentage           int       `json:"taxPercentage"`
-	UnitInfo                *UnitInfo `json:"unitInfo,omitempty"`
-	Discount                int64     `json:"discount,omitempty"`
-	IsReturn                bool      `json:"isReturn,omitempty"`
+	Name                    string `json:"name"`
+	ID                      string `json:"id"`
+	TotalAmount             int64  `json:"totalAmount"`
+	TotalAmountExcludingTax int64  `json:"totalAmountExcludingTax"`
+	TotalTaxAmount          int64  `json:"totalTaxAmount"`
+	// Exactly one of TaxPercentage (a whole percent, Order Management 2.0)
+	// and TaxRate (hundredths of a percent, 2.1) is set: see SetTax.
+	TaxPercentage *int      `json:"taxPercentage,omitempty"`
+	TaxRate       *int      `json:"taxRate,omitempty"`
+	UnitInfo      *UnitInfo `json:"unitInfo,omitempty"`
+	Discount      int64     `json:"discount,omitempty"`
+	IsReturn      bool      `json:"isReturn,omitempty"`
+}
+
+// SetTax sets the line's tax rate, given in hundredths of a percent (2550 is
+// 25.5 %): as taxPercentage when it is a whole percent, which every version
+// of the receipt schema accepts, and as taxRate when it is not.
+func (l *OrderLine) SetTax(hundredths int) {
+	if hundredths%100 == 0 {
+		p := hundredths / 100
+		l.TaxPercentage, l.TaxRate = &p, nil
+		return
+	}
+	r := hundredths
+	l.TaxPercentage, l.TaxRate = nil, &r
+}
+
+// TaxHundredths is the line's tax rate in hundredths of a percent, from
+// whichever field is set, and whether exactly one is.
+func (l OrderLine) TaxHundredths() (int, bool) {
+	switch {
+	case l.TaxPercentage != nil && l.TaxRate == nil:
+		return *l.TaxPercentage * 100, true
+	case l.TaxRate != nil && l.TaxPercentage == nil:
+		return *l.TaxRate, true
+	}
+	return 0, false
 }
 
 // UnitInfo says how a line's total was made: unit price times quantity.

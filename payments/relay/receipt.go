@@ -41,6 +41,82 @@ type ReceiptDoc struct {
 	Return   bool   `json:"return,omitempty"`
 	Of       string `json:"of,omitempty"`
 	Training bool   `json:"training,omitempty"`
+	// Lang is the receipt's language (BCP 47, e.g. "da") and Labels its
+	// words, as the till's translations say them; a receipt without them (an
+	// older till) shows in Norwegian.
+	Lang   string         `json:"lang,omitempty"`
+	Labels *ReceiptLabels `json:"labels,omitempty"`
+}
+
+// ReceiptLabels are the fixed words of the receipt page.
+type ReceiptLabels struct {
+	Receipt   string `json:"receipt"`
+	OrgNumber string `json:"orgNumber"`
+	Total     string `json:"total"`
+	VATRate   string `json:"vatRate"`
+	Net       string `json:"net"`
+	VAT       string `json:"vat"`
+	PaidWith  string `json:"paidWith"`
+	Reference string `json:"reference"`
+	// The kind of receipt, as the Norwegian rules name it, and the cash
+	// point's word.
+	SalesReceipt  string `json:"salesReceipt,omitempty"`
+	ReturnReceipt string `json:"returnReceipt,omitempty"`
+	ReturnOf      string `json:"returnOf,omitempty"`
+	Training      string `json:"training,omitempty"`
+	TrainingNote  string `json:"trainingNote,omitempty"`
+	Register      string `json:"register,omitempty"`
+}
+
+// norwegian are the page's words for a receipt that brings none.
+var norwegian = ReceiptLabels{Receipt: "Kvittering", OrgNumber: "Org.nr.", Total: "Totalt", VATRate: "MVA-sats",
+	Net: "Grunnlag", VAT: "MVA", PaidWith: "Betalt med", Reference: "Ref.",
+	SalesReceipt: "Elektronisk salgskvittering", ReturnReceipt: "Elektronisk returkvittering", ReturnOf: "Retur av kvittering",
+	Training: "TRENINGSKVITTERING", TrainingNote: "Treningsmodus – ikke gyldig kvittering", Register: "Kasse"}
+
+// page is what the receipt template reads: the document and its words.
+type page struct {
+	*ReceiptDoc
+	Lang string
+	L    ReceiptLabels
+}
+
+func pageOf(d *ReceiptDoc) page {
+	p := page{ReceiptDoc: d, Lang: "nb", L: norwegian}
+	if d.Lang != "" && validLang(d.Lang) {
+		p.Lang = d.Lang
+	}
+	if d.Labels != nil {
+		p.L = *d.Labels
+		// Words an older till does not send stay Norwegian.
+		for _, f := range []struct {
+			got *string
+			nb  string
+		}{
+			{&p.L.SalesReceipt, norwegian.SalesReceipt}, {&p.L.ReturnReceipt, norwegian.ReturnReceipt},
+			{&p.L.ReturnOf, norwegian.ReturnOf}, {&p.L.Training, norwegian.Training},
+			{&p.L.TrainingNote, norwegian.TrainingNote}, {&p.L.Register, norwegian.Register},
+		} {
+			if *f.got == "" {
+				*f.got = f.nb
+			}
+		}
+	}
+	return p
+}
+
+// validLang accepts a plain BCP 47 tag ("nb", "da", "pt-BR"): it goes into
+// the page's lang attribute.
+func validLang(s string) bool {
+	if len(s) < 2 || len(s) > 12 {
+		return false
+	}
+	for _, c := range s {
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c == '-') {
+			return false
+		}
+	}
+	return true
 }
 
 // ReceiptLine is one line: Qty is text so that weighed goods ("0.350 kg") fit.
@@ -53,9 +129,12 @@ type ReceiptLine struct {
 
 // ReceiptVAT is the VAT of one rate: Base excludes VAT, Amount is the VAT.
 type ReceiptVAT struct {
-	Percent int   `json:"percent"`
-	Base    int64 `json:"base"`
-	Amount  int64 `json:"amount"`
+	// Rate is the rate as shown ("25,5 %"); receipts from before it have
+	// only Percent, a whole percent.
+	Rate    string `json:"rate,omitempty"`
+	Percent int    `json:"percent"`
+	Base    int64  `json:"base"`
+	Amount  int64  `json:"amount"`
 }
 
 // Limits of an uploaded receipt.
@@ -66,6 +145,12 @@ const (
 
 func (d *ReceiptDoc) validate() error {
 	texts := []string{d.ShopName, d.ShopAddress, d.OrgNumber, d.Number, d.Currency, d.PaymentMethod, d.PaymentReference, d.Footer}
+	if l := d.Labels; l != nil {
+		texts = append(texts, l.Receipt, l.OrgNumber, l.Total, l.VATRate, l.Net, l.VAT, l.PaidWith, l.Reference)
+	}
+	if d.Lang != "" && !validLang(d.Lang) {
+		return errors.New("lang: want a language tag such as nb or da")
+	}
 	for _, l := range d.Lines {
 		texts = append(texts, l.Name, l.Qty)
 	}
@@ -218,7 +303,7 @@ func (s *Server) handleReceiptPage(w http.ResponseWriter, r *http.Request) {
 	}
 	h.Set("Cache-Control", "private, max-age=300")
 	var buf bytes.Buffer
-	if err := receiptTmpl.ExecuteTemplate(&buf, "receipt", doc); err != nil {
+	if err := receiptTmpl.ExecuteTemplate(&buf, "receipt", pageOf(&doc)); err != nil {
 		s.log.Error("render receipt", "err", err)
 		http.Error(w, "cannot show the receipt", http.StatusInternalServerError)
 		return
@@ -226,8 +311,13 @@ func (s *Server) handleReceiptPage(w http.ResponseWriter, r *http.Request) {
 	w.Write(buf.Bytes())
 }
 
-// formatMinor writes minor units the Nordic way: 1 234,50.
-func formatMinor(v int64) string {
+// formatMinor writes minor units the Nordic way: 1 234,50 (Danish kroner:
+// 1.234,50).
+func formatMinor(v int64, currency string) string {
+	sep := '\u00a0'
+	if currency == "DKK" {
+		sep = '.'
+	}
 	sign := ""
 	if v < 0 {
 		sign, v = "-", -v
@@ -237,7 +327,7 @@ func formatMinor(v int64) string {
 	var b strings.Builder
 	for i, c := range s {
 		if i > 0 && (len(s)-i)%3 == 0 {
-			b.WriteRune('\u00a0')
+			b.WriteRune(sep)
 		}
 		b.WriteRune(c)
 	}
@@ -248,10 +338,10 @@ var receiptTmpl = template.Must(template.New("receipt").Funcs(template.FuncMap{
 	"money": formatMinor,
 	"when":  func(t time.Time) string { return t.Format("2006-01-02 15:04") },
 }).Parse(`<!doctype html>
-<html lang="nb"><head><meta charset="utf-8">
+<html lang="{{.Lang}}"><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <meta name="robots" content="noindex">
-<title>{{.ShopName}} – kvittering {{.Number}}</title>
+<title>{{.ShopName}} – {{.L.Receipt}} {{.Number}}</title>
 <style>
 body{font:16px/1.4 system-ui,-apple-system,sans-serif;margin:0;background:#f4f4f4;color:#111}
 main{max-width:28rem;margin:0 auto;background:#fff;padding:1.25rem;min-height:100vh;box-sizing:border-box}
@@ -268,18 +358,18 @@ footer{margin-top:1.5rem;font-size:.9rem;color:#555}
 <body><main>
 <h1>{{.ShopName}}</h1>
 {{with .ShopAddress}}<div class="muted">{{.}}</div>{{end}}
-{{with .OrgNumber}}<div class="muted">Org.nr. {{.}}</div>{{end}}
-{{if .Training}}<p class="kind">TRENINGSKVITTERING</p><p>Treningsmodus – ikke gyldig kvittering</p>{{else if .Return}}<p class="kind">Elektronisk returkvittering</p>{{else}}<p class="kind">Elektronisk salgskvittering</p>{{end}}
-<p class="muted">Kvittering {{.Number}} · {{when .Time}}{{with .Register}} · Kasse {{.}}{{end}}</p>
-{{if and .Return .Of}}<p class="muted">Retur av kvittering {{.Of}}</p>{{end}}
+{{with .OrgNumber}}<div class="muted">{{$.L.OrgNumber}} {{.}}</div>{{end}}
+{{if .Training}}<p class="kind">{{.L.Training}}</p><p>{{.L.TrainingNote}}</p>{{else if .Return}}<p class="kind">{{.L.ReturnReceipt}}</p>{{else}}<p class="kind">{{.L.SalesReceipt}}</p>{{end}}
+<p class="muted">{{.L.Receipt}} {{.Number}} · {{when .Time}}{{with .Register}} · {{$.L.Register}} {{.}}{{end}}</p>
+{{if and .Return .Of}}<p class="muted">{{.L.ReturnOf}} {{.Of}}</p>{{end}}
 <table>
-{{range .Lines}}<tr><td>{{.Name}}{{if and .Qty (ne .Qty "1")}} × {{.Qty}}{{end}}</td><td class="n">{{money .Amount}}</td></tr>
-{{end}}<tr class="total"><td>Totalt {{.Currency}}</td><td class="n">{{money .Total}}</td></tr>
+{{range .Lines}}<tr><td>{{.Name}}{{if and .Qty (ne .Qty "1")}} × {{.Qty}}{{end}}</td><td class="n">{{money .Amount $.Currency}}</td></tr>
+{{end}}<tr class="total"><td>{{.L.Total}} {{.Currency}}</td><td class="n">{{money .Total $.Currency}}</td></tr>
 </table>
-{{if .VAT}}<table class="vat"><tr><td>MVA-sats</td><td class="n">Grunnlag</td><td class="n">MVA</td></tr>
-{{range .VAT}}<tr><td>{{.Percent}} %</td><td class="n">{{money .Base}}</td><td class="n">{{money .Amount}}</td></tr>
+{{if .VAT}}<table class="vat"><tr><td>{{.L.VATRate}}</td><td class="n">{{.L.Net}}</td><td class="n">{{.L.VAT}}</td></tr>
+{{range .VAT}}<tr><td>{{if .Rate}}{{.Rate}}{{else}}{{.Percent}} %{{end}}</td><td class="n">{{money .Base $.Currency}}</td><td class="n">{{money .Amount $.Currency}}</td></tr>
 {{end}}</table>{{end}}
-{{if .PaymentMethod}}<p>Betalt med {{.PaymentMethod}}{{with .PaymentReference}}<br><span class="muted">Ref. {{.}}</span>{{end}}</p>{{end}}
+{{if .PaymentMethod}}<p>{{.L.PaidWith}} {{.PaymentMethod}}{{with .PaymentReference}}<br><span class="muted">{{$.L.Reference}} {{.}}</span>{{end}}</p>{{end}}
 {{with .Footer}}<footer>{{.}}</footer>{{end}}
 </main></body></html>
 {{define "missing"}}<!doctype html><html lang="nb"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><meta name="robots" content="noindex"><title>Fant ikke kvitteringen</title></head>

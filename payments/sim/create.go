@@ -274,8 +274,12 @@ func checkReceipt(r *http.Request, rc *epayment.Receipt, amount epayment.Amount)
 		switch {
 		case l.Name == "" || l.ID == "":
 			return invalid(r, "", field, "Every order line needs a name and an id.")
-		case l.TaxPercentage < 0 || l.TaxPercentage > 100:
+		case l.TaxPercentage != nil && (*l.TaxPercentage < 0 || *l.TaxPercentage > 100):
 			return invalid(r, "", field+".taxPercentage", "taxPercentage must be 0-100.")
+		case l.TaxRate != nil && (*l.TaxRate < 0 || *l.TaxRate > 10000):
+			return invalid(r, "", field+".taxRate", "taxRate must be 0-10000.")
+		case (l.TaxPercentage == nil) == (l.TaxRate == nil):
+			return invalid(r, "", field, "Set exactly one of taxPercentage and taxRate.")
 		case l.TotalAmountExcludingTax+l.TotalTaxAmount != l.TotalAmount:
 			return invalid(r, "", field, "totalAmount must equal totalAmountExcludingTax plus totalTaxAmount.")
 		}

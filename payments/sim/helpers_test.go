@@ -213,7 +213,7 @@ func pushRequest(ref, phone string, amount int64) epayment.CreatePaymentRequest 
 		Receipt: &epayment.Receipt{
 			OrderLines: []epayment.OrderLine{{
 				Name: "Kaffe", ID: "SKU-1", TotalAmount: amount, TotalAmountExcludingTax: net,
-				TotalTaxAmount: amount - net, TaxPercentage: 25,
+				TotalTaxAmount: amount - net, TaxPercentage: &pct25,
 				UnitInfo: &epayment.UnitInfo{UnitPrice: amount, Quantity: "1", QuantityUnit: "PCS"},
 			}},
 			BottomLine: epayment.BottomLine{Currency: epayment.NOK, POSID: "kasse-1", ReceiptNumber: "000123"},
@@ -280,3 +280,6 @@ func wantAggregate(t *testing.T, got epayment.Aggregate, authorized, captured, c
 		t.Errorf("aggregate authorized/captured/cancelled/refunded = %v, want %v", g, w)
 	}
 }
+
+// pct25 is a receipt line's taxPercentage of 25.
+var pct25 = 25
