@@ -50,7 +50,7 @@ func TestTrainingModeAndPriceLookUp(t *testing.T) {
 	if kinds[journal.KindTrainingOn] != 1 || kinds[journal.KindTrainingOff] != 1 || kinds[journal.KindTillStarted] != 2 || kinds[journal.KindTillStopped] != 1 {
 		t.Errorf("till records %v", kinds)
 	}
-	if lookup == nil || lookup.ProductID != "P001" || lookup.Amount != 3200 || lookup.VAT != 15 {
+	if lookup == nil || lookup.ProductID != "P001" || lookup.Amount != 3200 || lookup.VAT != 1500 {
 		t.Errorf("price look-up journaled as %+v", lookup)
 	}
 	if _, err := r.Till.LookUpPrice("nope"); err == nil {

@@ -3,6 +3,7 @@
 package proof
 
 import (
+	"github.com/kasse-pos/kasse/app/money"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -67,7 +68,7 @@ func TestKillBetweenCashPartAndVipps(t *testing.T) {
 	number := w.killAt(checkout.TraceCashTaken, 1, saleSpec{Products: basket, Phone: phoneApproves, SplitCash: 20000})
 	second := w.run(plan{Settle: true}, nil)
 	rec, _ := second.event("recovered")
-	if !strings.Contains(strings.Join(rec.Lines, "\n"), "Receipt "+number+": 200,00") {
+	if !strings.Contains(strings.Join(rec.Lines, "\n"), "Receipt "+number+": "+money.FormatCurrency(20000, "NOK")) {
 		t.Errorf("recovery told the cashier %q", rec.Lines)
 	}
 	w.audit().ok(t)

@@ -29,6 +29,9 @@ type ReceiptPrinter struct {
 	// Location is the time zone receipts are printed in (nil: the
 	// machine's); in Norway the rules want Norwegian time.
 	Location *time.Location
+	// Norway prints the receipt names the Norwegian rules give, in any
+	// language (see PaperLabels).
+	Norway bool
 	// mu keeps one job on the wire at a time: a drawer kick never lands
 	// in the middle of a receipt.
 	mu sync.Mutex
@@ -54,13 +57,26 @@ func NewReceiptPrinter(dsn string, pc PrinterConfig) (*ReceiptPrinter, error) {
 // PaperLabels are the paper receipt's words in tr's language. In Norwegian
 // the title is "Salgskvittering" and a copy says "KOPI", as
 // bokføringsforskriften asks.
-func PaperLabels(tr *i18n.Localizer) escpos.Labels {
-	return escpos.Labels{
+//
+// norway keeps the names the Norwegian cash register rules give the kinds
+// of receipt (Salgskvittering, Returkvittering, KOPI, TRENINGSKVITTERING),
+// whatever the receipt's language.
+func PaperLabels(tr *i18n.Localizer, norway bool) escpos.Labels {
+	l := escpos.Labels{
 		Title: tr.T("Sales receipt"), Number: tr.T("Receipt no."), Total: tr.T("Total"), VAT: tr.T("VAT"),
 		Net: tr.T("Net"), VATAmount: tr.T("VAT"), Gross: tr.T("Gross"), PaidWith: tr.T("Paid with"),
 		Reference: tr.T("Reference"), Copy: tr.T("COPY - not a valid receipt of purchase"),
-		Refund: tr.T("REFUND"), QR: tr.T("Your receipt online:"),
+		Refund: tr.T("Return receipt"), QR: tr.T("Your receipt online:"),
+		Register: tr.T("Till"), Of: tr.T("Return of receipt no."),
+		Training: tr.T("TRAINING RECEIPT"), TrainingNote: tr.T("Training mode - not a valid receipt"),
+		OrgNr: tr.T("Org. no."), Discount: tr.T("Discount"),
+		Rounding: tr.T("Rounding"), Cash: tr.T("Cash"), Given: tr.T("Cash given"), Change: tr.T("Change"),
 	}
+	if norway {
+		nb := escpos.Norwegian
+		l.Title, l.Refund, l.Copy, l.Training, l.OrgNr = nb.Title, nb.Refund, nb.Copy, nb.Training, nb.OrgNr
+	}
+	return l
 }
 
 // pageLabels are the phone receipt page's words in tr's language.
@@ -117,7 +133,7 @@ func (p *ReceiptPrinter) PrintReceipt(ctx context.Context, r checkout.Receipt) e
 		lang = p.Lang
 	}
 	if lang != "" && opt.Labels == (escpos.Labels{}) {
-		opt.Labels = PaperLabels(i18n.For(lang))
+		opt.Labels = PaperLabels(i18n.For(lang), p.Norway)
 	}
 	for _, v := range r.Totals.ByVAT {
 		doc.VAT = append(doc.VAT, escpos.VATLine{Rate: v.Rate.Format(","), Net: v.Net, VAT: v.VAT, Gross: v.Gross})

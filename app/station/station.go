@@ -168,6 +168,7 @@ func Start(ctx context.Context, cfg Config, opts Options) (*Station, error) {
 	var signer *fiscal.Signer
 	if mk.Code == msisdn.Norway && s.Printer != nil {
 		s.Printer.Location = fiscal.Norway // receipts in Norwegian time, like the signatures
+		s.Printer.Norway = true
 	}
 	if mk.Code == msisdn.Norway {
 		// Norway: every sale and return is signed in the cash register's
