@@ -2,9 +2,11 @@ package backoffice
 
 import (
 	"fmt"
+	"sort"
 	"strings"
 
 	"github.com/kasse-pos/kasse/app/basket"
+	"github.com/kasse-pos/kasse/app/journal"
 	"github.com/kasse-pos/kasse/app/money"
 )
 
@@ -45,6 +47,7 @@ func (z *ZReport) Text() string {
 	vat("SOLD (captured)", z.Sold)
 	vat("REFUNDED", z.Refunded)
 	vat("NET", z.Net)
+	z.byCashier(&b, rule, lr)
 	if len(z.Refunds) > 0 {
 		b.WriteString(rule)
 		b.WriteString("REFUNDS\n")
@@ -88,6 +91,33 @@ func (z *ZReport) Text() string {
 		b.WriteString("PROBLEM: " + p + "\n")
 	}
 	return b.String()
+}
+
+// byCashier writes the day's captured sales per cashier, when any sale names
+// one.
+func (z *ZReport) byCashier(b *strings.Builder, rule string, lr func(l, r string)) {
+	sums := map[string]int64{}
+	counts := map[string]int{}
+	var names []string
+	for _, r := range z.Rows {
+		if r.Day != z.Day || r.State != journal.StateCaptured || r.Cashier == "" {
+			continue
+		}
+		if _, ok := sums[r.Cashier]; !ok {
+			names = append(names, r.Cashier)
+		}
+		sums[r.Cashier] += r.Captured
+		counts[r.Cashier]++
+	}
+	if len(names) == 0 {
+		return
+	}
+	sort.Strings(names)
+	b.WriteString(rule)
+	b.WriteString("BY CASHIER (captured)\n")
+	for _, n := range names {
+		lr(fmt.Sprintf("%s (%d)", truncate(n, ReportWidth-22), counts[n]), money.Format(sums[n]))
+	}
 }
 
 func runes(s string) int { return len([]rune(s)) }

@@ -16,6 +16,7 @@ import (
 type Receipt struct {
 	Shop      Shop
 	Number    string
+	Cashier   string // who opened the sale
 	Time      time.Time
 	POSID     string
 	Lines     []basket.Line
@@ -44,7 +45,7 @@ func (t *Till) buildReceipt(s *journal.Sale, a *journal.Attempt) Receipt {
 		}
 	}
 	return Receipt{
-		Shop: t.cfg.Shop, Number: s.ReceiptNumber, Time: at, POSID: s.POSID,
+		Shop: t.cfg.Shop, Number: s.ReceiptNumber, Cashier: s.Cashier, Time: at, POSID: s.POSID,
 		Lines: append([]basket.Line(nil), a.Basket.Lines...), Totals: a.Totals,
 		Currency: s.Currency, Customer: s.CustomerMasked, Reference: a.Reference,
 		Method: "Vipps MobilePay", URL: s.ReceiptURL, Printed: s.Printed,

@@ -153,6 +153,7 @@ func Start(ctx context.Context, opts Options) (*Demo, error) {
 		Relay:       station.RelayConfig{URL: d.RelayURL, Token: token},
 		Printer:     "virtual:", // shows the paper receipt as a picture in the till
 		PushTimeout: station.Duration(opts.ExpireAfter),
+		Demo:        true,
 	}
 	return d, nil
 }

@@ -93,6 +93,8 @@ type Journal struct {
 	now    func() time.Time
 	log    *slog.Logger
 	fault  atomic.Pointer[error]
+	// cashier names who is logged in, for records appended without one.
+	cashier atomic.Pointer[func() string]
 
 	mu     sync.Mutex
 	damage []Damage
@@ -108,6 +110,16 @@ func (j *Journal) InjectWriteFault(err error) {
 		return
 	}
 	j.fault.Store(&err)
+}
+
+// SetCashier makes Append fill Record.Cashier, when empty, with who fn says
+// is logged in, so that every record the till appends names its cashier.
+func (j *Journal) SetCashier(fn func() string) {
+	if fn == nil {
+		j.cashier.Store(nil)
+		return
+	}
+	j.cashier.Store(&fn)
 }
 
 // update is db.Update behind the injected fault, if any.
@@ -341,6 +353,14 @@ func (j *Journal) Append(recs ...Record) ([]Record, error) {
 	if len(recs) == 0 {
 		return nil, nil
 	}
+	if fn := j.cashier.Load(); fn != nil {
+		recs = slices.Clone(recs)
+		for i := range recs {
+			if recs[i].Cashier == "" {
+				recs[i].Cashier = (*fn)()
+			}
+		}
+	}
 	var out []Record
 	err := j.update(func(tx *bolt.Tx) error {
 		var err error
@@ -507,7 +527,7 @@ func (j *Journal) appendTx(tx *bolt.Tx, recs []Record) ([]Record, error) {
 // aboutSale reports whether records of kind k belong to a sale.
 func aboutSale(k Kind) bool {
 	switch k {
-	case KindJournalCreated, KindMigrated, KindDayClosed:
+	case KindJournalCreated, KindMigrated, KindDayClosed, KindCashierLogin, KindCashierLogout:
 		return false
 	}
 	return true

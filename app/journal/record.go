@@ -38,6 +38,11 @@ const (
 	// transaction of the sale (its capture, or a refund), chained to the
 	// signature before it in this journal (see app/fiscal).
 	KindSigned Kind = "transaction.signed" // Signed
+	// A cashier logged in or out (till-level, no sale): Cashier names them,
+	// Note gives the role (login) or why (logout: "logout", "idle lock",
+	// "switch to NAME").
+	KindCashierLogin  Kind = "cashier.login"
+	KindCashierLogout Kind = "cashier.logout"
 )
 
 // known reports whether k is one of the kinds above.
@@ -45,7 +50,7 @@ func (k Kind) known() bool {
 	switch k {
 	case KindJournalCreated, KindMigrated, KindSaleOpened, KindLineAdded, KindLineChanged, KindLineRemoved,
 		KindBasketCleared, KindCustomer, KindSaleNumbered, KindIntent, KindAnswer, KindState, KindEvent,
-		KindReceipt, KindPrinted, KindCopy, KindDayClosed, KindSigned:
+		KindReceipt, KindPrinted, KindCopy, KindDayClosed, KindSigned, KindCashierLogin, KindCashierLogout:
 		return true
 	}
 	return false
@@ -317,7 +322,7 @@ func Apply(s *Sale, r Record) error {
 			return errPayload(r)
 		}
 		s.Signatures = append(s.Signatures, *r.Signed)
-	case KindJournalCreated, KindMigrated, KindDayClosed:
+	case KindJournalCreated, KindMigrated, KindDayClosed, KindCashierLogin, KindCashierLogout:
 		// Not about a sale.
 	default:
 		return fmt.Errorf("record %d: unknown kind %q", r.Seq, r.Kind)

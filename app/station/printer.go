@@ -45,7 +45,7 @@ func (p *ReceiptPrinter) PrintText(ctx context.Context, title, text string) erro
 func (p *ReceiptPrinter) PrintReceipt(ctx context.Context, r checkout.Receipt) error {
 	doc := escpos.Receipt{
 		ShopName: r.Shop.Name, ShopAddress: r.Shop.Address, OrgNumber: r.Shop.OrgNumber,
-		Time: r.Time, Number: r.Number, Total: r.Totals.Gross, Currency: r.Currency,
+		Time: r.Time, Number: r.Number, Cashier: r.Cashier, Total: r.Totals.Gross, Currency: r.Currency,
 		PaymentMethod: r.Method, PaymentRef: r.Reference, QRURL: r.URL, Copy: r.Printed,
 	}
 	for _, l := range r.Lines {

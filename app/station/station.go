@@ -2,6 +2,7 @@ package station
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -12,6 +13,7 @@ import (
 	"time"
 
 	"github.com/kasse-pos/kasse/app/backoffice"
+	"github.com/kasse-pos/kasse/app/cashier"
 	"github.com/kasse-pos/kasse/app/catalog"
 	"github.com/kasse-pos/kasse/app/checkout"
 	"github.com/kasse-pos/kasse/app/fiscal"
@@ -39,6 +41,9 @@ type Station struct {
 	Refunder *backoffice.Refunder
 	// Office is the till's back office, for the screens.
 	Office *backoffice.Desk
+	// Cashiers is the till's login; every record the till journals names
+	// the cashier logged in.
+	Cashiers *cashier.Desk
 
 	cancel context.CancelFunc
 	wg     sync.WaitGroup
@@ -68,7 +73,7 @@ func Start(ctx context.Context, cfg Config, opts Options) (*Station, error) {
 	if log == nil {
 		log = slog.Default()
 	}
-	cat, err := loadCatalog(cfg.CatalogFile)
+	cat, err := loadCatalog(cfg)
 	if err != nil {
 		return nil, err
 	}
@@ -87,6 +92,8 @@ func Start(ctx context.Context, cfg Config, opts Options) (*Station, error) {
 	}
 	s := &Station{Journal: j}
 	s.closer = append(s.closer, j.Close)
+	s.Cashiers = cashier.New(cashier.Config{Accounts: cfg.Cashiers, Journal: j, IdleLock: cfg.IdleLock(), Logger: log.With("part", "cashier")})
+	j.SetCashier(s.Cashiers.Name)
 	fail := func(err error) (*Station, error) {
 		s.Close()
 		return nil, err
@@ -200,6 +207,9 @@ func Start(ctx context.Context, cfg Config, opts Options) (*Station, error) {
 	if printer != nil {
 		till.SetStatus("printer", "ready")
 	}
+	if cfg.CatalogFile == "" && !cfg.Demo {
+		till.Notify(EmptyCatalogNotice)
+	}
 	if !opts.NoRecover {
 		s.goRun(func() {
 			if err := till.Recover(ctx); err != nil {
@@ -249,22 +259,38 @@ func (s *Station) Close() {
 		s.Till.Close()
 	}
 	s.wg.Wait()
+	if s.Cashiers != nil {
+		_ = s.Cashiers.Logout("till closed")
+	}
 	for i := len(s.closer) - 1; i >= 0; i-- {
 		_ = s.closer[i]()
 	}
 }
 
-func loadCatalog(path string) (*catalog.Catalog, error) {
-	data := assets.DemoCatalog
-	if path != "" {
-		b, err := os.ReadFile(path)
+// loadCatalog reads the shop's catalog. Without a catalog file only the demo
+// sells the demo café's products; a real till starts with none, and says so
+// (EmptyCatalogNotice), rather than sell coffee under the shop's name.
+func loadCatalog(cfg Config) (*catalog.Catalog, error) {
+	switch {
+	case cfg.CatalogFile != "":
+		b, err := os.ReadFile(cfg.CatalogFile)
 		if err != nil {
 			return nil, fmt.Errorf("catalog: %w", err)
 		}
-		data = b
+		return catalog.Parse(b)
+	case cfg.Demo:
+		return catalog.Parse(assets.DemoCatalog)
 	}
-	return catalog.Parse(data)
+	cur := cfg.Currency
+	if cur == "" {
+		cur = "NOK"
+	}
+	b, _ := json.Marshal(map[string]any{"currency": cur, "categories": []string{}, "products": []any{}})
+	return catalog.Parse(b)
 }
+
+// EmptyCatalogNotice is what the till says when it has no catalog file.
+const EmptyCatalogNotice = "This till has no products yet: no catalog file is set up. Add one in Settings (Catalog), or type items by hand."
 
 // relayPublisher uploads receipts to the relay's receipt page.
 type relayPublisher struct{ c *relay.TillClient }

@@ -24,6 +24,7 @@ type Receipt struct {
 	OrgNumber   string // printed as given, e.g. "987 654 321 MVA"
 	Time        time.Time
 	Number      string // the receipt's number
+	Cashier     string // who sold, printed when set
 	Lines       []Line
 	VAT         []VATLine // one per rate
 	Total       int64
@@ -58,6 +59,7 @@ type VATLine struct {
 // Labels are the fixed words of a receipt.
 type Labels struct {
 	Title, Number, Total, VAT, Net, VATAmount, Gross, PaidWith, Reference, Copy, Refund, QR string
+	Cashier                                                                                 string
 }
 
 // Receipt words. Norwegian is the default: Bokføringsforskriften asks for a
@@ -67,13 +69,13 @@ var (
 		Title: "Salgskvittering", Number: "Kvittering nr.", Total: "Totalt", VAT: "MVA",
 		Net: "Grunnlag", VATAmount: "MVA", Gross: "Sum", PaidWith: "Betalt med",
 		Reference: "Referanse", Copy: "KOPI - ikke gyldig kvittering for kjøp",
-		Refund: "RETUR", QR: "Kvitteringen på nett:",
+		Refund: "RETUR", QR: "Kvitteringen på nett:", Cashier: "Kasserer",
 	}
 	English = Labels{
 		Title: "Receipt", Number: "Receipt no.", Total: "Total", VAT: "VAT",
 		Net: "Net", VATAmount: "VAT", Gross: "Gross", PaidWith: "Paid with",
 		Reference: "Reference", Copy: "COPY - not a valid receipt of purchase",
-		Refund: "REFUND", QR: "Your receipt online:",
+		Refund: "REFUND", QR: "Your receipt online:", Cashier: "Cashier",
 	}
 )
 
@@ -153,6 +155,9 @@ func Encode(r Receipt, opt Options) ([]byte, error) {
 		b.pair(l.Number+" "+r.Number, r.Time.Format("02.01.2006 15:04"), w)
 	} else {
 		b.line(r.Time.Format("02.01.2006 15:04"))
+	}
+	if r.Cashier != "" && l.Cashier != "" {
+		b.pair(l.Cashier, r.Cashier, w)
 	}
 	b.line(strings.Repeat("-", w))
 
