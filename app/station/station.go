@@ -58,6 +58,8 @@ type Options struct {
 	Printer    checkout.ReceiptPrinter
 	// NoRecover skips recovery on start (tests that drive it themselves).
 	NoRecover bool
+	// NoStartCheck skips testing the keys and the relay on start.
+	NoStartCheck bool
 	// Trace is passed to checkout.Config.Trace (crash tests).
 	Trace func(step, reference string)
 	// ResetRelayCursor starts reading the relay's feed from its beginning: the
@@ -209,6 +211,9 @@ func Start(ctx context.Context, cfg Config, opts Options) (*Station, error) {
 	}
 	if cfg.CatalogFile == "" && !cfg.Demo {
 		till.Notify(EmptyCatalogNotice)
+	}
+	if !opts.NoStartCheck {
+		s.goRun(func() { checkOnStart(ctx, cfg, opts.HTTPClient, till, log) })
 	}
 	if !opts.NoRecover {
 		s.goRun(func() {
