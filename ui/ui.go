@@ -16,6 +16,7 @@ import (
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/canvas"
 	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/lang"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
@@ -34,6 +35,12 @@ type Options struct {
 	// Paper, if set, is the demo's virtual printer: the last printed receipt
 	// as a picture, shown on request.
 	Paper func() image.Image
+	// Cashiers, if set, puts the login over the till (ui/login.go);
+	// LoginHint is shown under it (the demo's PINs).
+	Cashiers  Cashiers
+	LoginHint string
+	// Settings, if set, adds the Settings button (ui/settings.go).
+	Settings func()
 }
 
 // UI is a till window's content.
@@ -59,6 +66,7 @@ type UI struct {
 	shown string
 	stop  chan struct{}
 	wedge scanner.Wedge
+	lock  *lock // the login, with Options.Cashiers
 
 	// drawing serialises redraws: the test driver runs fyne.Do on the calling
 	// goroutine, and a redraw can trigger another (an entry's OnChanged).
@@ -69,7 +77,13 @@ type UI struct {
 // Create builds the till's screens into w and keeps them in step with till.
 func Create(a fyne.App, w fyne.Window, till checkout.Register, opts Options) *UI {
 	a.Settings().SetTheme(newTheme())
+	if opts.Cashiers != nil {
+		till = touching{till, opts.Cashiers.Touch}
+	}
 	u := &UI{till: till, win: w, opts: opts, stop: make(chan struct{})}
+	if opts.Cashiers != nil {
+		u.lock = &lock{c: opts.Cashiers, win: w}
+	}
 	u.products = newProductsScreen(till)
 	u.basket = newBasketScreen(till)
 	u.progress = newProgressScreen(till)
@@ -103,6 +117,9 @@ func Create(a fyne.App, w fyne.Window, till checkout.Register, opts Options) *UI
 	left := container.NewBorder(nil, u.recovery, nil, nil, u.products.content())
 	body := container.New(splitLayout{}, left, right)
 	w.SetContent(container.NewBorder(u.header(), compact(container.NewPadded(u.status)), nil, nil, body))
+	if u.lock != nil {
+		u.attachLogin()
+	}
 	if opts.Kiosk {
 		w.SetFullScreen(true)
 	}
@@ -132,6 +149,12 @@ func (u *UI) header() fyne.CanvasObject {
 	}
 	if u.opts.BackOffice != nil && !u.opts.Kiosk {
 		items = append(items, backOfficeButtons(u.win, *u.opts.BackOffice)...)
+	}
+	if u.lock != nil {
+		items = append(items, u.lock.headerItems()...)
+	}
+	if u.opts.Settings != nil && !u.opts.Kiosk {
+		items = append(items, &widget.Button{Text: lang.L("Settings"), Icon: theme.SettingsIcon(), OnTapped: u.opts.Settings})
 	}
 	bar := canvas.NewRectangle(theme.Color(theme.ColorNamePrimary))
 	bar.SetMinSize(fyne.NewSize(0, 4))
