@@ -174,12 +174,13 @@ type form struct {
 	managerName, managerPIN, managerPIN2 *widget.Entry
 	// results are the Test connection answers, per step.
 	results map[setup.Step]*widget.Label
+	tests   map[setup.Step]*widget.Button
 	// busy is closed when the last test started ends (tests wait on it).
 	busy chan struct{}
 }
 
 func newForm(w fyne.Window, cfg *station.Config, t setup.Tester, settings bool) *form {
-	f := &form{win: w, cfg: cfg, tester: t, settings: settings, results: map[setup.Step]*widget.Label{}}
+	f := &form{win: w, cfg: cfg, tester: t, settings: settings, results: map[setup.Step]*widget.Label{}, tests: map[setup.Step]*widget.Button{}}
 	entry := func(text, hint string) *widget.Entry {
 		e := &widget.Entry{Text: text, PlaceHolder: hint}
 		e.ExtendBaseWidget(e)
@@ -364,6 +365,7 @@ func (f *form) tester_(st setup.Step, test func(context.Context, station.Config)
 		btn.Text = lang.L("Print a test page")
 	}
 	btn.ExtendBaseWidget(btn)
+	f.tests[st] = btn
 	return container.NewVBox(container.NewHBox(btn), res)
 }
 
