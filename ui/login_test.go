@@ -111,3 +111,27 @@ func TestNoCashiersSaysSo(t *testing.T) {
 }
 
 var _ checkout.Register = touching{}
+
+// A cashier gets the end of day only through a manager.
+func TestEndOfDayNeedsAManager(t *testing.T) {
+	d, _ := staff(t)
+	test.NewTempApp(t)
+	w := test.NewTempWindow(t, nil)
+	b := newBackOffice(w, BackOffice{Allowed: d.Allowed})
+	if _, err := d.Login("Ola", "1234"); err != nil {
+		t.Fatal(err)
+	}
+	b.onEndOfDay()
+	if b.report != nil {
+		t.Error("a cashier opened the end of day")
+	}
+	if b.may(cashier.ActRefund) || b.may(cashier.ActCloseDay) {
+		t.Error("a cashier may refund or close the day")
+	}
+	if _, err := d.Login("Anna", "4711"); err != nil {
+		t.Fatal(err)
+	}
+	if !b.may(cashier.ActRefund) || !b.may(cashier.ActCloseDay) || !b.may(cashier.ActEndOfDay) {
+		t.Error("the manager may not")
+	}
+}

@@ -182,7 +182,7 @@ func (k *kasse) startTill(cfg station.Config, opts station.Options, path string)
 		title = cfg.Shop.Name + " — Kasse"
 	}
 	k.win.SetTitle(title)
-	bo := &ui.BackOffice{Office: st.Office, Shop: cfg.Shop}
+	bo := &ui.BackOffice{Office: st.Office, Shop: cfg.Shop, Allowed: st.Cashiers.Allowed}
 	uo := ui.Options{Title: cfg.Shop.Name, Demo: cfg.Demo, Kiosk: k.kiosk, BackOffice: bo}
 	if !k.kiosk {
 		uo.Cashiers = st.Cashiers
