@@ -43,6 +43,7 @@ long-test: ## the crash matrix over many random seeds (KASSE_SEEDS=500 for more;
 screenshots: build ## the README's screenshots, from a real window under Xvfb
 	@./scripts/deps.sh --with-tools
 	xvfb-run -a -s "-screen 0 1280x800x24" ./scripts/screenshots.sh $(BIN)/kasse docs
+	./scripts/screenshots-setup.sh $(BIN)/kasse docs
 
 windows: ## cross-build kasse.exe (needs gcc-mingw-w64-x86-64)
 	@command -v x86_64-w64-mingw32-gcc >/dev/null || ./scripts/deps.sh --with-cross

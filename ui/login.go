@@ -74,10 +74,11 @@ func (u *UI) attachLogin() {
 	}()
 }
 
-// headerItems are the cashier's name and the Switch cashier button.
+// headerItems are the cashier's name, which is also the Switch cashier
+// button (the header is narrow on a 1024 px till).
 func (l *lock) headerItems() []fyne.CanvasObject {
 	l.who = widget.NewLabel("")
-	l.switchB = &widget.Button{Text: lang.L("Switch cashier"), Icon: theme.AccountIcon(), OnTapped: l.onSwitch}
+	l.switchB = &widget.Button{Icon: theme.AccountIcon(), OnTapped: l.onSwitch}
 	return []fyne.CanvasObject{l.who, l.switchB}
 }
 
@@ -96,20 +97,23 @@ func (l *lock) unlocked() { l.update() }
 func (l *lock) update() {
 	if l.c.Open() {
 		l.who.SetText(lang.L("No cashiers set up"))
+		l.who.Show()
 		l.switchB.Hide()
 		l.overlay.Hide()
 		l.main.Show()
 		return
 	}
+	l.who.Hide()
 	l.switchB.Show()
 	cur, ok := l.c.Current()
 	if ok {
-		l.who.SetText(cur.Name)
+		// The name is the button: a tap switches cashier.
+		l.switchB.SetText(cur.Name)
 		l.overlay.Hide()
 		l.main.Show()
 		return
 	}
-	l.who.SetText("")
+	l.switchB.SetText("")
 	l.screen.reset()
 	l.overlay.Show()
 	l.main.Hide()

@@ -67,8 +67,8 @@ func TestLoginSwitchAndLockout(t *testing.T) {
 	}
 	test.Tap(l.screen.nameBtns["Ola"])
 	l.screen.typePIN("1234")
-	if !l.overlay.Hidden || !l.main.Visible() || l.who.Text != "Ola" {
-		t.Fatalf("after Ola's PIN: overlay hidden %v, name %q, message %q", l.overlay.Hidden, l.who.Text, l.screen.msg.Text)
+	if !l.overlay.Hidden || !l.main.Visible() || l.switchB.Text != "Ola" {
+		t.Fatalf("after Ola's PIN: overlay hidden %v, name %q, message %q", l.overlay.Hidden, l.switchB.Text, l.screen.msg.Text)
 	}
 	// A tap on a tile counts as activity and reaches the till.
 	test.Tap(u.products.tiles["P001"])

@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/canvas"
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/dialog"
 	"fyne.io/fyne/v2/lang"
@@ -47,6 +48,9 @@ type Setup struct {
 
 // ShowSetup puts the setup into w.
 func ShowSetup(w fyne.Window, opts SetupOptions) *Setup {
+	if a := fyne.CurrentApp(); a != nil {
+		a.Settings().SetTheme(newTheme())
+	}
 	s := &Setup{win: w, opts: opts, step: -1}
 	cfg := setup.Defaults()
 	s.form = newForm(w, &cfg, opts.Tester, false)
@@ -70,6 +74,12 @@ func (s *Setup) showWelcome() {
 	shop := sized(&widget.Button{Text: lang.L("Connect my shop"), Icon: theme.StorageIcon(), Importance: widget.HighImportance,
 		OnTapped: func() { s.show(0) }}, 0, touch)
 	box := container.NewVBox(heading, text, layout.NewSpacer(), container.NewGridWithColumns(2, demo, shop), s.err)
+	if a := fyne.CurrentApp(); a != nil && a.Icon() != nil {
+		icon := canvas.NewImageFromResource(a.Icon())
+		icon.FillMode = canvas.ImageFillContain
+		icon.SetMinSize(fyne.NewSize(96, 96))
+		box.Objects = append([]fyne.CanvasObject{icon}, box.Objects...)
+	}
 	s.win.SetContent(container.NewCenter(sized(container.NewPadded(box), 620, 0)))
 }
 
@@ -162,6 +172,7 @@ type form struct {
 	settings bool // editing a saved configuration: secrets are kept unless retyped
 
 	env                                  *widget.RadioGroup
+	envShown                             string // what env showed at first
 	clientID, secret, subKey, msn        *widget.Entry
 	shopName, address, orgNumber         *widget.Entry
 	posID, relayURL, relayToken          *widget.Entry
@@ -204,6 +215,7 @@ func newForm(w fyne.Window, cfg *station.Config, t setup.Tester, settings bool) 
 	} else {
 		f.env.Selected = envTest()
 	}
+	f.envShown = f.env.Selected
 	f.clientID = entry(cfg.Vipps.ClientID, lang.L("Client id"))
 	f.secret = secret(cfg.Vipps.ClientSecret, lang.L("Client secret"))
 	f.subKey = secret(cfg.Vipps.SubscriptionKey, lang.L("Subscription key (Ocp-Apim-Subscription-Key)"))
@@ -276,9 +288,8 @@ func languageName(code string) string {
 // page is one step's widgets.
 func (f *form) page(st setup.Step) fyne.CanvasObject {
 	hint := func(s string) *widget.Label {
-		l := widget.NewLabel(s)
+		l := widget.NewLabelWithStyle(s, fyne.TextAlignLeading, fyne.TextStyle{Italic: true})
 		l.Wrapping = fyne.TextWrapWord
-		l.Importance = widget.LowImportance
 		return l
 	}
 	items := []fyne.CanvasObject{}
@@ -392,6 +403,9 @@ func (f *form) collect(st setup.Step) error {
 	}
 	switch st {
 	case setup.StepEnvironment:
+		if f.settings && f.env.Selected == f.envShown {
+			break // unchanged: keep the saved URL (the demo's simulator, a proxy)
+		}
 		c.Vipps.BaseURL = station.TestURL
 		if f.env.Selected == envProduction() {
 			c.Vipps.BaseURL = station.ProductionURL

@@ -16,7 +16,6 @@ import (
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/canvas"
 	"fyne.io/fyne/v2/container"
-	"fyne.io/fyne/v2/lang"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
@@ -142,10 +141,14 @@ func (u *UI) header() fyne.CanvasObject {
 	title.TextSize = 24
 	title.TextStyle.Bold = true
 	items := []fyne.CanvasObject{title}
+	// The demo's banner takes the room between the title and the buttons,
+	// cut short where the screen is narrow.
+	var banner fyne.CanvasObject
 	if u.opts.Demo {
 		demo := widget.NewLabelWithStyle("DEMO: simulated Vipps MobilePay, no money moves", fyne.TextAlignTrailing, fyne.TextStyle{Italic: true})
 		demo.Importance = widget.WarningImportance
-		items = append(items, demo)
+		demo.Truncation = fyne.TextTruncateEllipsis
+		banner = demo
 	}
 	if u.opts.BackOffice != nil && !u.opts.Kiosk {
 		items = append(items, backOfficeButtons(u.win, *u.opts.BackOffice)...)
@@ -154,11 +157,16 @@ func (u *UI) header() fyne.CanvasObject {
 		items = append(items, u.lock.headerItems()...)
 	}
 	if u.opts.Settings != nil && !u.opts.Kiosk {
-		items = append(items, &widget.Button{Text: lang.L("Settings"), Icon: theme.SettingsIcon(), OnTapped: u.opts.Settings})
+		// Icon only: the header is narrow on a 1024 px till.
+		items = append(items, &widget.Button{Icon: theme.SettingsIcon(), OnTapped: u.opts.Settings})
 	}
 	bar := canvas.NewRectangle(theme.Color(theme.ColorNamePrimary))
 	bar.SetMinSize(fyne.NewSize(0, 4))
-	return container.NewVBox(container.NewPadded(container.NewBorder(nil, nil, items[0], container.NewHBox(items[1:]...))), bar)
+	row := container.NewBorder(nil, nil, items[0], container.NewHBox(items[1:]...))
+	if banner != nil {
+		row.Add(banner)
+	}
+	return container.NewVBox(container.NewPadded(row), bar)
 }
 
 // refresh redraws from the till's current view. A call that arrives while a
