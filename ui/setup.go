@@ -327,9 +327,9 @@ func (f *form) page(st setup.Step) fyne.CanvasObject {
 			f.tester_(st, f.tester.Printer))
 	case setup.StepCatalog:
 		choose := &widget.Button{Text: lang.L("Choose file…"), Icon: theme.FolderOpenIcon(), OnTapped: f.onChooseCatalog}
-		add(hint(lang.L("The products on the till's tiles, from a catalog file. Leave it empty to start with no products: items can be typed by hand.")),
+		add(hint(lang.L("The products on the till's tiles, from a catalog file: a CSV file with the columns name, price (including VAT), vat, ean and category, or Kasse's JSON. Leave it empty to start with no products: items can be typed by hand.")),
 			container.NewBorder(nil, nil, nil, choose, f.catalog),
-			f.tester_(st, func(context.Context, station.Config) station.Check { return setup.Catalog(f.catalog.Text) }))
+			f.tester_(st, func(context.Context, station.Config) station.Check { return setup.Catalog(f.catalog.Text, f.cfg.Market) }))
 	case setup.StepMarket:
 		add(hint(lang.L("The country sets the app your customers pay with, the currency and the VAT rates.")),
 			widget.NewForm(widget.NewFormItem(lang.L("Country"), f.market), widget.NewFormItem(lang.L("Language"), f.language)))
@@ -439,7 +439,7 @@ func (f *form) collect(st setup.Step) error {
 		}
 	case setup.StepCatalog:
 		c.CatalogFile = strings.TrimSpace(f.catalog.Text)
-		if chk := setup.Catalog(c.CatalogFile); !chk.OK {
+		if chk := setup.Catalog(c.CatalogFile, c.Market); !chk.OK {
 			return fmt.Errorf("%s", chk.Message)
 		}
 	case setup.StepMarket:

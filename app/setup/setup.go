@@ -122,8 +122,9 @@ func (t Tester) Scanner(ctx context.Context, c station.Config) station.Check {
 	}
 }
 
-// Catalog checks that the catalog file can be read.
-func Catalog(path string) station.Check {
+// Catalog checks that the catalog file (JSON, or CSV in the market's
+// currency) can be read, and names every bad row of a CSV file.
+func Catalog(path, market string) station.Check {
 	if path == "" {
 		return station.Check{OK: true, Message: "An empty catalog: add products later, or type items by hand at the till."}
 	}
@@ -131,7 +132,7 @@ func Catalog(path string) station.Check {
 	if err != nil {
 		return station.Check{Message: "Kasse cannot read " + path + ": " + errors.Unwrap(err).Error()}
 	}
-	cat, err := catalog.Parse(b)
+	cat, err := catalog.Load(path, b, Currency(market))
 	if err != nil {
 		return station.Check{Message: "This is not a catalog Kasse can read: " + err.Error()}
 	}

@@ -100,13 +100,18 @@ func TestCatalogAndManagerAndValidate(t *testing.T) {
 	good, bad := filepath.Join(dir, "good.json"), filepath.Join(dir, "bad.json")
 	os.WriteFile(good, assets.DemoCatalog, 0o600)
 	os.WriteFile(bad, []byte(`{"products": [}`), 0o600)
-	if c := setup.Catalog(good); !c.OK || !strings.Contains(c.Message, "products") {
+	if c := setup.Catalog(good, "NO"); !c.OK || !strings.Contains(c.Message, "products") {
 		t.Errorf("good catalog: %+v", c)
 	}
-	if c := setup.Catalog(bad); c.OK {
+	if c := setup.Catalog(bad, "NO"); c.OK {
 		t.Errorf("bad catalog: %+v", c)
 	}
-	if c := setup.Catalog(filepath.Join(dir, "none.json")); c.OK {
+	csvFile := filepath.Join(dir, "products.csv")
+	os.WriteFile(csvFile, []byte("name,price,vat,ean,category\nKaffe,32,15,7038010001079,Kaffe\nBad,,15,1,Kaffe\n"), 0o600)
+	if c := setup.Catalog(csvFile, "DK"); c.OK || !strings.Contains(c.Message, "row 3") {
+		t.Errorf("a CSV with a bad row: %+v", c)
+	}
+	if c := setup.Catalog(filepath.Join(dir, "none.json"), "NO"); c.OK {
 		t.Errorf("missing catalog: %+v", c)
 	}
 	if _, err := setup.Manager("Anna", "1234", "1243"); err == nil {

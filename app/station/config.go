@@ -28,8 +28,9 @@ type Config struct {
 	Shop     checkout.Shop `json:"shop"`
 	Market   string        `json:"market"`   // NO, DK or FI
 	Currency string        `json:"currency"` // NOK, DKK or EUR; empty: the catalog's
-	// CatalogFile is a product list (JSON, as assets/catalog.json); empty: an
-	// empty catalog (the demo's café products only with Demo set).
+	// CatalogFile is a product list: JSON, as assets/catalog.json, or CSV
+	// (name,price,vat,ean,category; see catalog.ParseCSV) when it ends in
+	// .csv. Empty: an empty catalog (the demo's products only with Demo set).
 	CatalogFile string `json:"catalogFile,omitempty"`
 	// Demo marks the built-in demo's configuration: the only one that sells
 	// the demo café's products when it names no catalog file.

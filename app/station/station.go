@@ -276,26 +276,26 @@ func (s *Station) Close() {
 // sells the demo café's products; a real till starts with none, and says so
 // (EmptyCatalogNotice), rather than sell coffee under the shop's name.
 func loadCatalog(cfg Config) (*catalog.Catalog, error) {
+	cur := cfg.Currency
+	if cur == "" {
+		cur = "NOK"
+	}
 	switch {
 	case cfg.CatalogFile != "":
 		b, err := os.ReadFile(cfg.CatalogFile)
 		if err != nil {
 			return nil, fmt.Errorf("catalog: %w", err)
 		}
-		return catalog.Parse(b)
+		return catalog.Load(cfg.CatalogFile, b, cur)
 	case cfg.Demo:
 		return catalog.Parse(assets.DemoCatalog)
-	}
-	cur := cfg.Currency
-	if cur == "" {
-		cur = "NOK"
 	}
 	b, _ := json.Marshal(map[string]any{"currency": cur, "categories": []string{}, "products": []any{}})
 	return catalog.Parse(b)
 }
 
 // EmptyCatalogNotice is what the till says when it has no catalog file.
-const EmptyCatalogNotice = "This till has no products yet: no catalog file is set up. Add one in Settings (Catalog), or type items by hand."
+const EmptyCatalogNotice = "This till has no products yet: no catalog file is set up. Add one in Settings (Products), or type items by hand."
 
 // relayPublisher uploads receipts to the relay's receipt page.
 type relayPublisher struct{ c *relay.TillClient }
