@@ -329,7 +329,9 @@ func (f *form) page(st setup.Step) fyne.CanvasObject {
 		choose := &widget.Button{Text: lang.L("Choose file…"), Icon: theme.FolderOpenIcon(), OnTapped: f.onChooseCatalog}
 		add(hint(lang.L("The products on the till's tiles, from a catalog file: a CSV file with the columns name, price (including VAT), vat, ean and category, or Kasse's JSON. Leave it empty to start with no products: items can be typed by hand.")),
 			container.NewBorder(nil, nil, nil, choose, f.catalog),
-			f.tester_(st, func(context.Context, station.Config) station.Check { return setup.Catalog(f.catalog.Text, f.cfg.Market) }))
+			f.tester_(st, func(context.Context, station.Config) station.Check {
+				return setup.Catalog(f.catalog.Text, f.cfg.Market)
+			}))
 	case setup.StepMarket:
 		add(hint(lang.L("The country sets the app your customers pay with, the currency and the VAT rates.")),
 			widget.NewForm(widget.NewFormItem(lang.L("Country"), f.market), widget.NewFormItem(lang.L("Language"), f.language)))
