@@ -339,7 +339,7 @@ func (r refused) Unwrap() error { return r.err }
 
 // Append writes recs at the end of the journal in one transaction, in order,
 // and returns them as stored. For each record it fills Seq, Prev, Till and,
-// when zero, At. A KindSaleOpened with Sale 0 gets the next sale id, and the
+// when zero, At; with SetCashier, an empty Cashier too. A KindSaleOpened with Sale 0 gets the next sale id, and the
 // records after it in the same call with Sale 0 get that id too. A
 // KindSaleNumbered with an empty Number or Day gets the next receipt number
 // (never repeating, across days and restarts) and the open business day. A
