@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/kasse-pos/kasse/app/checkout"
@@ -20,6 +21,42 @@ import (
 type Check struct {
 	OK      bool
 	Message string
+	// Routing: the relay accepts the token but would route this till's
+	// payments elsewhere (another MSN or reference prefix).
+	Routing bool
+}
+
+// relayStatus is the status bar's relay entry: the poller's state and what
+// the start check found, so that a relay that answers but routes this
+// till's payments elsewhere never reads as plainly "connected".
+type relayStatus struct {
+	mu             sync.Mutex
+	till           *checkout.Till
+	state, problem string
+}
+
+func (r *relayStatus) setState(s string) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.state = s
+	r.show()
+}
+
+func (r *relayStatus) setProblem(p string) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.problem = p
+	r.show()
+}
+
+func (r *relayStatus) show() {
+	msg := r.state
+	if r.problem != "" && (msg == "" || msg == "connected") {
+		msg = strings.TrimPrefix(msg+", but ", ", but ") + r.problem
+	}
+	if msg != "" {
+		r.till.SetStatus("relay", msg)
+	}
 }
 
 // Base URLs of the Vipps MobilePay API.
@@ -78,9 +115,9 @@ func CheckRelay(ctx context.Context, r RelayConfig, posID, msn string, hc *http.
 	want := checkout.ReferencePrefix(posID)
 	switch {
 	case msn != "" && info.MSN != msn:
-		return Check{Message: fmt.Sprintf("The relay has this token for sales unit %s, but this till sells for %s: no payment event would arrive. Ask for a token for MSN %s.", info.MSN, msn, msn)}
+		return Check{Routing: true, Message: fmt.Sprintf("The relay has this token for sales unit %s, but this till sells for %s: no payment event would arrive. Ask for a token for MSN %s.", info.MSN, msn, msn)}
 	case !strings.HasPrefix(want, info.Prefix):
-		return Check{Message: fmt.Sprintf("The relay sends this token the payments whose references start with %q, but this till's start with %q (till id %q): no payment event would arrive. Change the till id, or ask for a token with -prefix %s.", info.Prefix, want, posID, want)}
+		return Check{Routing: true, Message: fmt.Sprintf("The relay sends this token the payments whose references start with %q, but this till's start with %q (till id %q): no payment event would arrive. Change the till id, or ask for a token with -prefix %s.", info.Prefix, want, posID, want)}
 	}
 	return Check{OK: true, Message: fmt.Sprintf("Connected: the relay knows this till as %q and sends it its payments (%s…).", info.Name, info.Prefix)}
 }
@@ -115,7 +152,7 @@ func netReason(err error) string {
 
 // checkOnStart tests the keys and the relay before the first sale, and puts
 // what is wrong in the till's notice, in plain words.
-func checkOnStart(ctx context.Context, cfg Config, hc *http.Client, till *checkout.Till, log *slog.Logger) {
+func checkOnStart(ctx context.Context, cfg Config, hc *http.Client, till *checkout.Till, rs *relayStatus, log *slog.Logger) {
 	var problems []string
 	if c := CheckVipps(ctx, cfg.Vipps, hc); !c.OK {
 		problems = append(problems, c.Message)
@@ -124,6 +161,9 @@ func checkOnStart(ctx context.Context, cfg Config, hc *http.Client, till *checko
 	// Vipps MobilePay (a test's contract checker).
 	if c := CheckRelay(ctx, cfg.Relay, cfg.POSID, cfg.Vipps.MSN, nil); !c.OK {
 		problems = append(problems, c.Message)
+		if c.Routing {
+			rs.setProblem("not for this till's payments (see the notice)")
+		}
 	}
 	if ctx.Err() != nil || len(problems) == 0 {
 		return

@@ -82,3 +82,12 @@ func TestStartCheckNamesBadKeys(t *testing.T) {
 		return strings.Contains(v.Notice, "Before the first sale") && strings.Contains(v.Notice, "refused these keys")
 	})
 }
+
+// A till whose id does not match its relay token's prefix never reads as
+// plainly "connected": the status says so, and the notice says what to do.
+func TestStartCheckNamesAWrongPrefix(t *testing.T) {
+	r := demotest.Start(t, demotest.Options{Configure: func(c *station.Config) { c.POSID = "2" }})
+	r.Await(`relay "connected, but not for this till's payments" and the notice`, func(v checkout.View) bool {
+		return v.Status.Relay == "connected, but not for this till's payments (see the notice)" && strings.Contains(v.Notice, `"kasse-1-"`)
+	})
+}

@@ -170,6 +170,7 @@ func Start(ctx context.Context, cfg Config, opts Options) (*Station, error) {
 			return fail(err)
 		}
 	}
+	rs := &relayStatus{till: till}
 	if cfg.Relay.URL != "" {
 		till.SetStatus("relay", "connecting…")
 		p := &relay.Poller{
@@ -178,13 +179,13 @@ func Start(ctx context.Context, cfg Config, opts Options) (*Station, error) {
 			OnState: func(st relay.PollerState, err error) {
 				till.SetRelayConnected(st == relay.Connected)
 				msg := st.String()
+				defer func() { rs.setState(msg) }()
 				if st != relay.Connected {
 					msg += " (payments are checked by polling meanwhile)"
 					if errors.Is(err, relay.ErrUnauthorized) {
 						msg = "token refused: check relay.token in the configuration"
 					}
 				}
-				till.SetStatus("relay", msg)
 			},
 			Logger: log.With("part", "relay-poller"),
 		}
@@ -213,7 +214,7 @@ func Start(ctx context.Context, cfg Config, opts Options) (*Station, error) {
 		till.Notify(EmptyCatalogNotice)
 	}
 	if !opts.NoStartCheck {
-		s.goRun(func() { checkOnStart(ctx, cfg, opts.HTTPClient, till, log) })
+		s.goRun(func() { checkOnStart(ctx, cfg, opts.HTTPClient, till, rs, log) })
 	}
 	if !opts.NoRecover {
 		s.goRun(func() {
