@@ -42,6 +42,11 @@ type Settings struct {
 	list    *fyne.Container
 	lockSel *widget.Select
 	msg     *widget.Label
+	// The Cashiers tab's form to add (or change) a cashier.
+	addName, addPIN, addPIN2 *widget.Entry
+	addRole                  *widget.Select
+	addBtn                   *widget.Button
+	addMsg                   *widget.Label
 	// pin is the manager PIN prompt while it is open.
 	pin    *widget.Entry
 	pinMsg *widget.Label
@@ -141,6 +146,7 @@ func (s *Settings) cashiersPage() fyne.CanvasObject {
 		e.ExtendBaseWidget(e)
 	}
 	addMsg := &widget.Label{Wrapping: fyne.TextWrapWord, Importance: widget.DangerImportance}
+	s.addName, s.addPIN, s.addPIN2, s.addRole, s.addMsg = name, pin, pin2, role, addMsg
 	add := &widget.Button{Text: lang.L("Add or change"), Icon: theme.ContentAddIcon(), OnTapped: func() {
 		a, err := setup.Manager(name.Text, pin.Text, pin2.Text)
 		if err != nil {
@@ -158,6 +164,8 @@ func (s *Settings) cashiersPage() fyne.CanvasObject {
 		addMsg.SetText("")
 		s.drawCashiers()
 	}}
+	add.ExtendBaseWidget(add)
+	s.addBtn = add
 	var names []string
 	sel := 2
 	for i, d := range lockChoices {

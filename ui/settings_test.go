@@ -54,20 +54,29 @@ func TestSettingsBehindTheManagerPIN(t *testing.T) {
 	if applied != nil || !strings.Contains(s.msg.Text, "Add a manager") {
 		t.Fatalf("saved with no manager: %q", s.msg.Text)
 	}
-	// Add a manager and a cashier, then save.
-	addCashier := func(name string, manager bool, pin string) {
-		a, err := cashier.HashPIN(pin)
-		if err != nil {
-			t.Fatal(err)
-		}
-		role := cashier.RoleCashier
+	// Add a manager and a cashier on the Cashiers tab, then save.
+	add := func(name string, manager bool, pin, again string) {
+		test.Type(s.addName, name)
+		s.addRole.SetSelectedIndex(0)
 		if manager {
-			role = cashier.RoleManager
+			s.addRole.SetSelectedIndex(1)
 		}
-		s.cfg.Cashiers = append(s.cfg.Cashiers, cashier.Account{Name: name, Role: role, PIN: a})
+		test.Type(s.addPIN, pin)
+		test.Type(s.addPIN2, again)
+		test.Tap(s.addBtn)
 	}
-	addCashier("Anna", true, "4711")
-	addCashier("Per", false, "2222")
+	add("Per", false, "2222", "2223")
+	if len(s.cfg.Cashiers) != 0 || !strings.Contains(s.addMsg.Text, "not the same") {
+		t.Fatalf("two different PINs added a cashier: %q", s.addMsg.Text)
+	}
+	s.addName.SetText("")
+	s.addPIN.SetText("")
+	s.addPIN2.SetText("")
+	add("Anna", true, "4711", "4711")
+	add("Per", false, "2222", "2222")
+	if len(s.cfg.Cashiers) != 2 || s.cfg.Cashiers[0].Role != cashier.RoleManager || s.cfg.Cashiers[1].Role != cashier.RoleCashier {
+		t.Fatalf("cashiers %+v (%q)", s.cfg.Cashiers, s.addMsg.Text)
+	}
 	s.lockSel.SetSelectedIndex(0) // 1 minute
 	s.onSave()
 	if applied == nil || !strings.Contains(s.msg.Text, "after Kasse is restarted") {
