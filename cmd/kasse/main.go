@@ -60,6 +60,9 @@ type kasse struct {
 	dataDir string
 	log     *slog.Logger
 	closers []func()
+	// savedDataDir is the saved file's dataDir, which -data overrides for
+	// this run only: settings save the file's own value back.
+	savedDataDir string
 }
 
 func run(demoMode, kiosk bool, configPath, dataDir string, log *slog.Logger) error {
@@ -129,6 +132,7 @@ func (k *kasse) startFile(path string, offerSetup bool) {
 		k.showProblem(err, path, offerSetup)
 		return
 	}
+	k.savedDataDir = cfg.DataDir
 	if k.dataDir != "" {
 		cfg.DataDir = k.dataDir
 	}
@@ -152,6 +156,7 @@ func (k *kasse) showSetup(path string) {
 				return err
 			}
 			k.log.Info("configuration saved", "path", path)
+			k.savedDataDir = cfg.DataDir
 			if k.dataDir != "" {
 				cfg.DataDir = k.dataDir
 			}
@@ -193,6 +198,7 @@ func (k *kasse) startTill(cfg station.Config, opts station.Options, path string)
 			}
 		}
 		current := cfg
+		current.DataDir = k.savedDataDir
 		settings := ui.NewSettings(k.win, ui.SettingsOptions{
 			Config: func() station.Config { return current },
 			Path:   path, Cashiers: st.Cashiers,
