@@ -62,14 +62,16 @@ wait $pid 2>/dev/null || true
 
 # The demo (Anna, manager, logged in): the login, then the settings.
 start -demo -data "$data/demo"
-click "${KASSE_SWITCH_X:-1040}" 30 # Switch cashier
+[ -z "${KASSE_SHOT_DEBUG:-}" ] || shot till-header-debug.png
+click "${KASSE_SWITCH_X:-1178}" 37 # the cashier's name: Switch cashier
 shot login.png
 # Anna is chosen already (she switched).
 xdotool type --delay 40 "1234"
 xdotool key Return
 sleep 0.7
-[ -z "${KASSE_SHOT_DEBUG:-}" ] || shot till-header-debug.png
-click "${KASSE_SETTINGS_X:-1200}" 30 # Settings
+[ -z "${KASSE_SHOT_DEBUG:-}" ] || shot till-after-login-debug.png
+click "${KASSE_SETTINGS_X:-1250}" 37 # the Settings gear
+shot settings-pin.png
 xdotool type --delay 40 "1234"
 xdotool key Return
 sleep 1.5
