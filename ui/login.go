@@ -255,3 +255,12 @@ func (t touching) Retry() error  { t.touch(); return t.Register.Retry() }
 func (t touching) Cancel() error { t.touch(); return t.Register.Cancel() }
 func (t touching) Back()         { t.touch(); t.Register.Back() }
 func (t touching) NewSale()      { t.touch(); t.Register.NewSale() }
+
+// CashiersChanged shows the login or the cashier's name again after the
+// accounts changed (settings): a till that had no cashiers now asks for a
+// PIN, and a removed cashier is logged out.
+func (u *UI) CashiersChanged() {
+	if u.lock != nil {
+		u.lock.update()
+	}
+}

@@ -135,3 +135,21 @@ func TestEndOfDayNeedsAManager(t *testing.T) {
 		t.Error("the manager may not")
 	}
 }
+
+// Cashiers added in the settings of a till that had none: the login shows.
+func TestCashiersAddedShowTheLogin(t *testing.T) {
+	d := cashier.New(cashier.Config{})
+	u, _, _ := newLockedTill(t, d)
+	if !u.lock.overlay.Hidden {
+		t.Fatal("locked with no cashiers")
+	}
+	h, err := cashier.HashPIN("4711")
+	if err != nil {
+		t.Fatal(err)
+	}
+	d.SetAccounts([]cashier.Account{{Name: "Anna", Role: cashier.RoleManager, PIN: h}}, 0)
+	u.CashiersChanged()
+	if u.lock.overlay.Hidden || u.lock.screen.nameBtns["Anna"] == nil {
+		t.Error("no login after a manager was added")
+	}
+}

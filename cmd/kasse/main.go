@@ -189,6 +189,7 @@ func (k *kasse) startTill(cfg station.Config, opts station.Options, path string)
 	k.win.SetTitle(title)
 	bo := &ui.BackOffice{Office: st.Office, Shop: cfg.Shop, Allowed: st.Cashiers.Allowed}
 	uo := ui.Options{Title: cfg.Shop.Name, Demo: cfg.Demo, Kiosk: k.kiosk, BackOffice: bo}
+	var tillUI *ui.UI // for the settings, once the screens exist
 	if !k.kiosk {
 		uo.Cashiers = st.Cashiers
 		if cfg.Demo {
@@ -205,6 +206,9 @@ func (k *kasse) startTill(cfg station.Config, opts station.Options, path string)
 			Apply: func(c station.Config) bool {
 				current = c
 				st.Cashiers.SetAccounts(c.Cashiers, c.IdleLock())
+				if tillUI != nil {
+					tillUI.CashiersChanged()
+				}
 				return true
 			},
 		})
@@ -216,6 +220,6 @@ func (k *kasse) startTill(cfg station.Config, opts station.Options, path string)
 			uo.Paper = v.Image
 		}
 	}
-	ui.Create(k.app, k.win, st.Till, uo)
+	tillUI = ui.Create(k.app, k.win, st.Till, uo)
 	return nil
 }
