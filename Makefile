@@ -3,8 +3,16 @@ GO      ?= go
 BIN     ?= bin
 # Fyne logs a locale error on every start without a UTF-8 locale.
 export LANG ?= en_US.UTF-8
+# The Fyne tool, at the version the README's package is built with.
+FYNE    ?= $(GO) run fyne.io/tools/cmd/fyne@v1.7.4
+VERSION := $(shell sed -n 's/^ *Version *= *"\(.*\)"/\1/p' FyneApp.toml)
+COMMIT  := $(shell git rev-parse --short=12 HEAD 2>/dev/null || echo unknown)
+# FyneApp.toml's [Migrations] fyneDo = true is the build tag migrated_fynedo:
+# the fyne tool adds it; a plain go build must too, or the two builds differ.
+TAGS    := migrated_fynedo
+LDFLAGS := -X main.commit=$(COMMIT)
 
-.PHONY: demo test deps build bench bench-go bench-relay long-test screenshots windows vet fmt clean
+.PHONY: demo test deps build bench bench-go bench-relay long-test screenshots windows package vet fmt clean
 
 demo: build ## install what is missing, build, and open the till in demo mode
 	$(BIN)/kasse -demo
@@ -13,7 +21,7 @@ deps: ## Fyne's C libraries (Debian/Ubuntu, only when missing)
 	@./scripts/deps.sh
 
 build: deps
-	$(GO) build -o $(BIN)/kasse ./cmd/kasse
+	$(GO) build -tags $(TAGS) -ldflags "$(LDFLAGS)" -o $(BIN)/kasse ./cmd/kasse
 	$(GO) build -o $(BIN)/kasse-relay ./cmd/kasse-relay
 	$(GO) build -o $(BIN)/kasse-sim ./cmd/kasse-sim
 
@@ -36,9 +44,26 @@ screenshots: build ## the README's screenshots, from a real window under Xvfb
 	@./scripts/deps.sh --with-tools
 	xvfb-run -a -s "-screen 0 1280x800x24" ./scripts/screenshots.sh $(BIN)/kasse docs
 	./scripts/screenshots-markets.sh $(BIN)/kasse docs
+	./scripts/screenshots-setup.sh $(BIN)/kasse docs
 
 windows: ## cross-build kasse.exe (needs gcc-mingw-w64-x86-64)
-	CGO_ENABLED=1 GOOS=windows GOARCH=amd64 CC=x86_64-w64-mingw32-gcc $(GO) build -ldflags "-H=windowsgui" -o $(BIN)/kasse.exe ./cmd/kasse
+	@command -v x86_64-w64-mingw32-gcc >/dev/null || ./scripts/deps.sh --with-cross
+	CGO_ENABLED=1 GOOS=windows GOARCH=amd64 CC=x86_64-w64-mingw32-gcc $(GO) build -tags $(TAGS) -ldflags "-H=windowsgui $(LDFLAGS)" -o $(BIN)/kasse.exe ./cmd/kasse
+
+# The Linux package is made by the fyne tool around the binary `make build`
+# made (same tags, same build cache: no second cold cgo build). The tool reads
+# FyneApp.toml from a staging folder, since it raises Build in the file it
+# reads: the repository's copy stays as it is.
+package: build windows ## Kasse-VERSION-linux-amd64.tar.xz (fyne package) and kasse.exe
+	rm -rf $(BIN)/pkg && mkdir -p $(BIN)/pkg
+	sed 's|assets/Icon.png|Icon.png|' FyneApp.toml > $(BIN)/pkg/FyneApp.toml
+	cp assets/Icon.png $(BIN)/pkg/
+	printf 'package main\n' > $(BIN)/pkg/main.go
+	cp $(BIN)/kasse $(BIN)/pkg/kasse
+	cd $(BIN)/pkg && $(FYNE) package -os linux --executable kasse --name Kasse --release
+	mv $(BIN)/pkg/Kasse.tar.xz $(BIN)/Kasse-$(VERSION)-linux-amd64.tar.xz
+	rm -rf $(BIN)/pkg
+	@ls -l $(BIN)/Kasse-$(VERSION)-linux-amd64.tar.xz $(BIN)/kasse.exe
 
 vet:
 	$(GO) vet ./...

@@ -15,6 +15,7 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"github.com/kasse-pos/kasse/app/backoffice"
+	"github.com/kasse-pos/kasse/app/cashier"
 	"github.com/kasse-pos/kasse/app/checkout"
 	"github.com/kasse-pos/kasse/app/journal"
 	"github.com/kasse-pos/kasse/app/money"
@@ -32,6 +33,9 @@ type BackOffice struct {
 	ReportPrinter TextPrinter
 	// Training, if set, adds the training mode switch.
 	Training Trainer
+	// Allowed, if set, is asked before a refund, the end of day and closing
+	// the day (app/cashier's Act* names); nil allows everything.
+	Allowed func(action string) bool
 }
 
 // TextPrinter prints a plain text report.
@@ -93,7 +97,19 @@ func (b *backOffice) onHistory() {
 	b.history.open()
 }
 
+// may asks Allowed, and says who may when the cashier may not.
+func (b *backOffice) may(action string) bool {
+	if b.deps.Allowed == nil || b.deps.Allowed(action) {
+		return true
+	}
+	dialog.ShowInformation(lang.L("A manager's task"), lang.L("Only a manager may do this. Ask a manager to log in with Switch cashier."), b.win)
+	return false
+}
+
 func (b *backOffice) onEndOfDay() {
+	if !b.may(cashier.ActEndOfDay) {
+		return
+	}
 	if b.report == nil {
 		b.report = newReportScreen(b)
 	}
@@ -455,6 +471,9 @@ func (h *historyScreen) onRefund() {
 	s, err := h.bo.deps.Office.Sale(h.sel.ID)
 	if err != nil {
 		h.message.Set(lang.L("Could not read the sale. Choose it again; if it keeps failing, restart Kasse."), err.Error())
+		return
+	}
+	if !h.bo.may(cashier.ActRefund) {
 		return
 	}
 	h.bo.refundDialog = newRefundDialog(h.bo, s)

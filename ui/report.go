@@ -12,6 +12,7 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"github.com/kasse-pos/kasse/app/backoffice"
+	"github.com/kasse-pos/kasse/app/cashier"
 )
 
 // reportScreen shows the Z report of the open business day, exports it as
@@ -164,7 +165,7 @@ func (r *reportScreen) onPrint() {
 }
 
 func (r *reportScreen) onCloseDay() {
-	if r.z == nil {
+	if r.z == nil || !r.bo.may(cashier.ActCloseDay) {
 		return
 	}
 	z := r.z

@@ -38,6 +38,12 @@ type Options struct {
 	// DemoMenu, if set, adds the Demo button: scenarios, the test phone and
 	// Reset demo data (see demo.go).
 	DemoMenu DemoControl
+	// Cashiers, if set, puts the login over the till (ui/login.go);
+	// LoginHint is shown under it (the demo's PINs).
+	Cashiers  Cashiers
+	LoginHint string
+	// Settings, if set, adds the Settings button (ui/settings.go).
+	Settings func()
 }
 
 // UI is a till window's content.
@@ -68,6 +74,7 @@ type UI struct {
 	shown string
 	stop  chan struct{}
 	wedge scanner.Wedge
+	lock  *lock // the login, with Options.Cashiers
 
 	// drawing serialises redraws: the test driver runs fyne.Do on the calling
 	// goroutine, and a redraw can trigger another (an entry's OnChanged).
@@ -78,7 +85,13 @@ type UI struct {
 // Create builds the till's screens into w and keeps them in step with till.
 func Create(a fyne.App, w fyne.Window, till checkout.Register, opts Options) *UI {
 	a.Settings().SetTheme(newTheme())
+	if opts.Cashiers != nil {
+		till = touching{till, opts.Cashiers.Touch}
+	}
 	u := &UI{till: till, win: w, opts: opts, stop: make(chan struct{})}
+	if opts.Cashiers != nil {
+		u.lock = &lock{c: opts.Cashiers, win: w}
+	}
 	u.products = newProductsScreen(till)
 	u.basket = newBasketScreen(till)
 	u.progress = newProgressScreen(till)
@@ -117,6 +130,9 @@ func Create(a fyne.App, w fyne.Window, till checkout.Register, opts Options) *UI
 	left := container.NewBorder(nil, u.recovery, nil, nil, u.products.content())
 	body := container.New(splitLayout{}, left, right)
 	w.SetContent(container.NewBorder(u.header(), compact(container.NewPadded(u.status)), nil, nil, body))
+	if u.lock != nil {
+		u.attachLogin()
+	}
 	if opts.Kiosk {
 		w.SetFullScreen(true)
 	}
@@ -140,10 +156,14 @@ func (u *UI) header() fyne.CanvasObject {
 	title.TextSize = 24
 	title.TextStyle.Bold = true
 	items := []fyne.CanvasObject{title}
+	// The demo's banner takes the room between the title and the buttons,
+	// cut short where the screen is narrow.
+	var banner fyne.CanvasObject
 	if u.opts.Demo {
 		demo := widget.NewLabelWithStyle(lang.L("DEMO: simulated Vipps MobilePay, no money moves"), fyne.TextAlignTrailing, fyne.TextStyle{Italic: true})
 		demo.Importance = widget.WarningImportance
-		items = append(items, demo)
+		demo.Truncation = fyne.TextTruncateEllipsis
+		banner = demo
 	}
 	if u.opts.DemoMenu != nil {
 		items = append(items, demoButton(u.win, u.opts.DemoMenu))
@@ -152,9 +172,20 @@ func (u *UI) header() fyne.CanvasObject {
 		u.bo = newBackOffice(u.win, *u.opts.BackOffice)
 		items = append(items, u.bo.buttons()...)
 	}
+	if u.lock != nil {
+		items = append(items, u.lock.headerItems()...)
+	}
+	if u.opts.Settings != nil && !u.opts.Kiosk {
+		// Icon only: the header is narrow on a 1024 px till.
+		items = append(items, &widget.Button{Icon: theme.SettingsIcon(), OnTapped: u.opts.Settings})
+	}
 	bar := canvas.NewRectangle(theme.Color(theme.ColorNamePrimary))
 	bar.SetMinSize(fyne.NewSize(0, 4))
-	return container.NewVBox(container.NewPadded(container.NewBorder(nil, nil, items[0], container.NewHBox(items[1:]...))), bar)
+	row := container.NewBorder(nil, nil, items[0], container.NewHBox(items[1:]...))
+	if banner != nil {
+		row.Add(banner)
+	}
+	return container.NewVBox(container.NewPadded(row), bar)
 }
 
 // refresh redraws from the till's current view. A call that arrives while a

@@ -60,6 +60,7 @@ type StateTotal struct {
 // figures side by side.
 type SaleRow struct {
 	Receipt   string
+	Cashier   string // who opened the sale
 	Day       string
 	Time      time.Time
 	Reference string
@@ -295,7 +296,7 @@ func (z *ZReport) checkReceiptOrder(sales []*journal.Sale) {
 }
 
 func row(s *journal.Sale, a *journal.Attempt) SaleRow {
-	r := SaleRow{Receipt: s.ReceiptNumber, Day: s.Day, Time: s.Created, Reference: a.Reference, State: a.State, Amount: s.Totals.Gross, Captured: a.Captured}
+	r := SaleRow{Receipt: s.ReceiptNumber, Cashier: s.Cashier, Day: s.Day, Time: s.Created, Reference: a.Reference, State: a.State, Amount: s.Totals.Gross, Captured: a.Captured}
 	if a.State == journal.StateCaptured {
 		for _, rf := range s.Refunds {
 			if rf.Done {

@@ -2,10 +2,12 @@ package backoffice
 
 import (
 	"fmt"
+	"sort"
 	"strings"
 
 	"github.com/kasse-pos/kasse/app/basket"
 	"github.com/kasse-pos/kasse/app/i18n"
+	"github.com/kasse-pos/kasse/app/journal"
 	"github.com/kasse-pos/kasse/app/money"
 )
 
@@ -50,6 +52,7 @@ func (z *ZReport) Text() string {
 		vat(i18n.Key("RETURNED WITHOUT RECEIPT (paid out in cash)"), z.Returned)
 	}
 	vat(i18n.Key("NET"), z.Net)
+	z.byCashier(&b, rule, lr, tr)
 	if len(z.Refunds) > 0 {
 		b.WriteString(rule)
 		b.WriteString(tr.T("REFUNDS") + "\n")
@@ -100,6 +103,33 @@ func (z *ZReport) Text() string {
 // The report's categories and refund states, which Text translates.
 var _ = []string{i18n.Key("captured"), i18n.Key("refunded"), i18n.Key("cancelled"), i18n.Key("declined"),
 	i18n.Key("expired"), i18n.Key("failed"), i18n.Key("open"), i18n.Key("done"), i18n.Key("refused"), i18n.Key("pending")}
+
+// byCashier writes the day's captured sales per cashier, when any sale names
+// one.
+func (z *ZReport) byCashier(b *strings.Builder, rule string, lr func(l, r string), tr *i18n.Localizer) {
+	sums := map[string]int64{}
+	counts := map[string]int{}
+	var names []string
+	for _, r := range z.Rows {
+		if r.Day != z.Day || r.State != journal.StateCaptured || r.Cashier == "" {
+			continue
+		}
+		if _, ok := sums[r.Cashier]; !ok {
+			names = append(names, r.Cashier)
+		}
+		sums[r.Cashier] += r.Captured
+		counts[r.Cashier]++
+	}
+	if len(names) == 0 {
+		return
+	}
+	sort.Strings(names)
+	b.WriteString(rule)
+	b.WriteString(tr.T("BY CASHIER (captured)") + "\n")
+	for _, n := range names {
+		lr(fmt.Sprintf("%s (%d)", truncate(n, ReportWidth-22), counts[n]), money.Format(sums[n]))
+	}
+}
 
 func runes(s string) int { return len([]rune(s)) }
 

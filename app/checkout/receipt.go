@@ -17,6 +17,7 @@ import (
 type Receipt struct {
 	Shop      Shop
 	Number    string
+	Cashier   string // who opened the sale
 	Time      time.Time
 	POSID     string
 	Lines     []basket.Line
@@ -60,7 +61,7 @@ func (t *Till) buildReceipt(s *journal.Sale, a *journal.Attempt) Receipt {
 		}
 	}
 	r := Receipt{
-		Shop: t.cfg.Shop, Number: s.ReceiptNumber, Time: at, POSID: s.POSID,
+		Shop: t.cfg.Shop, Number: s.ReceiptNumber, Cashier: s.Cashier, Time: at, POSID: s.POSID,
 		Lines: append([]basket.Line(nil), a.Basket.Lines...), Totals: a.Totals,
 		Currency: s.Currency, Customer: s.CustomerMasked, Reference: a.Reference,
 		Method: t.cfg.Brand, URL: s.ReceiptURL, Printed: s.Printed, Lang: t.rtr().Lang(),

@@ -17,6 +17,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/kasse-pos/kasse/app/cashier"
 	"github.com/kasse-pos/kasse/app/checkout"
 	"github.com/kasse-pos/kasse/app/market"
 	"github.com/kasse-pos/kasse/app/station"
@@ -183,9 +184,29 @@ func Start(ctx context.Context, opts Options) (*Demo, error) {
 		PushTimeout: station.Duration(opts.ExpireAfter),
 		// The demo kiosk's staff PIN (README); a real shop sets its own.
 		Kiosk: station.KioskConfig{StaffPIN: DemoStaffPIN},
+		Demo:  true,
+		Cashiers: []cashier.Account{
+			{Name: ManagerName, Role: cashier.RoleManager, PIN: managerHash},
+			{Name: "Ola", Role: cashier.RoleCashier, PIN: cashierHash},
+		},
 	}
 	return d, nil
 }
+
+// The demo's cashiers: the till starts with the manager logged in; Switch
+// cashier shows the login (LoginHint says the PINs).
+const (
+	ManagerName = "Anna"
+	ManagerPIN  = "1234"
+	LoginHint   = "Demo: Anna, PIN 1234 (manager); Ola, PIN 0000 (cashier)."
+)
+
+// The hashes of the demo PINs 1234 and 0000, made once with cashier.HashPIN:
+// hashing them on every start would slow every test that starts a demo.
+const (
+	managerHash = "$argon2id$v=19$m=19456,t=2,p=1$s/chcdD2A3cHLqJYFx6s/w$jqku3PpDISMY+aohZNysmrfy5iwqQYZtUuVYxzOQfc4"
+	cashierHash = "$argon2id$v=19$m=19456,t=2,p=1$A1C2XWL2lhxnNkLAQS73nw$cXVFbUJIIjXO+Y+KXCY8kqoih7+H/ZEncYf4Anijvu4"
+)
 
 func (d *Demo) serve(addr string, h http.Handler) (string, error) {
 	ln, err := net.Listen("tcp", addr)

@@ -12,23 +12,6 @@ import (
 	"github.com/kasse-pos/kasse/app/money"
 )
 
-// Kinds of records that parts of Kasse not merged yet will write. The
-// reports and the export are written against these names and count nothing
-// while no such record exists.
-//
-// TODO(merge): replace each with the journal.Kind constant its branch adds.
-const (
-	KindCashierLogin  journal.Kind = "cashier.login"  // h-setup: a cashier logged in (Record.Cashier)
-	KindCashierLogout journal.Kind = "cashier.logout" // h-setup
-	KindDrawerOpened  journal.Kind = "drawer.opened"  // h-cash: Sale 0 is a no-sale opening (nullinnslag)
-	KindDrawerClosed  journal.Kind = "drawer.closed"  // h-cash, if the drawer reports closing
-	KindCashTender    journal.Kind = "tender.cash"    // h-cash: the sale was paid (partly) in cash
-	KindCashIn        journal.Kind = "cash.in"        // h-cash: money put into the drawer (pay-in)
-	KindCashOut       journal.Kind = "cash.out"       // h-cash: money taken out (pay-out, bank drop)
-	KindCashFloat     journal.Kind = "cash.float"     // h-cash: the opening float (vekselkasse)
-	KindCashCounted   journal.Kind = "cash.counted"   // h-cash: the drawer was counted
-)
-
 // Code is one SAF-T code Kasse uses: its own basicID, the predefined code it
 // maps to, and a description (empty: the official list's).
 type Code struct {
@@ -90,15 +73,14 @@ var byKind = map[journal.Kind]Code{
 	journal.KindTrainingOff:   EventTrainOff,
 	journal.KindLineRemoved:   EventLineCorr,
 	journal.KindBasketCleared: EventBasketVoid,
-	KindCashierLogin:          EventLogin,
-	KindCashierLogout:         EventLogout,
-	KindDrawerOpened:          EventDrawerOpen,
-	KindDrawerClosed:          EventDrawerShut,
+	journal.KindCashierLogin:  EventLogin,
+	journal.KindCashierLogout: EventLogout,
+	journal.KindDrawerOpened:  EventDrawerOpen,
 	journal.KindParked:        EventPark,
 	journal.KindRecalled:      EventResume,
 	journal.KindDropped:       EventParkDrop,
-	KindCashOut:               EventCashOut,
-	KindCashIn:                EventCashIn,
+	journal.KindCashOut:       EventCashOut,
+	journal.KindCashIn:        EventCashIn,
 	// 13020 (journal moved to another medium) and 13025 (memory full) are
 	// for tills with ROM memory; 13026/13027 (emergency mode) and 13030 (sale
 	// without a printed receipt) are not written yet (docs/kassasystem.md).
@@ -158,22 +140,28 @@ var PaymentCodes = []Code{PayVipps, PayCash}
 // TenderOf is the payment code of a sale, from the kinds of its records: a
 // sale with a cash tender record was paid in cash, any other through Vipps
 // MobilePay.
-//
-// TODO(merge h-cash): a sale split between cash and Vipps needs the amount
-// of each tender from the cash tender's payload.
 func TenderOf(kinds map[journal.Kind]bool) Code {
-	if kinds[KindCashTender] {
+	if kinds[journal.KindTenderCash] {
 		return PayCash
 	}
 	return PayVipps
 }
 
-// AmountOf is the money a record of a kind not merged yet moved (a pay-in,
-// pay-out, opening float or discount), in minor units.
-//
-// TODO(merge h-cash, h-discount): read the amount from the payload those
-// branches add; until then no such record exists and this returns 0.
+// AmountOf is the money a record moved, in minor units: a pay-in or
+// pay-out, or what a discount or a new price took off the line as it then
+// stood. A basket discount by percent is counted, but its amount is only
+// known once the basket is paid (0 here).
 func AmountOf(r journal.Record) int64 {
+	switch {
+	case r.Cash != nil:
+		return r.Cash.Amount
+	case r.Kind == journal.KindLineDiscounted && r.Line != nil:
+		return r.Line.Line.LineDiscount()
+	case r.Kind == journal.KindLineRepriced && r.Line != nil && r.Line.Line.Override != nil:
+		return (r.Line.Line.Override.ListPrice - r.Line.Line.UnitPrice) * int64(r.Line.Line.Quantity)
+	case r.Kind == journal.KindBasketDiscounted && r.Discount != nil:
+		return r.Discount.Amount
+	}
 	return 0
 }
 

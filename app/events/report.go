@@ -285,16 +285,20 @@ func (b *builder) station(r journal.Record) {
 		if r.Report != nil && r.Report.Type == journal.ReportX {
 			rp.XReports++
 		}
-	case KindDrawerOpened:
-		rp.NoSaleOpenings++ // Sale 0: no sale or refund
-	case KindCashierLogin:
+	case journal.KindDrawerOpened:
+		if r.Drawer != nil && r.Drawer.Reason != journal.DrawerSale && r.Drawer.Sale == 0 {
+			rp.NoSaleOpenings++ // nullinnslag: opened without a sale or refund
+		}
+	case journal.KindCashierLogin:
 		rp.Logins++
-	case KindCashIn:
-		rp.PayIns.add(1, AmountOf(r))
-	case KindCashOut:
+	case journal.KindCashIn:
+		if r.Cash != nil && r.Cash.Reason == journal.CashFloat {
+			rp.OpeningFloat += AmountOf(r)
+		} else {
+			rp.PayIns.add(1, AmountOf(r))
+		}
+	case journal.KindCashOut:
 		rp.PayOuts.add(1, AmountOf(r))
-	case KindCashFloat:
-		rp.OpeningFloat += AmountOf(r)
 	}
 }
 

@@ -93,6 +93,8 @@ type Journal struct {
 	now    func() time.Time
 	log    *slog.Logger
 	fault  atomic.Pointer[error]
+	// cashier names who is logged in, for records appended without one.
+	cashier atomic.Pointer[func() string]
 
 	mu     sync.Mutex
 	damage []Damage
@@ -108,6 +110,16 @@ func (j *Journal) InjectWriteFault(err error) {
 		return
 	}
 	j.fault.Store(&err)
+}
+
+// SetCashier makes Append fill Record.Cashier, when empty, with who fn says
+// is logged in, so that every record the till appends names its cashier.
+func (j *Journal) SetCashier(fn func() string) {
+	if fn == nil {
+		j.cashier.Store(nil)
+		return
+	}
+	j.cashier.Store(&fn)
 }
 
 // update is db.Update behind the injected fault, if any.
@@ -327,7 +339,7 @@ func (r refused) Unwrap() error { return r.err }
 
 // Append writes recs at the end of the journal in one transaction, in order,
 // and returns them as stored. For each record it fills Seq, Prev, Till and,
-// when zero, At. A KindSaleOpened with Sale 0 gets the next sale id, and the
+// when zero, At; with SetCashier, an empty Cashier too. A KindSaleOpened with Sale 0 gets the next sale id, and the
 // records after it in the same call with Sale 0 get that id too. A
 // KindSaleNumbered with an empty Number or Day gets the next receipt number
 // (never repeating, across days and restarts) and the open business day. A
@@ -340,6 +352,14 @@ func (r refused) Unwrap() error { return r.err }
 func (j *Journal) Append(recs ...Record) ([]Record, error) {
 	if len(recs) == 0 {
 		return nil, nil
+	}
+	if fn := j.cashier.Load(); fn != nil {
+		recs = slices.Clone(recs)
+		for i := range recs {
+			if recs[i].Cashier == "" {
+				recs[i].Cashier = (*fn)()
+			}
+		}
 	}
 	var out []Record
 	err := j.update(func(tx *bolt.Tx) error {
@@ -527,7 +547,7 @@ func (j *Journal) appendTx(tx *bolt.Tx, recs []Record) ([]Record, error) {
 // aboutSale reports whether records of kind k belong to a sale.
 func aboutSale(k Kind) bool {
 	switch k {
-	case KindJournalCreated, KindMigrated, KindDayClosed, KindSetting, KindDrawerOpened, KindCashIn, KindCashOut, KindCashCounted:
+	case KindJournalCreated, KindMigrated, KindDayClosed, KindSetting, KindDrawerOpened, KindCashIn, KindCashOut, KindCashCounted, KindCashierLogin, KindCashierLogout:
 		return false
 	}
 	return !tillLevel(k)

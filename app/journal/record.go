@@ -76,6 +76,12 @@ const (
 	KindCashOut      Kind = "cash.out"        // Cash: a bank drop or payout taken out
 	KindCashCounted  Kind = "cash.counted"    // Cash: the cash counted in the drawer
 	KindRefundCash   Kind = "refund.cash"     // RefundCash: money of a cash sale handed back in cash
+
+	// A cashier logged in or out (till-level, no sale): Cashier names them,
+	// Note gives the role (login) or why (logout: "logout", "idle lock",
+	// "switch to NAME").
+	KindCashierLogin  Kind = "cashier.login"
+	KindCashierLogout Kind = "cashier.logout"
 )
 
 // known reports whether k is one of the kinds above.
@@ -87,7 +93,8 @@ func (k Kind) known() bool {
 		KindLineDiscounted, KindLineRepriced, KindBasketDiscounted,
 		KindTillStarted, KindTillStopped, KindTillUpdated, KindReport, KindTrainingOn, KindTrainingOff, KindSettings, KindPriceLookup,
 		KindParked, KindRecalled, KindDropped, KindReturned, KindSetting,
-		KindTenderCash, KindTenderReturn, KindDrawerOpened, KindCashIn, KindCashOut, KindCashCounted, KindRefundCash:
+		KindTenderCash, KindTenderReturn, KindDrawerOpened, KindCashIn, KindCashOut, KindCashCounted, KindRefundCash,
+		KindCashierLogin, KindCashierLogout:
 		return true
 	}
 	return false
@@ -478,7 +485,7 @@ func Apply(s *Sale, r Record) error {
 		}
 	case KindTenderCash, KindTenderReturn, KindDrawerOpened, KindCashIn, KindCashOut, KindCashCounted, KindRefundCash:
 		return applyCash(s, r)
-	case KindJournalCreated, KindMigrated, KindDayClosed, KindTillStopped, KindTrainingOn, KindTrainingOff:
+	case KindJournalCreated, KindMigrated, KindDayClosed, KindTillStopped, KindTrainingOn, KindTrainingOff, KindCashierLogin, KindCashierLogout:
 		// Not about a sale.
 	default:
 		return fmt.Errorf("record %d: unknown kind %q", r.Seq, r.Kind)

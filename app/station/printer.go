@@ -71,6 +71,7 @@ func PaperLabels(tr *i18n.Localizer, norway bool) escpos.Labels {
 		Training: tr.T("TRAINING RECEIPT"), TrainingNote: tr.T("Training mode - not a valid receipt"),
 		OrgNr: tr.T("Org. no."), Discount: tr.T("Discount"),
 		Rounding: tr.T("Rounding"), Cash: tr.T("Cash"), Given: tr.T("Cash given"), Change: tr.T("Change"),
+		Cashier: tr.T("Cashier"),
 	}
 	if norway {
 		nb := escpos.Norwegian
@@ -106,7 +107,7 @@ func (p *ReceiptPrinter) PrintReceipt(ctx context.Context, r checkout.Receipt) e
 	}
 	doc := escpos.Receipt{
 		ShopName: r.Shop.Name, ShopAddress: r.Shop.Address, OrgNumber: r.Shop.OrgNumber,
-		Time: at, Number: r.Number, Total: r.Totals.Gross, Currency: r.Currency,
+		Time: at, Number: r.Number, Cashier: r.Cashier, Total: r.Totals.Gross, Currency: r.Currency,
 		PaymentMethod: r.Method, PaymentRef: r.Reference, QRURL: r.URL, Copy: r.Copy,
 		Register: r.POSID, Training: r.Training, Of: r.Of,
 		CashPart: escpos.CashPart{Rounding: r.Rounding, Given: r.Given, Change: r.Change},

@@ -2,6 +2,7 @@ package station
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -12,6 +13,7 @@ import (
 	"time"
 
 	"github.com/kasse-pos/kasse/app/backoffice"
+	"github.com/kasse-pos/kasse/app/cashier"
 	"github.com/kasse-pos/kasse/app/catalog"
 	"github.com/kasse-pos/kasse/app/checkout"
 	"github.com/kasse-pos/kasse/app/fiscal"
@@ -45,6 +47,9 @@ type Station struct {
 	// (resolved: never empty), for ui.UseLanguage.
 	Market   market.Market
 	Language string
+	// Cashiers is the till's login; every record the till journals names
+	// the cashier logged in.
+	Cashiers *cashier.Desk
 
 	cancel context.CancelFunc
 	wg     sync.WaitGroup
@@ -63,6 +68,8 @@ type Options struct {
 	Drawer checkout.CashDrawer
 	// NoRecover skips recovery on start (tests that drive it themselves).
 	NoRecover bool
+	// NoStartCheck skips testing the keys and the relay on start.
+	NoStartCheck bool
 	// Trace is passed to checkout.Config.Trace (crash tests).
 	Trace func(step, reference string)
 	// ResetRelayCursor starts reading the relay's feed from its beginning: the
@@ -78,7 +85,7 @@ func Start(ctx context.Context, cfg Config, opts Options) (*Station, error) {
 	if log == nil {
 		log = slog.Default()
 	}
-	cat, err := loadCatalog(cfg.CatalogFile, cfg.Market)
+	cat, err := loadCatalog(cfg)
 	if err != nil {
 		return nil, err
 	}
@@ -97,6 +104,8 @@ func Start(ctx context.Context, cfg Config, opts Options) (*Station, error) {
 	}
 	s := &Station{Journal: j}
 	s.closer = append(s.closer, j.Close)
+	s.Cashiers = cashier.New(cashier.Config{Accounts: cfg.Cashiers, Journal: j, IdleLock: cfg.IdleLock(), Logger: log.With("part", "cashier")})
+	j.SetCashier(s.Cashiers.Name)
 	fail := func(err error) (*Station, error) {
 		s.Close()
 		return nil, err
@@ -212,6 +221,7 @@ func Start(ctx context.Context, cfg Config, opts Options) (*Station, error) {
 			return fail(err)
 		}
 	}
+	rs := &relayStatus{till: till}
 	if cfg.Relay.URL != "" {
 		till.SetStatus("relay", i18n.Key("connecting…"))
 		p := &relay.Poller{
@@ -219,14 +229,14 @@ func Start(ctx context.Context, cfg Config, opts Options) (*Station, error) {
 			OnEvent: till.Deliver,
 			OnState: func(st relay.PollerState, err error) {
 				till.SetRelayConnected(st == relay.Connected)
-				msg := st.String() // "connected", "reconnecting"…: keys too
+				msg := st.String()
+				defer func() { rs.setState(msg) }()
 				if st != relay.Connected {
 					msg = i18n.T(s.Language, "{{.State}} (payments are checked by polling meanwhile)", "State", i18n.T(s.Language, st.String()))
 					if errors.Is(err, relay.ErrUnauthorized) {
 						msg = i18n.Key("token refused: check relay.token in the configuration")
 					}
 				}
-				till.SetStatus("relay", msg)
 			},
 			Logger: log.With("part", "relay-poller"),
 		}
@@ -250,6 +260,12 @@ func Start(ctx context.Context, cfg Config, opts Options) (*Station, error) {
 	}
 	if printer != nil {
 		till.SetStatus("printer", i18n.Key("ready"))
+	}
+	if cfg.CatalogFile == "" && !cfg.Demo {
+		till.Notify(EmptyCatalogNotice)
+	}
+	if !opts.NoStartCheck {
+		s.goRun(func() { checkOnStart(ctx, cfg, opts.HTTPClient, till, rs, log) })
 	}
 	if !opts.NoRecover {
 		s.goRun(func() {
@@ -309,6 +325,9 @@ func (s *Station) Close() {
 		return
 	}
 	s.closed = true
+	if s.Cashiers != nil {
+		_ = s.Cashiers.Logout("till closed")
+	}
 	if s.Till != nil {
 		// A clean exit is an event of the journal (13002); a crash leaves
 		// none, which is how a reader tells them apart.
@@ -321,25 +340,39 @@ func (s *Station) Close() {
 	}
 }
 
-// loadCatalog reads the catalog file, or without one the demo catalog of
-// the market.
-func loadCatalog(path, mkt string) (*catalog.Catalog, error) {
-	data := assets.DemoCatalog
-	switch mkt {
-	case "DK":
-		data = assets.DemoCatalogDK
-	case "FI":
-		data = assets.DemoCatalogFI
+// loadCatalog reads the shop's catalog. Without a catalog file only the demo
+// sells the demo café's products; a real till starts with none, and says so
+// (EmptyCatalogNotice), rather than sell coffee under the shop's name.
+func loadCatalog(cfg Config) (*catalog.Catalog, error) {
+	cur := cfg.Currency
+	if cur == "" {
+		cur = "NOK"
+		if mk, err := market.Of(cfg.Market); err == nil {
+			cur = mk.Currency
+		}
 	}
-	if path != "" {
-		b, err := os.ReadFile(path)
+	switch {
+	case cfg.CatalogFile != "":
+		b, err := os.ReadFile(cfg.CatalogFile)
 		if err != nil {
 			return nil, fmt.Errorf("catalog: %w", err)
 		}
-		data = b
+		return catalog.Load(cfg.CatalogFile, b, cur)
+	case cfg.Demo:
+		switch cfg.Market {
+		case "DK":
+			return catalog.Parse(assets.DemoCatalogDK)
+		case "FI":
+			return catalog.Parse(assets.DemoCatalogFI)
+		}
+		return catalog.Parse(assets.DemoCatalog)
 	}
-	return catalog.Parse(data)
+	b, _ := json.Marshal(map[string]any{"currency": cur, "categories": []string{}, "products": []any{}})
+	return catalog.Parse(b)
 }
+
+// EmptyCatalogNotice is what the till says when it has no catalog file.
+const EmptyCatalogNotice = "This till has no products yet: no catalog file is set up. Add one in Settings (Products), or type items by hand."
 
 // relayPublisher uploads receipts to the relay's receipt page.
 type relayPublisher struct {

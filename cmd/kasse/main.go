@@ -1,12 +1,15 @@
 // Command kasse is the till: one window for selling with Vipps MobilePay.
 //
+//	kasse                  the saved configuration, or the setup window on first start
 //	kasse -demo            built-in simulator and relay, no account needed
 //	kasse -config FILE     a real merchant (see README)
 //	kasse -kiosk           full screen self-checkout
+//	kasse -version         version and commit
 package main
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"log/slog"
@@ -35,11 +38,16 @@ func main() {
 	}
 	demoMode := flag.Bool("demo", false, "run against the built-in simulator (no Vipps account needed)")
 	kiosk := flag.Bool("kiosk", false, "full screen self-checkout")
-	configPath := flag.String("config", "", "configuration file (JSON)")
+	configPath := flag.String("config", "", "configuration file (JSON); default: the one setup saved")
 	dataDir := flag.String("data", "", "folder for the journal (default: the OS's user data folder)")
 	mkt := flag.String("market", "NO", "the demo shop's market: NO, DK or FI (with -demo)")
 	language := flag.String("lang", "", "the till's language: en, nb, da or fi (default: the configuration's, else the computer's)")
+	showVersion := flag.Bool("version", false, "print the version and commit, and exit")
 	flag.Parse()
+	if *showVersion {
+		fmt.Println(versionLine())
+		return
+	}
 
 	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
 	slog.SetDefault(log)
@@ -53,64 +61,176 @@ func main() {
 	}
 }
 
+// kasse is the program's one window and what runs in it.
+type kasse struct {
+	app     fyne.App
+	win     fyne.Window
+	kiosk   bool
+	dataDir string
+	log     *slog.Logger
+	closers []func()
+	// savedDataDir is the saved file's dataDir, which -data overrides for
+	// this run only: settings save the file's own value back.
+	savedDataDir string
+	// market and language are the -market and -lang flags; demo is the
+	// running demo, for its menu.
+	market, language string
+	demo             *demo.Demo
+}
+
 func run(demoMode, kiosk bool, configPath, dataDir, mkt, language string, log *slog.Logger) error {
-	ctx := context.Background()
-	var (
-		cfg  station.Config
-		opts = station.Options{Logger: log}
-		dm   *demo.Demo
-	)
-	switch {
-	case demoMode:
-		if dataDir == "" {
-			base, err := station.DefaultDataDir()
-			if err != nil {
-				return err
-			}
-			dataDir = filepath.Join(base, "demo")
-		}
-		d, err := demo.Start(ctx, demo.Options{DataDir: dataDir, LAN: true, Logger: log, Market: mkt})
-		if err != nil {
-			return fmt.Errorf("demo: %w", err)
-		}
-		defer d.Close()
-		cfg, dm = d.Config, d
-		opts.ResetRelayCursor = true
-		log.Info("demo mode", "simulator", d.SimURL, "relay", d.RelayURL, "data", dataDir)
-	case configPath != "":
-		var err error
-		if cfg, err = station.Load(configPath); err != nil {
-			return err
-		}
-		if dataDir != "" {
-			cfg.DataDir = dataDir
-		}
-	default:
-		return fmt.Errorf("give -demo, or -config FILE for a real merchant (see README)")
-	}
-
-	if language != "" {
-		cfg.Language = language
-	}
-	st, err := station.Start(ctx, cfg, opts)
-	if err != nil {
-		return err
-	}
-	defer st.Close()
-
 	a := fyneapp.NewWithID("no.kasse.till")
 	a.SetIcon(fyne.NewStaticResource("Icon.png", assets.Icon))
-	title := "Kasse"
-	if cfg.Shop.Name != "" {
-		title = cfg.Shop.Name + " — Kasse"
-	}
-	w := a.NewWindow(title)
+	w := a.NewWindow("Kasse")
 	w.Resize(fyne.NewSize(1280, 800))
 	// A till's screen may be smaller than the window Kasse asks for: fit
 	// it, so that Pay and the header are never off the screen.
 	a.Lifecycle().SetOnStarted(func() { fitScreen(w) })
-	bo := &ui.BackOffice{Office: st.Office, Shop: cfg.Shop, Training: st.Till}
-	uo := ui.Options{Title: cfg.Shop.Name, Demo: demoMode, Kiosk: kiosk, BackOffice: bo}
+	k := &kasse{app: a, win: w, kiosk: kiosk, dataDir: dataDir, log: log, market: mkt, language: language}
+	defer k.close()
+
+	switch {
+	case demoMode:
+		if err := k.startDemo(); err != nil {
+			return err
+		}
+	case configPath != "":
+		k.startFile(configPath, false)
+	default:
+		path, err := station.DefaultConfigPath()
+		if err != nil {
+			return err
+		}
+		if _, err := os.Stat(path); errors.Is(err, os.ErrNotExist) {
+			k.showSetup(path)
+		} else {
+			k.startFile(path, true)
+		}
+	}
+	w.ShowAndRun()
+	return nil
+}
+
+func (k *kasse) close() {
+	for i := len(k.closers) - 1; i >= 0; i-- {
+		k.closers[i]()
+	}
+	k.closers = nil
+}
+
+func (k *kasse) startDemo() error {
+	dataDir := k.dataDir
+	if dataDir == "" {
+		base, err := station.DefaultDataDir()
+		if err != nil {
+			return err
+		}
+		dataDir = filepath.Join(base, "demo")
+	}
+	d, err := demo.Start(context.Background(), demo.Options{DataDir: dataDir, LAN: true, Logger: k.log, Market: k.market})
+	if err != nil {
+		return fmt.Errorf("demo: %w", err)
+	}
+	k.closers = append(k.closers, d.Close)
+	k.demo, k.dataDir = d, dataDir
+	k.log.Info("demo mode", "simulator", d.SimURL, "relay", d.RelayURL, "data", dataDir)
+	return k.startTill(d.Config, station.Options{Logger: k.log, ResetRelayCursor: true}, "")
+}
+
+// startFile starts the till from a configuration file; a file Kasse cannot
+// read is shown in the window, with its line and column.
+func (k *kasse) startFile(path string, offerSetup bool) {
+	cfg, err := station.Load(path)
+	if err != nil {
+		k.log.Error("configuration", "err", err)
+		k.showProblem(err, path, offerSetup)
+		return
+	}
+	k.savedDataDir = cfg.DataDir
+	if k.dataDir != "" {
+		cfg.DataDir = k.dataDir
+	}
+	if err := k.startTill(cfg, station.Options{Logger: k.log}, path); err != nil {
+		k.log.Error("start", "err", err)
+		k.showProblem(err, path, offerSetup)
+	}
+}
+
+// showSetup is the first start: the demo, or a shop's setup saved to path.
+func (k *kasse) showSetup(path string) {
+	k.win.SetTitle("Kasse setup")
+	ui.ShowSetup(k.win, ui.SetupOptions{
+		Demo: func() {
+			if err := k.startDemo(); err != nil {
+				k.showProblem(err, "", false)
+			}
+		},
+		Done: func(cfg station.Config) error {
+			if err := station.Save(path, cfg); err != nil {
+				return err
+			}
+			k.log.Info("configuration saved", "path", path)
+			k.savedDataDir = cfg.DataDir
+			if k.dataDir != "" {
+				cfg.DataDir = k.dataDir
+			}
+			return k.startTill(cfg, station.Options{Logger: k.log}, path)
+		},
+	})
+}
+
+// showProblem says in the window why the till cannot start.
+func (k *kasse) showProblem(err error, path string, offerSetup bool) {
+	var again func()
+	if offerSetup && path != "" {
+		again = func() { k.showSetup(path) }
+	}
+	ui.ShowProblem(k.win, err.Error(), again, k.app.Quit)
+}
+
+// startTill starts the station and puts the till in the window. path is
+// where settings are saved ("" for the demo: nothing is saved).
+func (k *kasse) startTill(cfg station.Config, opts station.Options, path string) error {
+	if k.language != "" {
+		cfg.Language = k.language
+	}
+	st, err := station.Start(context.Background(), cfg, opts)
+	if err != nil {
+		return err
+	}
+	k.closers = append(k.closers, st.Close)
+	title := "Kasse"
+	if cfg.Shop.Name != "" {
+		title = cfg.Shop.Name + " — Kasse"
+	}
+	k.win.SetTitle(title)
+	bo := &ui.BackOffice{Office: st.Office, Shop: cfg.Shop, Allowed: st.Cashiers.Allowed, Training: st.Till}
+	uo := ui.Options{Title: cfg.Shop.Name, Demo: cfg.Demo, Kiosk: k.kiosk, BackOffice: bo}
+	var tillUI *ui.UI // for the settings, once the screens exist
+	if !k.kiosk {
+		uo.Cashiers = st.Cashiers
+		if cfg.Demo {
+			uo.LoginHint = demo.LoginHint
+			if _, err := st.Cashiers.Login(demo.ManagerName, demo.ManagerPIN); err != nil {
+				k.log.Warn("demo login", "err", err)
+			}
+		}
+		current := cfg
+		current.DataDir = k.savedDataDir
+		settings := ui.NewSettings(k.win, ui.SettingsOptions{
+			Config: func() station.Config { return current },
+			Path:   path, Cashiers: st.Cashiers,
+			Apply: func(c station.Config) bool {
+				current = c
+				st.Cashiers.SetAccounts(c.Cashiers, c.IdleLock())
+				if tillUI != nil {
+					tillUI.CashiersChanged()
+				}
+				return true
+			},
+		})
+		uo.Settings = settings.Open
+	}
 	if st.Printer != nil {
 		bo.ReportPrinter = st.Printer
 		if v, ok := st.Printer.Device.(*escpos.Virtual); ok {
@@ -120,7 +240,6 @@ func run(demoMode, kiosk bool, configPath, dataDir, mkt, language string, log *s
 	if err := ui.UseLanguage(st.Language); err != nil {
 		return err
 	}
-	showScreens(a, w, st, cfg, uo, dm, dataDir)
-	w.ShowAndRun()
+	tillUI = showScreens(k.app, k.win, st, cfg, uo, k.demo, k.dataDir)
 	return nil
 }

@@ -19,15 +19,14 @@ import (
 
 // showScreens puts the cashier's screens, or with -kiosk the self-checkout,
 // into w; in demo mode both get the demo menu.
-func showScreens(a fyne.App, w fyne.Window, st *station.Station, cfg station.Config, uo ui.Options, d *demo.Demo, dataDir string) {
+func showScreens(a fyne.App, w fyne.Window, st *station.Station, cfg station.Config, uo ui.Options, d *demo.Demo, dataDir string) *ui.UI {
 	var menu ui.DemoControl
 	if d != nil {
 		menu = &demoMenu{Demo: d, app: a, dataDir: dataDir}
 	}
 	if !uo.Kiosk {
 		uo.DemoMenu = menu
-		ui.Create(a, w, st.Till, uo)
-		return
+		return ui.Create(a, w, st.Till, uo)
 	}
 	k := cfg.Kiosk
 	ui.CreateKiosk(a, w, st.Till, ui.KioskOptions{
@@ -35,6 +34,7 @@ func showScreens(a fyne.App, w fyne.Window, st *station.Station, cfg station.Con
 		ReceiptFor: time.Duration(k.ReceiptFor), IdleAfter: time.Duration(k.IdleAfter), IdleGrace: time.Duration(k.IdleGrace),
 		Logger: slog.Default(),
 	})
+	return nil
 }
 
 // demoMenu is the demo's menu; its Reset closes the window, and Kasse then

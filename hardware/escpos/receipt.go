@@ -24,6 +24,7 @@ type Receipt struct {
 	OrgNumber   string // printed as given, e.g. "987 654 321 MVA"
 	Time        time.Time
 	Number      string // the receipt's number
+	Cashier     string // who sold, printed when set
 	Lines       []Line
 	VAT         []VATLine // one per rate
 	Total       int64
@@ -89,6 +90,8 @@ type Labels struct {
 	OrgNr string
 	// Cash words; empty ones print as in Norwegian.
 	Rounding, Cash, Given, Change string
+	// Cashier introduces the name of who sold.
+	Cashier string
 }
 
 // Receipt words. Norwegian is the default. The kassasystemforskrifta asks
@@ -104,7 +107,7 @@ var (
 		Register: "Kasse", Of: "Retur av kvittering nr.",
 		Training: "TRENINGSKVITTERING", TrainingNote: "Treningsmodus - ikke gyldig kvittering",
 		OrgNr: "Org.nr.", Discount: "Rabatt",
-		Rounding: "Øreavrunding", Cash: "Kontant", Given: "Mottatt", Change: "Tilbake",
+		Rounding: "Øreavrunding", Cash: "Kontant", Given: "Mottatt", Change: "Tilbake", Cashier: "Kasserer",
 	}
 	English = Labels{
 		Title: "Salgskvittering", Number: "Receipt no.", Total: "Total", VAT: "VAT",
@@ -114,7 +117,7 @@ var (
 		Register: "Till", Of: "Return of receipt no.",
 		Training: "TRENINGSKVITTERING", TrainingNote: "Treningsmodus - ikke gyldig kvittering (training, not a receipt)",
 		OrgNr: "Org.nr.", Discount: "Discount",
-		Rounding: "Rounding", Cash: "Cash", Given: "Cash given", Change: "Change",
+		Rounding: "Rounding", Cash: "Cash", Given: "Cash given", Change: "Change", Cashier: "Cashier",
 	}
 )
 
@@ -211,6 +214,9 @@ func Encode(r Receipt, opt Options) ([]byte, error) {
 	}
 	if r.Register != "" {
 		b.line(l.Register + " " + r.Register)
+	}
+	if r.Cashier != "" && l.Cashier != "" {
+		b.pair(l.Cashier, r.Cashier, w)
 	}
 	if r.Refund && r.Of != "" {
 		b.pair(l.Of, r.Of, w)

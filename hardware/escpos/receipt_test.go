@@ -255,3 +255,26 @@ func TestFormatAmountInDanishKroner(t *testing.T) {
 		t.Errorf("EUR = %q, want 1 234,50", got)
 	}
 }
+
+// The cashier who sold is on the paper, under the receipt number.
+func TestCashierLine(t *testing.T) {
+	r := sample()
+	r.Cashier = "Kari"
+	data, err := Encode(r, Options{Width: 32})
+	if err != nil {
+		t.Fatal(err)
+	}
+	d, err := Decode(data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := "Kasserer" + strings.Repeat(" ", 32-len("Kasserer")-len("Kari")) + "Kari"
+	if !slices.Contains(d.Lines, want) {
+		t.Errorf("no line %q in\n%s", want, d.Text())
+	}
+	r.Cashier = ""
+	data, _ = Encode(r, Options{Width: 32})
+	if d, _ := Decode(data); strings.Contains(d.Text(), "Kasserer") {
+		t.Error("a receipt with no cashier prints the label")
+	}
+}

@@ -181,6 +181,7 @@ func NewServer(cfg Config) (*Server, error) {
 	mux.HandleFunc("POST "+PathReceipts, s.handleReceiptUpload)
 	mux.HandleFunc("GET "+PathReceiptPage+"/{id}", s.handleReceiptPage)
 	mux.HandleFunc("GET "+PathHealth, s.handleHealth)
+	mux.HandleFunc("GET "+PathTill, s.handleTill)
 	s.mux = mux
 	if w, ok := cfg.Store.(waker); ok {
 		w.setWake(s.wake.notify)

@@ -1,0 +1,145 @@
+package catalog
+
+import (
+	"bytes"
+	"encoding/csv"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/kasse-pos/kasse/app/money"
+)
+
+// CSVColumns are the columns of a catalog CSV file, in this order, under a
+// header row: the price includes VAT ("49,00" or "49.00"), the VAT rate is
+// a whole percent ("15" or "15 %"), the EAN a valid EAN-13.
+var CSVColumns = []string{"name", "price", "vat", "ean", "category"}
+
+// RowError is one bad row of a CSV file (Row counts from 1, the header
+// being row 1).
+type RowError struct {
+	Row int
+	Msg string
+}
+
+// CSVError lists every bad row of a CSV file; nothing of such a file is
+// imported.
+type CSVError struct{ Rows []RowError }
+
+func (e *CSVError) Error() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "catalog: %d bad row(s), nothing imported:", len(e.Rows))
+	for i, r := range e.Rows {
+		if i == 10 {
+			fmt.Fprintf(&b, " … and %d more", len(e.Rows)-10)
+			break
+		}
+		fmt.Fprintf(&b, " row %d: %s;", r.Row, r.Msg)
+	}
+	return strings.TrimSuffix(b.String(), ";")
+}
+
+// ParseCSV reads a catalog from CSV (comma or semicolon separated, as
+// spreadsheets in Norway, Denmark and Finland write it) in currency. Every
+// row is checked; one bad row refuses the whole file, with every bad row
+// named.
+func ParseCSV(data []byte, currency string) (*Catalog, error) {
+	data = bytes.TrimPrefix(data, []byte("\xef\xbb\xbf")) // a spreadsheet's BOM
+	r := csv.NewReader(bytes.NewReader(data))
+	first, _, _ := bytes.Cut(data, []byte("\n"))
+	if bytes.Count(first, []byte(";")) > bytes.Count(first, []byte(",")) {
+		r.Comma = ';'
+	}
+	r.FieldsPerRecord = -1
+	r.TrimLeadingSpace = true
+	header, err := r.Read()
+	if err != nil {
+		return nil, fmt.Errorf("catalog: the CSV file has no header row (%s): %w", strings.Join(CSVColumns, ","), err)
+	}
+	col := map[string]int{}
+	for i, h := range header {
+		col[strings.ToLower(strings.TrimSpace(h))] = i
+	}
+	for _, c := range CSVColumns {
+		if _, ok := col[c]; !ok {
+			return nil, fmt.Errorf("catalog: the CSV header has no %q column; it needs %s", c, strings.Join(CSVColumns, ","))
+		}
+	}
+	f := file{Currency: currency}
+	var bad []RowError
+	seenCat := map[string]bool{}
+	seenEAN := map[string]int{}
+	for row := 2; ; row++ {
+		rec, err := r.Read()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			bad = append(bad, RowError{row, err.Error()})
+			continue
+		}
+		get := func(c string) string {
+			if i := col[c]; i < len(rec) {
+				return strings.TrimSpace(rec[i])
+			}
+			return ""
+		}
+		if strings.Join(rec, "") == "" {
+			continue // an empty line
+		}
+		p := Product{ID: fmt.Sprintf("C%04d", row-1), Name: get("name"), Category: get("category"), EAN: get("ean")}
+		var msgs []string
+		if p.Name == "" {
+			msgs = append(msgs, "no name")
+		}
+		if price, err := money.Parse(get("price")); err != nil || price <= 0 {
+			msgs = append(msgs, fmt.Sprintf("price %q is not an amount", get("price")))
+		} else {
+			p.Price = price
+		}
+		vat, err := money.ParseRate(get("vat"))
+		if err != nil {
+			msgs = append(msgs, fmt.Sprintf("VAT %q is not a percent (as 25 or 25,5)", get("vat")))
+		}
+		p.VATRate = vat
+		switch {
+		case !ValidEAN13(p.EAN):
+			msgs = append(msgs, fmt.Sprintf("EAN %q is not a valid EAN-13", p.EAN))
+		case seenEAN[p.EAN] != 0:
+			msgs = append(msgs, fmt.Sprintf("EAN %s is also on row %d", p.EAN, seenEAN[p.EAN]))
+		default:
+			seenEAN[p.EAN] = row
+		}
+		if p.Category == "" {
+			msgs = append(msgs, "no category")
+		}
+		if len(msgs) > 0 {
+			bad = append(bad, RowError{row, strings.Join(msgs, ", ")})
+			continue
+		}
+		if !seenCat[p.Category] {
+			seenCat[p.Category] = true
+			f.Categories = append(f.Categories, p.Category)
+		}
+		f.Products = append(f.Products, p)
+	}
+	if len(bad) > 0 {
+		return nil, &CSVError{Rows: bad}
+	}
+	b, err := json.Marshal(f)
+	if err != nil {
+		return nil, fmt.Errorf("catalog: %w", err)
+	}
+	return Parse(b)
+}
+
+// Load reads a catalog file: CSV when its name ends in .csv (in currency),
+// JSON otherwise.
+func Load(name string, data []byte, currency string) (*Catalog, error) {
+	if strings.HasSuffix(strings.ToLower(name), ".csv") {
+		return ParseCSV(data, currency)
+	}
+	return Parse(data)
+}

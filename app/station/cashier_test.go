@@ -1,0 +1,70 @@
+package station_test
+
+import (
+	"context"
+	"strings"
+	"testing"
+
+	"github.com/kasse-pos/kasse/app/backoffice"
+	"github.com/kasse-pos/kasse/app/cashier"
+	"github.com/kasse-pos/kasse/app/checkout"
+	"github.com/kasse-pos/kasse/app/demo/demotest"
+	"github.com/kasse-pos/kasse/app/journal"
+	"github.com/kasse-pos/kasse/app/station"
+)
+
+// Every record a sale appends names the cashier logged in, and so do the
+// receipt and the Z report.
+func TestCashierOnJournalReceiptAndReport(t *testing.T) {
+	pin, err := cashier.HashPIN("2468")
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := demotest.Start(t, demotest.Options{Configure: func(c *station.Config) {
+		c.Cashiers = []cashier.Account{{Name: "Kari", Role: cashier.RoleCashier, PIN: pin}}
+	}})
+	if _, err := r.Station.Cashiers.Login("Kari", "2468"); err != nil {
+		t.Fatal(err)
+	}
+	r.Fill("912 34 567", "P001")
+	if err := r.Till.Pay(); err != nil {
+		t.Fatal(err)
+	}
+	v := r.Await("captured", func(v checkout.View) bool { return v.Phase == checkout.PhaseDone })
+	if v.Receipt == nil || v.Receipt.Cashier != "Kari" {
+		t.Fatalf("receipt %+v does not name Kari", v.Receipt)
+	}
+	var saleRecs, unnamed int
+	if err := r.Station.Journal.EachRecord(1, func(rec journal.Record) bool {
+		if rec.Sale != 0 {
+			saleRecs++
+			if rec.Cashier != "Kari" {
+				unnamed++
+				t.Errorf("record %d (%s) names %q", rec.Seq, rec.Kind, rec.Cashier)
+			}
+		}
+		return true
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if saleRecs == 0 {
+		t.Fatal("no sale records")
+	}
+	z, err := backoffice.BuildZ(context.Background(), r.Station.Journal, nil, v.Receipt.Time)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if text := z.Text(); !strings.Contains(text, "BY CASHIER") || !strings.Contains(text, "Kari (1)") {
+		t.Errorf("Z report has no line for Kari:\n%s", text)
+	}
+}
+
+// A real till (not the demo) with no catalog file sells nothing of the
+// demo's, and says why.
+func TestNoCatalogFileMeansEmptyCatalog(t *testing.T) {
+	r := demotest.Start(t, demotest.Options{Configure: func(c *station.Config) { c.Demo = false }})
+	if err := r.Till.AddProduct("P001"); err == nil {
+		t.Error("a real till sells the demo café's products")
+	}
+	r.Await("empty catalog notice", func(v checkout.View) bool { return strings.Contains(v.Notice, "no products") })
+}
