@@ -42,10 +42,16 @@ const (
 	ActCloseDay      = "close-day"      // close the day (Z report)
 	ActCatalog       = "catalog"        // change the catalog
 	ActSettings      = "settings"       // change the till's settings
+	// The cash drawer and returns (app/checkout asks with the same names).
+	ActCashIn          = "cash in"           // put a float or change into the drawer
+	ActCashOut         = "cash out"          // take money out (bank drop, payout)
+	ActCountCash       = "count cash"        // count the drawer
+	ActReturnCash      = "return cash"       // hand back a split's cash part when Vipps declined the rest
+	ActReturnNoReceipt = "return.no-receipt" // take goods back without the sale, paid out in cash
 )
 
 // cashierMay is what the cashier role may do; a manager may do everything.
-var cashierMay = []string{ActSell, ActDiscount}
+var cashierMay = []string{ActSell, ActDiscount, ActCountCash, ActReturnCash}
 
 // Allowed reports whether role may do action. An unknown role may do
 // nothing; an unknown action only a manager may do.

@@ -43,7 +43,7 @@ const TraceCashTaken = "cash taken"
 
 // Actions Config.Allowed is asked about.
 const (
-	ActionOpenDrawer = "open drawer" // without a sale
+	ActionOpenDrawer = "open-drawer" // without a sale (app/cashier.ActOpenDrawer)
 	ActionCashIn     = "cash in"
 	ActionCashOut    = "cash out"
 	ActionCountCash  = "count cash"

@@ -15,7 +15,7 @@ const (
 	// ActionDiscount: give or take away a discount on a line or the basket.
 	ActionDiscount = "discount"
 	// ActionReprice: set a line's unit price by hand (a manager's override).
-	ActionReprice = "reprice"
+	ActionReprice = "price-override"
 )
 
 // ErrNotAllowed says the cashier signed in may not do this.

@@ -196,6 +196,9 @@ func Start(ctx context.Context, cfg Config, opts Options) (*Station, error) {
 		Journal: j, API: routed, Catalog: cat, Shop: cfg.Shop, POSID: cfg.POSID,
 		Currency: cfg.Currency, Market: mk.Code, Brand: mk.Brand, Lang: s.Language, ReceiptLang: receiptLang, VATRates: mk.VATRates,
 		Publisher: publisher, Printer: printer, Signer: optSigner(signer),
+		// What the cashier logged in may do: the till asks in app/cashier's
+		// action names.
+		Allowed:      s.Cashiers.Allowed,
 		Logger:       log.With("part", "checkout"),
 		PushTimeout:  time.Duration(cfg.PushTimeout),
 		EventGrace:   time.Duration(cfg.EventGrace),
