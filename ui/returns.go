@@ -69,7 +69,7 @@ func newReturnDialog(till checkout.Register, win fyne.Window) *returnDialog {
 	cancel.ExtendBaseWidget(cancel)
 	form := container.NewVBox(
 		wrapped(lang.L("A return without the original sale is paid out in cash: without its payment, nothing can go back to the customer's Vipps MobilePay. To refund a sale, scan its receipt's QR code or find it in the history.")),
-		widget.NewLabel(lang.L("Description")), sized(d.desc, 420, touch),
+		widget.NewLabel(lang.L("Item description")), sized(d.desc, 420, touch),
 		widget.NewLabel(lang.L("Price")), sized(d.price, 0, touch),
 		widget.NewLabel(lang.L("VAT")), sized(d.vat, 0, touch),
 		widget.NewLabel(lang.L("Quantity")), sized(d.qty, 120, touch),
