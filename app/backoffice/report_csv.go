@@ -18,7 +18,7 @@ import (
 // column says what it is; a record leaves the columns it has no use for empty.
 // Amounts are decimal with a point ("498.00"), exact, never rounded.
 var csvHeader = []string{"record", "day", "receipt", "time", "reference", "state", "vat_percent", "count",
-	"net", "vat", "gross", "captured", "refunded", "checked", "api_captured", "api_refunded", "note"}
+	"net", "vat", "gross", "captured", "refunded", "checked", "api_captured", "api_refunded", "note", "cashier"}
 
 const (
 	colRecord = iota
@@ -38,6 +38,7 @@ const (
 	colAPICaptured
 	colAPIRefunded
 	colNote
+	colCashier
 	nCols
 )
 
@@ -94,6 +95,7 @@ func (z *ZReport) WriteCSV(w io.Writer) error {
 	for _, p := range z.Rows {
 		rec(recPayment, func(r []string) {
 			r[colReceipt], r[colDay], r[colTime], r[colReference], r[colState] = p.Receipt, p.Day, stamp(p.Time), p.Reference, string(p.State)
+			r[colCashier] = p.Cashier
 			r[colGross], r[colCaptured], r[colRefunded] = dec(p.Amount), dec(p.Captured), dec(p.Refunded)
 			r[colChecked] = strconv.FormatBool(p.Checked)
 			if p.Checked {
@@ -145,7 +147,7 @@ func ReadCSV(rd io.Reader) (*ZReport, error) {
 			z.Refunds = append(z.Refunds, f)
 		case recPayment:
 			row := SaleRow{Receipt: r[colReceipt], Day: r[colDay], Time: p.time(r[colTime]), Reference: r[colReference], State: journal.State(r[colState]),
-				Amount: p.dec(r[colGross]), Captured: p.dec(r[colCaptured]), Refunded: p.dec(r[colRefunded]), Checked: r[colChecked] == "true", Note: r[colNote]}
+				Amount: p.dec(r[colGross]), Captured: p.dec(r[colCaptured]), Refunded: p.dec(r[colRefunded]), Checked: r[colChecked] == "true", Note: r[colNote], Cashier: r[colCashier]}
 			if row.Checked {
 				row.APICaptured, row.APIRefunded = p.dec(r[colAPICaptured]), p.dec(r[colAPIRefunded])
 			}

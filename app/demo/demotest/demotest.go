@@ -97,6 +97,15 @@ func (r *Till) start(fresh bool) {
 	}
 	r.Station, r.Till = st, st.Till
 	r.T.Cleanup(st.Close)
+	// As kasse -demo does, the demo's manager is logged in (unless a test
+	// set up cashiers of its own).
+	for _, a := range r.Config.Cashiers {
+		if a.Name == demo.ManagerName {
+			if _, err := st.Cashiers.Login(demo.ManagerName, demo.ManagerPIN); err != nil {
+				r.T.Fatal(err)
+			}
+		}
+	}
 }
 
 // Await waits, with a 10 s deadline, until the till's view satisfies ok.
