@@ -43,10 +43,15 @@ type basketScreen struct {
 	relayout func()
 }
 
+// lineRow is one basket line's widgets; a change to the line updates them
+// in place, and the other rows are left alone.
 type lineRow struct {
 	minus, plus, remove *widget.Button
 	qty                 *widget.Label
+	title, each, sum    *widget.Label
 	row                 fyne.CanvasObject
+	line                basket.Line // what the row shows
+	cur                 string
 }
 
 func newBasketScreen(till checkout.Register) *basketScreen {
@@ -188,12 +193,7 @@ func (s *basketScreen) refresh(v checkout.View) {
 		s.lastLines = key
 		newest := changedLine(s.shown, v.Lines)
 		s.shown = append([]basket.Line(nil), v.Lines...)
-		s.lines.Objects = nil
-		s.lineRows = map[string]*lineRow{}
-		for _, l := range v.Lines {
-			s.lines.Add(s.row(l, v.Currency))
-		}
-		s.lines.Refresh()
+		s.syncRows(v.Lines, v.Currency)
 		if newest >= 0 {
 			s.scrollTo(newest)
 		}
@@ -272,28 +272,75 @@ func (s *basketScreen) scrollTo(i int) {
 	s.scroll.ScrollToOffset(fyne.NewPos(0, off))
 }
 
-func (s *basketScreen) row(l basket.Line, cur string) fyne.CanvasObject {
-	id, qty, name := l.ProductID, l.Quantity, l.Name
-	r := &lineRow{qty: widget.NewLabelWithStyle(fmt.Sprint(qty), fyne.TextAlignCenter, fyne.TextStyle{Bold: true})}
+// syncRows makes the rows show lines: a changed line's row is updated, a new
+// line gets a row, and the box is laid out again only when rows come, go or
+// move.
+func (s *basketScreen) syncRows(lines []basket.Line, cur string) {
+	objs := make([]fyne.CanvasObject, 0, len(lines))
+	keep := make(map[string]bool, len(lines))
+	same := len(lines) == len(s.lines.Objects)
+	for i, l := range lines {
+		r := s.lineRows[l.ProductID]
+		if r == nil {
+			r = s.newRow(l.ProductID)
+		}
+		r.set(l, cur)
+		keep[l.ProductID] = true
+		objs = append(objs, r.row)
+		if same && s.lines.Objects[i] != r.row {
+			same = false
+		}
+	}
+	for id := range s.lineRows {
+		if !keep[id] {
+			delete(s.lineRows, id)
+		}
+	}
+	if !same {
+		s.lines.Objects = objs
+		s.lines.Refresh()
+	}
+}
+
+func (s *basketScreen) newRow(id string) *lineRow {
+	r := &lineRow{qty: widget.NewLabelWithStyle("", fyne.TextAlignCenter, fyne.TextStyle{Bold: true})}
 	// − at 1 removes the line, with the same undo as the bin.
 	r.minus = widget.NewButtonWithIcon("", theme.ContentRemoveIcon(), func() {
-		if qty <= 1 {
-			s.onRemove(id, name)
+		if r.line.Quantity <= 1 {
+			s.onRemove(id, r.line.Name)
 			return
 		}
-		_ = s.till.SetQuantity(id, qty-1)
+		_ = s.till.SetQuantity(id, r.line.Quantity-1)
 	})
-	r.plus = widget.NewButtonWithIcon("", theme.ContentAddIcon(), func() { _ = s.till.SetQuantity(id, qty+1) })
-	r.remove = widget.NewButtonWithIcon("", theme.DeleteIcon(), func() { s.onRemove(id, name) })
+	r.plus = widget.NewButtonWithIcon("", theme.ContentAddIcon(), func() { _ = s.till.SetQuantity(id, r.line.Quantity+1) })
+	r.remove = widget.NewButtonWithIcon("", theme.DeleteIcon(), func() { s.onRemove(id, r.line.Name) })
 	r.remove.Importance = widget.LowImportance
-	title := &widget.Label{Text: name, TextStyle: fyne.TextStyle{Bold: true}, Truncation: fyne.TextTruncateEllipsis}
-	each := &widget.Label{Text: fmt.Sprintf("%d × %s", qty, money.Format(l.UnitPrice)), SizeName: theme.SizeNameCaptionText, Truncation: fyne.TextTruncateEllipsis}
-	sum := &widget.Label{Text: money.FormatCurrency(l.Total(), cur), TextStyle: fyne.TextStyle{Bold: true}, Alignment: fyne.TextAlignTrailing}
-	info := container.NewVBox(container.NewBorder(nil, nil, nil, sum, title), each)
+	r.title = &widget.Label{TextStyle: fyne.TextStyle{Bold: true}, Truncation: fyne.TextTruncateEllipsis}
+	r.each = &widget.Label{SizeName: theme.SizeNameCaptionText, Truncation: fyne.TextTruncateEllipsis}
+	r.sum = &widget.Label{TextStyle: fyne.TextStyle{Bold: true}, Alignment: fyne.TextAlignTrailing}
+	info := container.NewVBox(container.NewBorder(nil, nil, nil, r.sum, r.title), r.each)
 	controls := container.NewHBox(sized(r.minus, 52, touch), sized(r.qty, 36, touch), sized(r.plus, 52, touch), sized(r.remove, 52, touch))
 	r.row = container.NewBorder(nil, nil, nil, controls, info)
 	s.lineRows[id] = r
-	return r.row
+	return r
+}
+
+// set shows l, touching only the labels whose text changed.
+func (r *lineRow) set(l basket.Line, cur string) {
+	if r.line == l && r.cur == cur {
+		return
+	}
+	r.line, r.cur = l, cur
+	setText(r.qty, fmt.Sprint(l.Quantity))
+	setText(r.title, l.Name)
+	setText(r.each, fmt.Sprintf("%d × %s", l.Quantity, money.Format(l.UnitPrice)))
+	setText(r.sum, money.FormatCurrency(l.Total(), cur))
+}
+
+func setText(l *widget.Label, text string) {
+	if l.Text != text {
+		l.SetText(text)
+	}
 }
 
 // sized gives o at least w×h, for touch targets; hidden, o takes no room.

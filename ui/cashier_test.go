@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"fyne.io/fyne/v2"
-	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/test"
 	"fyne.io/fyne/v2/widget"
 
@@ -352,10 +351,9 @@ func TestTilesFillTheGrid(t *testing.T) {
 	for _, size := range append(sizes, fyne.NewSize(1920, 1080)) {
 		u, _, w := newFake(t, size, checkout.View{Phase: checkout.PhaseBasket, Currency: "NOK"})
 		w.Resize(size)
-		grid := u.products.tabs.Items[0].Content.(*container.Scroll)
-		gw := grid.Content.Size().Width
+		gw := u.products.grid.scroll.Content.Size().Width
 		tile := u.products.tiles["P001"]
-		g := grid.Content.(*fyne.Container).Layout.(*tileGrid)
+		g := u.products.grid.layout
 		cols := float32(g.cols(gw))
 		used := cols*tile.Size().Width + (cols-1)*tileGap
 		if gw-used > 2 || tile.Size().Width < minTile {
@@ -364,14 +362,16 @@ func TestTilesFillTheGrid(t *testing.T) {
 	}
 	// A category opens at its top.
 	u, _, _ := newFake(t, sizes[1], checkout.View{Phase: checkout.PhaseBasket, Currency: "NOK"})
-	all := u.products.tabs.Items[0].Content.(*container.Scroll)
-	all.ScrollToOffset(fyne.NewPos(0, 300))
+	grid := u.products.grid.scroll
+	grid.ScrollToOffset(fyne.NewPos(0, 300))
 	u.products.tabs.SelectIndex(1)
-	cat := u.products.tabs.Items[1].Content.(*container.Scroll)
-	cat.ScrollToOffset(fyne.NewPos(0, 50))
+	if grid.Offset.Y != 0 {
+		t.Errorf("on a category, the grid is scrolled to %v", grid.Offset.Y)
+	}
+	grid.ScrollToOffset(fyne.NewPos(0, 50))
 	u.products.tabs.SelectIndex(0)
-	if all.Offset.Y != 0 {
-		t.Errorf("back on All, the grid is scrolled to %v", all.Offset.Y)
+	if grid.Offset.Y != 0 {
+		t.Errorf("back on All, the grid is scrolled to %v", grid.Offset.Y)
 	}
 	if got := wrap("Vann med kullsyre 0,5 l", 16, 2); got[len(got)-1] == "l" || strings.HasSuffix(got[0], "0,5") {
 		t.Errorf("the unit left its number: %q", got)

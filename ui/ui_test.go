@@ -51,8 +51,8 @@ func waitView(t *testing.T, till *checkout.Till, what string, ok func(checkout.V
 
 func TestWholeSaleThroughTheWindow(t *testing.T) {
 	u, till, w := newTill(t)
-	test.Tap(u.products.tiles["P025"]) // Termokopp 199,00
-	test.Tap(u.products.tiles["P026"]) // Powerbank 299,00
+	test.Tap(u.products.tileFor("P025")) // Termokopp 199,00
+	test.Tap(u.products.tileFor("P026")) // Powerbank 299,00
 	if !u.basket.pay.Disabled() {
 		t.Fatal("Pay is on before a customer is identified")
 	}
