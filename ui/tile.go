@@ -73,9 +73,9 @@ type tileRenderer struct {
 	tile      *productTile
 	shown     fyne.Size // the size the text was set for
 	shownName string    // and the name it was set to: a grid reuses tiles
-	bg    *canvas.Rectangle
-	name  []*canvas.Text
-	price *canvas.Text
+	bg        *canvas.Rectangle
+	name      []*canvas.Text
+	price     *canvas.Text
 }
 
 func (r *tileRenderer) Layout(size fyne.Size) {
