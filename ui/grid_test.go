@@ -89,8 +89,8 @@ func TestGridHasTilesOnlyInSight(t *testing.T) {
 		t.Errorf("no match shows %d tiles and the notice %v", len(g.body.Objects), u.products.none.Visible())
 	}
 	u.products.search.SetText("")
-	if len(g.items) != len(f.cat.InCategory(want)) || u.products.none.Visible() || !u.products.tabs.Visible() {
-		t.Errorf("an emptied search shows %d products (the tabs %v)", len(g.items), u.products.tabs.Visible())
+	if len(g.items) != len(f.cat.InCategory(want)) || u.products.none.Visible() || u.products.found.Visible() {
+		t.Errorf("an emptied search shows %d products (the tabs covered %v)", len(g.items), u.products.found.Visible())
 	}
 }
 

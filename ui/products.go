@@ -5,6 +5,7 @@ import (
 	"fyne.io/fyne/v2/canvas"
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/lang"
+	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
 	"github.com/kasse-pos/kasse/app/catalog"
@@ -18,8 +19,11 @@ type productsScreen struct {
 	search *widget.Entry
 	tabs   *container.AppTabs
 	top    *fyne.Container
-	grid   *productGrid
-	none   *widget.Label
+	// found covers the tabs while a search shows matches from every
+	// category (covering them moves nothing, hiding them would).
+	found *fyne.Container
+	grid  *productGrid
+	none  *widget.Label
 	// tiles are the tiles on screen by product id (tests and scans); a
 	// product scrolled out of sight has none, see tileFor.
 	tiles   map[string]*productTile
@@ -46,14 +50,23 @@ func newProductsScreen(till checkout.Register) *productsScreen {
 		items = append(items, container.NewTabItem(c, canvas.NewRectangle(nil)))
 	}
 	s.tabs = container.NewAppTabs(items...)
-	s.tabs.OnSelected = func(*container.TabItem) { s.showCategory() }
+	s.tabs.OnSelected = func(*container.TabItem) {
+		if s.search.Text != "" {
+			s.search.SetText("") // a tap where the tabs were ends the search
+			return
+		}
+		s.showCategory()
+	}
 	s.grid = newProductGrid(s.onTile)
 	s.tiles = s.grid.bound
 	s.grid.setItems(s.all)
 	s.none = &widget.Label{Alignment: fyne.TextAlignCenter, Wrapping: fyne.TextWrapWord}
 	s.none.ExtendBaseWidget(s.none)
 	s.none.Hide()
-	s.top = container.NewVBox(container.NewPadded(s.search), s.tabs)
+	foundText := widget.NewLabelWithStyle(lang.L("Matches from every category"), fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
+	s.found = container.NewStack(canvas.NewRectangle(theme.Color(theme.ColorNameBackground)), foundText)
+	s.found.Hide()
+	s.top = container.NewVBox(container.NewPadded(s.search), container.NewStack(s.tabs, s.found))
 	return s
 }
 
@@ -101,11 +114,7 @@ func (s *productsScreen) onTile(id string) {
 
 func (s *productsScreen) onSearch(q string) {
 	searching := q != ""
-	if searching == s.tabs.Hidden {
-		// The tabs give way to the matches, which come from every category.
-		show(s.tabs, !searching)
-		s.top.Refresh()
-	}
+	show(s.found, searching)
 	if !searching {
 		s.none.Hide()
 		s.showCategory()

@@ -111,7 +111,7 @@ func oneRun(self, dir, catPath string) (map[string][]float64, error) {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, err
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
 	d, err := demo.Start(ctx, demo.Options{DataDir: filepath.Join(dir, "demo"), ApproveDelay: 50 * time.Millisecond,
 		Logger: slog.New(slog.DiscardHandler)})

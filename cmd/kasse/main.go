@@ -3,6 +3,7 @@
 //	kasse -demo            built-in simulator and relay, no account needed
 //	kasse -config FILE     a real merchant (see README)
 //	kasse -kiosk           full screen self-checkout
+//	kasse -customer-display  a second window for the customer
 package main
 
 import (
@@ -22,6 +23,10 @@ import (
 	"github.com/kasse-pos/kasse/hardware/escpos"
 	"github.com/kasse-pos/kasse/ui"
 )
+
+// customerDisplay opens the customer's window (or "customerDisplay": true in
+// the configuration).
+var customerDisplay = flag.Bool("customer-display", false, "open a second window for the customer (drag it to the second screen; F11 makes it full screen)")
 
 func main() {
 	if len(os.Args) > 1 && os.Args[1] == "journal" {
@@ -105,6 +110,13 @@ func run(demoMode, kiosk bool, configPath, dataDir string, log *slog.Logger) err
 		}
 	}
 	ui.Create(a, w, st.Till, uo)
+	if *customerDisplay || cfg.CustomerDisplay {
+		w.SetMaster() // closing the till closes the customer's window too
+		cw := a.NewWindow(title + " — customer")
+		cw.Resize(fyne.NewSize(1280, 800))
+		ui.NewCustomerDisplay(cw, st.Till, cfg.Shop.Name)
+		cw.Show()
+	}
 	w.ShowAndRun()
 	return nil
 }
