@@ -27,6 +27,8 @@ type CustomerDisplay struct {
 	win  fyne.Window
 	shop string
 
+	header  *fyne.Container
+	stepBox *fyne.Container
 	welcome *fyne.Container // between sales
 	sale    *fyne.Container // while there is a basket or a payment
 	lines   *fyne.Container
@@ -51,7 +53,7 @@ type customerRow struct {
 	line      basket.Line
 }
 
-var customerSteps = [4]string{"Sent", "Approve in the app", "Approved", "Paid"}
+var customerSteps = [4]string{"Sent", "Your approval", "Approved", "Paid"}
 
 // NewCustomerDisplay fills w with the customer's screen and keeps it in step
 // with till; shop is the name shown between sales.
@@ -74,34 +76,34 @@ func NewCustomerDisplay(w fyne.Window, till checkout.Register, shop string) *Cus
 	totalLabel.TextSize = 32
 	d.title = canvas.NewText("", fg)
 	d.title.TextSize, d.title.TextStyle.Bold = 40, true
-	d.text = &widget.Label{Wrapping: fyne.TextWrapWord}
+	d.text = &widget.Label{Wrapping: fyne.TextWrapWord, SizeName: theme.SizeNameHeadingText}
 	d.text.ExtendBaseWidget(d.text)
 	steps := container.NewGridWithColumns(2)
 	for i := range d.steps {
-		d.steps[i] = &widget.Label{Truncation: fyne.TextTruncateEllipsis}
+		d.steps[i] = &widget.Label{Truncation: fyne.TextTruncateEllipsis, SizeName: theme.SizeNameHeadingText}
 		d.steps[i].ExtendBaseWidget(d.steps[i])
 		steps.Add(d.steps[i])
 	}
 	d.left = canvas.NewText("", fg)
 	d.left.TextSize = 30
 	d.qr = &canvas.Image{FillMode: canvas.ImageFillContain, ScaleMode: canvas.ImageScalePixels}
-	d.qr.SetMinSize(fyne.NewSize(340, 340))
+	d.qr.SetMinSize(fyne.NewSize(320, 320))
 	d.qr.Hide()
 
 	shopBar := canvas.NewText(shop, fg)
 	shopBar.TextSize, shopBar.TextStyle.Bold = 30, true
 	line := canvas.NewRectangle(theme.Color(theme.ColorNamePrimary))
 	line.SetMinSize(fyne.NewSize(0, 6))
-	header := container.NewVBox(container.NewPadded(noWiden(shopBar)), line)
+	d.header = container.NewVBox(container.NewPadded(noWiden(shopBar)), line)
 	payBG := canvas.NewRectangle(theme.Color(theme.ColorNameInputBackground))
-	pay := container.NewStack(payBG, container.NewPadded(container.NewVBox(
+	d.stepBox = steps
+	pay := container.NewStack(payBG, container.NewVScroll(container.NewPadded(container.NewVBox(
 		container.NewBorder(nil, nil, totalLabel, nil, noWiden(d.total)),
 		widget.NewSeparator(),
-		noWiden(d.title), d.text, d.left, container.NewCenter(d.qr), steps)))
+		noWiden(d.title), d.text, d.left, container.NewCenter(d.qr), steps))))
 	d.sale = container.New(customerSplit{}, container.NewPadded(d.scroll), pay)
 	d.sale.Hide()
-	w.SetContent(container.NewThemeOverride(container.NewBorder(header, nil, nil, nil,
-		container.NewStack(d.welcome, d.sale)), customerTheme{newTheme()}))
+	w.SetContent(container.NewBorder(d.header, nil, nil, nil, container.NewStack(d.welcome, d.sale)))
 	w.Canvas().SetOnTypedKey(func(ev *fyne.KeyEvent) {
 		if ev.Name == fyne.KeyF11 {
 			w.SetFullScreen(!w.FullScreen())
@@ -124,6 +126,10 @@ func (d *CustomerDisplay) refresh() {
 	between := v.Phase == checkout.PhaseBasket && len(lines) == 0
 	show(d.welcome, between)
 	show(d.sale, !between)
+	if between == d.header.Visible() {
+		show(d.header, !between) // the shop's name is already large
+		d.win.Content().Refresh()
+	}
 	if between {
 		d.shown = nil
 		return
@@ -158,13 +164,16 @@ func (d *CustomerDisplay) refresh() {
 	}
 	d.showQR(qr)
 
-	paying := v.Phase != checkout.PhaseBasket
+	// The steps, unless a code to scan needs the room.
+	show(d.stepBox, v.Phase != checkout.PhaseBasket && !d.qr.Visible())
 	for i, st := range stepMarks(v) {
-		mark := []rune(st.text)[0]
-		d.steps[i].SetText(string(mark) + "  " + lang.L(customerSteps[i]))
+		name := customerSteps[i]
+		if i == 0 && v.QR != "" {
+			name = "Code shown"
+		}
+		d.steps[i].SetText(string([]rune(st.text)[0]) + "  " + lang.L(name))
 		d.steps[i].Importance = st.imp
 		d.steps[i].Refresh()
-		show(d.steps[i], paying)
 	}
 	d.tick(time.Now())
 }
@@ -214,8 +223,8 @@ func (d *CustomerDisplay) showLines(lines []basket.Line, cur string) {
 	d.shown = append(d.shown[:0], lines...)
 	for len(d.rows) < len(lines) {
 		r := &customerRow{
-			name: &widget.Label{Truncation: fyne.TextTruncateEllipsis},
-			sum:  &widget.Label{Alignment: fyne.TextAlignTrailing, TextStyle: fyne.TextStyle{Bold: true}},
+			name: &widget.Label{Truncation: fyne.TextTruncateEllipsis, SizeName: theme.SizeNameHeadingText},
+			sum:  &widget.Label{Alignment: fyne.TextAlignTrailing, TextStyle: fyne.TextStyle{Bold: true}, SizeName: theme.SizeNameHeadingText},
 		}
 		r.name.ExtendBaseWidget(r.name)
 		r.sum.ExtendBaseWidget(r.sum)
@@ -302,9 +311,9 @@ func (d *CustomerDisplay) ticker() {
 // whatever their contents ask for.
 type customerSplit struct{}
 
-func (customerSplit) MinSize(objs []fyne.CanvasObject) fyne.Size {
-	return fyne.NewSize(0, max(objs[0].MinSize().Height, objs[1].MinSize().Height))
-}
+// MinSize is nothing: the customer's window is the size of its screen, and
+// what does not fit scrolls rather than grows it.
+func (customerSplit) MinSize([]fyne.CanvasObject) fyne.Size { return fyne.Size{} }
 
 func (customerSplit) Layout(objs []fyne.CanvasObject, size fyne.Size) {
 	lw := size.Width * 0.55
@@ -326,18 +335,4 @@ func (noWidenLayout) MinSize(objs []fyne.CanvasObject) fyne.Size {
 func (noWidenLayout) Layout(objs []fyne.CanvasObject, size fyne.Size) {
 	objs[0].Move(fyne.NewPos(0, 0))
 	objs[0].Resize(size)
-}
-
-// customerTheme is the till's theme in the large type a customer reads at
-// arm's length.
-type customerTheme struct{ fyne.Theme }
-
-func (t customerTheme) Size(n fyne.ThemeSizeName) float32 {
-	switch n {
-	case theme.SizeNameText:
-		return 30
-	case theme.SizeNameInnerPadding:
-		return 14
-	}
-	return t.Theme.Size(n)
 }
