@@ -4,7 +4,7 @@
 set -eu
 [ -f /etc/debian_version ] || { echo "deps: not Debian/Ubuntu; see README for your system"; exit 0; }
 PKGS="gcc pkg-config libgl1-mesa-dev libx11-dev libxcursor-dev libxrandr-dev libxinerama-dev libxi-dev libxxf86vm-dev"
-[ "${1:-}" = "--with-tools" ] && PKGS="$PKGS xvfb xauth imagemagick x11-utils socat libxml2-utils"
+[ "${1:-}" = "--with-tools" ] && PKGS="$PKGS xvfb xauth imagemagick x11-utils xdotool socat libxml2-utils"
 missing=""
 for p in $PKGS; do dpkg -s "$p" >/dev/null 2>&1 || missing="$missing $p"; done
 # Go itself: Debian's golang-go when there is none. Go 1.21 or newer fetches

@@ -41,7 +41,11 @@ func (g *productGrid) CreateRenderer() fyne.WidgetRenderer {
 
 // Resize also binds the tiles of rows that a taller grid brings into sight.
 func (g *productGrid) Resize(size fyne.Size) {
+	w := g.layout.width
 	g.BaseWidget.Resize(size)
+	if g.layout.width != w {
+		g.scroll.Refresh() // the rows' height follows the width just laid out
+	}
 	g.place()
 }
 
