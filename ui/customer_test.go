@@ -115,3 +115,21 @@ func TestCustomerDisplayFollowsASale(t *testing.T) {
 		t.Error("after the sale the display does not go back to the shop's name")
 	}
 }
+
+// A long shop or product name is cut at the window's edge; the customer's
+// window never asks for more room than its screen.
+func TestCustomerDisplayNeverWidens(t *testing.T) {
+	f := &fakeRegister{view: checkout.View{Phase: checkout.PhaseBasket, Currency: "NOK"}}
+	test.NewTempApp(t)
+	cw := test.NewTempWindow(t, nil)
+	size := fyne.NewSize(1024, 768)
+	cw.Resize(size)
+	NewCustomerDisplay(cw, f, strings.Repeat("Butikken med et langt navn ", 20))
+	fits(t, "between sales", cw, size)
+	l := basket.Line{ProductID: "P1", Name: long, UnitPrice: 100, VAT: 25, Quantity: 3}
+	b := basket.Basket{Lines: []basket.Line{l}}
+	now := time.Now()
+	f.set(checkout.View{Phase: checkout.PhaseWaiting, Lines: b.Lines, Totals: b.Totals(), Currency: "NOK", QR: "https://qr.example/" + strings.Repeat("x", 200),
+		Sent: now, Deadline: now.Add(time.Minute)})
+	fits(t, "waiting on a QR", cw, size)
+}
