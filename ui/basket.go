@@ -175,6 +175,7 @@ func (s *basketScreen) refresh(v checkout.View) {
 	if s.phone.Text != v.CustomerInput {
 		s.phone.SetText(v.CustomerInput)
 	}
+	imp := s.who.label.Importance
 	switch {
 	case v.CustomerError != "":
 		s.who.label.Importance = widget.DangerImportance
@@ -186,7 +187,10 @@ func (s *basketScreen) refresh(v checkout.View) {
 		s.who.label.Importance = widget.LowImportance
 		s.who.Set("Scan the customer's Vipps or MobilePay QR, or type the number.", "")
 	}
-	s.who.label.Refresh()
+	// Each redraw of a label shapes its text again: only what changed.
+	if s.who.label.Importance != imp {
+		s.who.label.Refresh()
+	}
 
 	key := fmt.Sprint(v.Lines)
 	if key != s.lastLines {
@@ -203,8 +207,10 @@ func (s *basketScreen) refresh(v checkout.View) {
 		show(s.undoBar, false)
 	}
 
-	s.total.Text = "Total " + money.FormatCurrency(v.Totals.Gross, v.Currency)
-	s.total.Refresh()
+	if total := "Total " + money.FormatCurrency(v.Totals.Gross, v.Currency); total != s.total.Text {
+		s.total.Text = total
+		s.total.Refresh()
+	}
 	vat := ""
 	for i, r := range v.Totals.ByVAT {
 		if i > 0 {
@@ -212,7 +218,7 @@ func (s *basketScreen) refresh(v checkout.View) {
 		}
 		vat += fmt.Sprintf("VAT %d %%: %s of %s", r.Percent, money.Format(r.VAT), money.Format(r.Gross))
 	}
-	s.vat.SetText(vat)
+	setText(s.vat, vat)
 	pay := "Pay"
 	if v.PushOff {
 		pay = "Pay by QR" // this shop cannot send requests to phones
@@ -220,7 +226,9 @@ func (s *basketScreen) refresh(v checkout.View) {
 	if v.Totals.Gross > 0 {
 		pay += " " + money.FormatCurrency(v.Totals.Gross, v.Currency)
 	}
-	s.pay.SetText(pay)
+	if s.pay.Text != pay {
+		s.pay.SetText(pay)
+	}
 	if v.CanShowQR && !v.PushOff {
 		s.showQR.Enable()
 	} else {

@@ -66,7 +66,7 @@ func newProductsScreen(till checkout.Register) *productsScreen {
 	foundText := widget.NewLabelWithStyle(lang.L("Matches from every category"), fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
 	s.found = container.NewStack(canvas.NewRectangle(theme.Color(theme.ColorNameBackground)), foundText)
 	s.found.Hide()
-	s.top = container.NewVBox(container.NewPadded(s.search), container.NewStack(s.tabs, s.found))
+	s.top = container.NewVBox(container.NewPadded(s.search), container.NewStack(newQuiet(s.tabs), s.found))
 	return s
 }
 
@@ -144,3 +144,28 @@ func (s *productsScreen) onSearchSubmitted(q string) {
 	}
 	s.search.SetText("")
 }
+
+// quiet holds an object that a refresh of the whole window need not redraw:
+// the category tabs rebuild every tab's button and icon on a refresh, which
+// was most of a tap's time when a shown or hidden part laid the window out
+// again. The tabs still redraw themselves when one is chosen.
+type quiet struct {
+	widget.BaseWidget
+	obj fyne.CanvasObject
+}
+
+func newQuiet(o fyne.CanvasObject) *quiet {
+	q := &quiet{obj: o}
+	q.ExtendBaseWidget(q)
+	return q
+}
+
+func (q *quiet) CreateRenderer() fyne.WidgetRenderer { return &quietRenderer{q.obj} }
+
+type quietRenderer struct{ obj fyne.CanvasObject }
+
+func (r *quietRenderer) Layout(size fyne.Size)        { r.obj.Resize(size) }
+func (r *quietRenderer) MinSize() fyne.Size           { return r.obj.MinSize() }
+func (r *quietRenderer) Refresh()                     {}
+func (r *quietRenderer) Objects() []fyne.CanvasObject { return []fyne.CanvasObject{r.obj} }
+func (r *quietRenderer) Destroy()                     {}
