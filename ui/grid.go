@@ -52,7 +52,7 @@ func (g *productGrid) Resize(size fyne.Size) {
 // setItems shows ps, from the top.
 func (g *productGrid) setItems(ps []catalog.Product) {
 	g.items = ps
-	g.scroll.Offset = fyne.Position{}
+	g.scroll.ScrollToTop()
 	g.scroll.Refresh() // the content's height follows the number of rows
 	g.place()
 }

@@ -6,6 +6,7 @@ import (
 	"image"
 	"log/slog"
 	"os"
+	"os/exec"
 	"runtime"
 	"runtime/pprof"
 	"strconv"
@@ -60,6 +61,14 @@ func runChild(cfgPath string) error {
 	w.SetContent(container.NewStack(w.Content(), container.NewWithoutLayout(marker)))
 	var failed error
 	go func() {
+		if path := os.Getenv("KASSE_BENCH_SHOT"); path != "" {
+			// A picture of the screen with the large catalog, to look at
+			// (ImageMagick's import: GL's own capture is blank under Xvfb).
+			time.Sleep(2 * time.Second)
+			if err := exec.Command("import", "-window", "root", path).Run(); err != nil {
+				slog.Warn("no screenshot", "err", err)
+			}
+		}
 		failed = measure(st.Till, marker, p)
 		fyne.Do(a.Quit)
 	}()
