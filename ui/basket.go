@@ -8,6 +8,7 @@ import (
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/canvas"
 	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/layout"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
@@ -58,7 +59,10 @@ func newBasketScreen(till checkout.Register) *basketScreen {
 	s := &basketScreen{till: till, lineRows: map[string]*lineRow{}}
 	s.phone = &widget.Entry{PlaceHolder: "Customer's phone number (or scan the QR)", OnChanged: s.onPhone, OnSubmitted: s.onPhoneSubmitted}
 	s.phone.ExtendBaseWidget(s.phone)
-	s.lines = container.NewVBox()
+	// No padding between rows, whatever theme lays the box out: the rows
+	// are laid out here when they change and by the compact theme's
+	// override when the window is.
+	s.lines = container.New(layout.NewCustomPaddedVBoxLayout(0))
 	s.empty = widget.NewLabel("Tap a product or scan a barcode.")
 	s.undoText = &widget.Label{Truncation: fyne.TextTruncateEllipsis}
 	s.undoText.ExtendBaseWidget(s.undoText)
@@ -305,8 +309,16 @@ func (s *basketScreen) syncRows(lines []basket.Line, cur string) {
 		}
 	}
 	if !same {
-		s.lines.Objects = objs
-		s.lines.Refresh()
+		// Lay the rows out again without redrawing each: a container's
+		// Refresh redraws every row's labels.
+		// Add and RemoveAll lay the box out and leave the rows be.
+		if len(objs) == 0 {
+			s.lines.RemoveAll()
+		} else {
+			s.lines.Objects = objs[:len(objs)-1]
+			s.lines.Add(objs[len(objs)-1])
+		}
+		s.scroll.Refresh() // the box's height
 	}
 }
 
@@ -326,11 +338,35 @@ func (s *basketScreen) newRow(id string) *lineRow {
 	r.title = &widget.Label{TextStyle: fyne.TextStyle{Bold: true}, Truncation: fyne.TextTruncateEllipsis}
 	r.each = &widget.Label{SizeName: theme.SizeNameCaptionText, Truncation: fyne.TextTruncateEllipsis}
 	r.sum = &widget.Label{TextStyle: fyne.TextStyle{Bold: true}, Alignment: fyne.TextAlignTrailing}
-	info := container.NewVBox(container.NewBorder(nil, nil, nil, r.sum, r.title), r.each)
-	controls := container.NewHBox(sized(r.minus, 52, touch), sized(r.qty, 36, touch), sized(r.plus, 52, touch), sized(r.remove, 52, touch))
-	r.row = container.NewBorder(nil, nil, nil, controls, info)
+	// The row's spacing is fixed, not the theme's: a row is laid out both
+	// inside the compact theme's override and outside it, and must look
+	// the same either way. It carries the compact theme itself, which a
+	// row added later would not get from the override around the box.
+	info := container.New(layout.NewCustomPaddedVBoxLayout(rowGap), container.New(besideLayout{}, r.title, r.sum), r.each)
+	controls := container.New(layout.NewCustomPaddedHBoxLayout(rowGap), sized(r.minus, 52, touch), sized(r.qty, 36, touch), sized(r.plus, 52, touch), sized(r.remove, 52, touch))
+	r.row = compact(container.New(besideLayout{}, info, controls))
 	s.lineRows[id] = r
 	return r
+}
+
+// rowGap is the space between the parts of a basket row.
+const rowGap = 4
+
+// besideLayout gives its second object its width at the right, and the
+// first the rest, both the full height (a Border with only a right side).
+type besideLayout struct{}
+
+func (besideLayout) MinSize(objs []fyne.CanvasObject) fyne.Size {
+	a, b := objs[0].MinSize(), objs[1].MinSize()
+	return fyne.NewSize(a.Width+rowGap+b.Width, max(a.Height, b.Height))
+}
+
+func (besideLayout) Layout(objs []fyne.CanvasObject, size fyne.Size) {
+	bw := objs[1].MinSize().Width
+	objs[0].Move(fyne.NewPos(0, 0))
+	objs[0].Resize(fyne.NewSize(max(0, size.Width-bw-rowGap), size.Height))
+	objs[1].Move(fyne.NewPos(size.Width-bw, 0))
+	objs[1].Resize(fyne.NewSize(bw, size.Height))
 }
 
 // set shows l, touching only the labels whose text changed.
