@@ -311,14 +311,8 @@ func (s *basketScreen) syncRows(lines []basket.Line, cur string) {
 	if !same {
 		// Lay the rows out again without redrawing each: a container's
 		// Refresh redraws every row's labels.
-		// Add and RemoveAll lay the box out and leave the rows be.
-		if len(objs) == 0 {
-			s.lines.RemoveAll()
-		} else {
-			s.lines.Objects = objs[:len(objs)-1]
-			s.lines.Add(objs[len(objs)-1])
-		}
-		s.scroll.Refresh() // the box's height
+		setRows(s.lines, objs)
+		refit(s.scroll)
 	}
 }
 
@@ -347,6 +341,27 @@ func (s *basketScreen) newRow(id string) *lineRow {
 	r.row = compact(container.New(besideLayout{}, info, controls))
 	s.lineRows[id] = r
 	return r
+}
+
+// setRows puts objs in box and lays it out, leaving each row be: Add and
+// RemoveAll lay a box out, where its Refresh would redraw every row.
+func setRows(box *fyne.Container, objs []fyne.CanvasObject) {
+	if len(objs) == 0 {
+		box.RemoveAll()
+		return
+	}
+	box.Objects = objs[:len(objs)-1]
+	box.Add(objs[len(objs)-1])
+}
+
+// refit makes a scroll's content and bars follow the content's new height
+// without Scroll.Refresh, which redraws all of the content.
+func refit(sc *container.Scroll) {
+	c := sc.Content
+	c.Resize(c.MinSize().Max(sc.Size()))
+	off := sc.Offset
+	sc.Offset.Y++ // ScrollToOffset does nothing for the offset it has
+	sc.ScrollToOffset(off)
 }
 
 // rowGap is the space between the parts of a basket row.

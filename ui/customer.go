@@ -252,8 +252,8 @@ func (d *CustomerDisplay) showLines(lines []basket.Line, cur string) {
 		for _, r := range d.rows[len(lines):] {
 			r.line = basket.Line{}
 		}
-		d.lines.Objects = objs
-		d.lines.Refresh()
+		setRows(d.lines, objs)
+		refit(d.scroll)
 	}
 	if newest >= 0 {
 		row := d.lines.Objects[newest]
