@@ -12,7 +12,7 @@ COMMIT  := $(shell git rev-parse --short=12 HEAD 2>/dev/null || echo unknown)
 TAGS    := migrated_fynedo
 LDFLAGS := -X main.commit=$(COMMIT)
 
-.PHONY: demo test deps build bench bench-go bench-relay long-test screenshots windows package vet fmt clean
+.PHONY: demo test deps build bench bench-go bench-relay bench-ui long-test screenshots customer-screenshots windows package vet fmt clean
 
 demo: build ## install what is missing, build, and open the till in demo mode
 	$(BIN)/kasse -demo
@@ -29,13 +29,22 @@ test: deps ## every test, with the race detector
 	$(GO) vet ./...
 	$(GO) test -race -timeout 15m ./...
 
-bench: bench-go bench-relay ## every benchmark behind the README's figures
+bench: bench-go bench-relay bench-ui ## every benchmark behind the README's figures
 
 bench-go: ## Go benchmarks, 5 runs each (compare runs with benchstat)
 	$(GO) test -run '^$$' -bench . -benchmem -count 5 ./app/... ./payments/... ./hardware/...
 
 bench-relay: build ## the relay side by side on bbolt, one JetStream node and a three-node cluster: ingest, latency, memory of 10,000 idle tills, and the disk's fsync rate (~10 min)
 	$(BIN)/kasse-relay bench
+
+bench-ui: build ## the till with a generated 10,000-product catalog: search and tap in the test driver, then first frame, memory, tap and Pay in a real window under Xvfb (~5 min)
+	@./scripts/deps.sh --with-tools
+	$(GO) build -o $(BIN)/kasse-bench ./cmd/kasse-bench
+	@$(GO) test -run '^$$' -bench 'Search10k|TapToBasket10k' -benchtime 200x ./ui/ | awk '\
+		/ms\/search/ { for (i = 1; i <= NF; i++) if ($$i == "ms/search") printf "  %-40s %8.2f ms   goal < 5 ms (Fyne test driver, median of %d)\n", "search incl. the grid update", $$(i-1), $$2 } \
+		/ms\/tap/ { for (i = 1; i <= NF; i++) if ($$i == "ms/tap") printf "  %-40s %8.2f ms   goal < 50 ms (Fyne test driver, median of %d)\n", "tap on a tile to its basket line", $$(i-1), $$2 } \
+		/FAIL|panic/ { print; failed = 1 } END { exit failed }'
+	xvfb-run -a -s "-screen 0 1280x800x24" $(BIN)/kasse-bench -runs 5
 
 long-test: ## the crash matrix over many random seeds (KASSE_SEEDS=500 for more; ~2 s a seed)
 	KASSE_LONG=1 $(GO) test -race -run TestManySeeds -timeout 120m -v ./app/proof/
@@ -45,6 +54,10 @@ screenshots: build ## the README's screenshots, from a real window under Xvfb
 	xvfb-run -a -s "-screen 0 1280x800x24" ./scripts/screenshots.sh $(BIN)/kasse docs
 	./scripts/screenshots-markets.sh $(BIN)/kasse docs
 	./scripts/screenshots-setup.sh $(BIN)/kasse docs
+
+customer-screenshots: build ## the customer display's screenshots (docs/customer-display*.png), under Xvfb
+	@./scripts/deps.sh --with-tools
+	./scripts/customer-screenshots.sh $(BIN)/kasse docs
 
 windows: ## cross-build kasse.exe (needs gcc-mingw-w64-x86-64)
 	@command -v x86_64-w64-mingw32-gcc >/dev/null || ./scripts/deps.sh --with-cross

@@ -8,7 +8,7 @@
 # run also writes the README's till-basket/-waiting/-receipt/-paper/-history
 # and till-declined.png. With KASSE_SHOTS_ALL=1 every size also writes
 # till-W-waiting/-receipt/-declined.png, to look at each step at each size.
-# Clicks are computed from the layout (ui/ui.go paneWidth, ui/products.go
+# Clicks are computed from the layout (ui/ui.go paneWidth, ui/grid.go
 # tileGrid).
 set -euo pipefail
 bin=$(realpath "$1") out=$(realpath "$2")

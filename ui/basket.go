@@ -9,6 +9,7 @@ import (
 	"fyne.io/fyne/v2/canvas"
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/lang"
+	"fyne.io/fyne/v2/layout"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
@@ -55,17 +56,25 @@ type basketScreen struct {
 	more  []*widget.Button
 }
 
+// lineRow is one basket line's widgets; a change to the line updates them
+// in place, and the other rows are left alone.
 type lineRow struct {
 	minus, plus, remove *widget.Button
 	qty                 *widget.Label
+	title, each, sum    *widget.Label
 	row                 fyne.CanvasObject
+	line                basket.Line // what the row shows
+	cur                 string
 }
 
 func newBasketScreen(till checkout.Register) *basketScreen {
 	s := &basketScreen{till: till, lineRows: map[string]*lineRow{}}
 	s.phone = &widget.Entry{PlaceHolder: lang.L("Customer's phone number (or scan the QR)"), OnChanged: s.onPhone, OnSubmitted: s.onPhoneSubmitted}
 	s.phone.ExtendBaseWidget(s.phone)
-	s.lines = container.NewVBox()
+	// No padding between rows, whatever theme lays the box out: the rows
+	// are laid out here when they change and by the compact theme's
+	// override when the window is.
+	s.lines = container.New(layout.NewCustomPaddedVBoxLayout(0))
 	s.empty = widget.NewLabel(lang.L("Tap a product or scan a barcode."))
 	s.undoText = &widget.Label{Truncation: fyne.TextTruncateEllipsis}
 	s.undoText.ExtendBaseWidget(s.undoText)
@@ -218,6 +227,7 @@ func (s *basketScreen) refresh(v checkout.View) {
 	if s.phone.Text != v.CustomerInput {
 		s.phone.SetText(v.CustomerInput)
 	}
+	imp := s.who.label.Importance
 	switch {
 	case v.CustomerError != "":
 		s.who.label.Importance = widget.DangerImportance
@@ -229,19 +239,17 @@ func (s *basketScreen) refresh(v checkout.View) {
 		s.who.label.Importance = widget.LowImportance
 		s.who.Set(lang.L("Scan the customer's {{.Brand}} QR, or type the number.", map[string]any{"Brand": brand(v)}), "")
 	}
-	s.who.label.Refresh()
+	// Each redraw of a label shapes its text again: only what changed.
+	if s.who.label.Importance != imp {
+		s.who.label.Refresh()
+	}
 
 	key := fmt.Sprint(v.Lines)
 	if key != s.lastLines {
 		s.lastLines = key
 		newest := changedLine(s.shown, v.Lines)
 		s.shown = append([]basket.Line(nil), v.Lines...)
-		s.lines.Objects = nil
-		s.lineRows = map[string]*lineRow{}
-		for _, l := range v.Lines {
-			s.lines.Add(s.row(l, v.Currency))
-		}
-		s.lines.Refresh()
+		s.syncRows(v.Lines, v.Currency)
 		if newest >= 0 {
 			s.scrollTo(newest)
 		}
@@ -251,8 +259,10 @@ func (s *basketScreen) refresh(v checkout.View) {
 		show(s.undoBar, false)
 	}
 
-	s.total.Text = lang.L("Total") + " " + money.FormatCurrency(v.Totals.Gross, v.Currency)
-	s.total.Refresh()
+	if total := lang.L("Total") + " " + money.FormatCurrency(v.Totals.Gross, v.Currency); total != s.total.Text {
+		s.total.Text = total
+		s.total.Refresh()
+	}
 	vat := ""
 	for i, r := range v.Totals.ByVAT {
 		if i > 0 {
@@ -260,7 +270,7 @@ func (s *basketScreen) refresh(v checkout.View) {
 		}
 		vat += lang.L("VAT {{.Rate}}: {{.VAT}} of {{.Gross}}", map[string]any{"Rate": r.Rate.Format(","), "VAT": money.FormatAmount(r.VAT, v.Currency), "Gross": money.FormatAmount(r.Gross, v.Currency)})
 	}
-	s.vat.SetText(vat)
+	setText(s.vat, vat)
 	pay := lang.L("Pay")
 	if v.PushOff {
 		pay = lang.L("Pay by QR") // this shop cannot send requests to phones
@@ -268,7 +278,9 @@ func (s *basketScreen) refresh(v checkout.View) {
 	if due := payDue(v); due > 0 {
 		pay += " " + money.FormatCurrency(due, v.Currency)
 	}
-	s.pay.SetText(pay)
+	if s.pay.Text != pay {
+		s.pay.SetText(pay)
+	}
 	switch {
 	case s.drawPushOff(v): // paying by QR: the button offers the phone again (park.go)
 	case v.CanShowQR:
@@ -334,30 +346,125 @@ func (s *basketScreen) scrollTo(i int) {
 	s.scroll.ScrollToOffset(fyne.NewPos(0, off))
 }
 
-func (s *basketScreen) row(l basket.Line, cur string) fyne.CanvasObject {
-	id, qty, name := l.ProductID, l.Quantity, l.Name
-	r := &lineRow{qty: widget.NewLabelWithStyle(fmt.Sprint(qty), fyne.TextAlignCenter, fyne.TextStyle{Bold: true})}
+// syncRows makes the rows show lines: a changed line's row is updated, a new
+// line gets a row, and the box is laid out again only when rows come, go or
+// move.
+func (s *basketScreen) syncRows(lines []basket.Line, cur string) {
+	objs := make([]fyne.CanvasObject, 0, len(lines))
+	keep := make(map[string]bool, len(lines))
+	same := len(lines) == len(s.lines.Objects)
+	for i, l := range lines {
+		r := s.lineRows[l.ProductID]
+		if r == nil {
+			r = s.newRow(l.ProductID)
+		}
+		r.set(l, cur)
+		keep[l.ProductID] = true
+		objs = append(objs, r.row)
+		if same && s.lines.Objects[i] != r.row {
+			same = false
+		}
+	}
+	for id := range s.lineRows {
+		if !keep[id] {
+			delete(s.lineRows, id)
+		}
+	}
+	if !same {
+		// Lay the rows out again without redrawing each: a container's
+		// Refresh redraws every row's labels.
+		setRows(s.lines, objs)
+		refit(s.scroll)
+	}
+}
+
+func (s *basketScreen) newRow(id string) *lineRow {
+	r := &lineRow{qty: widget.NewLabelWithStyle("", fyne.TextAlignCenter, fyne.TextStyle{Bold: true})}
 	// − at 1 removes the line, with the same undo as the bin.
 	r.minus = widget.NewButtonWithIcon("", theme.ContentRemoveIcon(), func() {
-		if qty <= 1 {
-			s.onRemove(id, name)
+		if r.line.Quantity <= 1 {
+			s.onRemove(id, r.line.Name)
 			return
 		}
-		_ = s.till.SetQuantity(id, qty-1)
+		_ = s.till.SetQuantity(id, r.line.Quantity-1)
 	})
-	r.plus = widget.NewButtonWithIcon("", theme.ContentAddIcon(), func() { _ = s.till.SetQuantity(id, qty+1) })
-	r.remove = widget.NewButtonWithIcon("", theme.DeleteIcon(), func() { s.onRemove(id, name) })
+	r.plus = widget.NewButtonWithIcon("", theme.ContentAddIcon(), func() { _ = s.till.SetQuantity(id, r.line.Quantity+1) })
+	r.remove = widget.NewButtonWithIcon("", theme.DeleteIcon(), func() { s.onRemove(id, r.line.Name) })
 	r.remove.Importance = widget.LowImportance
-	title := &widget.Label{Text: name, TextStyle: fyne.TextStyle{Bold: true}, Truncation: fyne.TextTruncateEllipsis}
-	each := &widget.Label{Text: lineDetail(l, cur), SizeName: theme.SizeNameCaptionText, Truncation: fyne.TextTruncateEllipsis}
-	// The line after its own discount; the basket's shows under the lines.
-	sum := &widget.Label{Text: money.FormatCurrency(l.Gross()-l.LineDiscount(), cur), TextStyle: fyne.TextStyle{Bold: true}, Alignment: fyne.TextAlignTrailing}
+	r.title = &widget.Label{TextStyle: fyne.TextStyle{Bold: true}, Truncation: fyne.TextTruncateEllipsis}
+	r.each = &widget.Label{SizeName: theme.SizeNameCaptionText, Truncation: fyne.TextTruncateEllipsis}
+	r.sum = &widget.Label{TextStyle: fyne.TextStyle{Bold: true}, Alignment: fyne.TextAlignTrailing}
+	// The row's spacing is fixed, not the theme's: a row is laid out both
+	// inside the compact theme's override and outside it, and must look
+	// the same either way. It carries the compact theme itself, which a
+	// row added later would not get from the override around the box.
+	info := container.New(layout.NewCustomPaddedVBoxLayout(rowGap), container.New(besideLayout{}, r.title, r.sum), r.each)
 	// Tapping the line's name opens its discount and price dialog.
-	info := newTapArea(container.NewVBox(container.NewBorder(nil, nil, nil, sum, title), each), func() { s.onLine(l) })
-	controls := container.NewHBox(sized(r.minus, 52, touch), sized(r.qty, 36, touch), sized(r.plus, 52, touch), sized(r.remove, 52, touch))
-	r.row = container.NewBorder(nil, nil, nil, controls, info)
+	tap := newTapArea(info, func() { s.onLine(r.line) })
+	controls := container.New(layout.NewCustomPaddedHBoxLayout(rowGap), sized(r.minus, 52, touch), sized(r.qty, 36, touch), sized(r.plus, 52, touch), sized(r.remove, 52, touch))
+	r.row = compact(container.New(besideLayout{}, tap, controls))
 	s.lineRows[id] = r
-	return r.row
+	return r
+}
+
+// setRows puts objs in box and lays it out, leaving each row be: Add and
+// RemoveAll lay a box out, where its Refresh would redraw every row.
+func setRows(box *fyne.Container, objs []fyne.CanvasObject) {
+	if len(objs) == 0 {
+		box.RemoveAll()
+		return
+	}
+	box.Objects = objs[:len(objs)-1]
+	box.Add(objs[len(objs)-1])
+}
+
+// refit makes a scroll's content and bars follow the content's new height
+// without Scroll.Refresh, which redraws all of the content.
+func refit(sc *container.Scroll) {
+	c := sc.Content
+	c.Resize(c.MinSize().Max(sc.Size()))
+	off := sc.Offset
+	sc.Offset.Y++ // ScrollToOffset does nothing for the offset it has
+	sc.ScrollToOffset(off)
+}
+
+// rowGap is the space between the parts of a basket row.
+const rowGap = 4
+
+// besideLayout gives its second object its width at the right, and the
+// first the rest, both the full height (a Border with only a right side).
+type besideLayout struct{}
+
+func (besideLayout) MinSize(objs []fyne.CanvasObject) fyne.Size {
+	a, b := objs[0].MinSize(), objs[1].MinSize()
+	return fyne.NewSize(a.Width+rowGap+b.Width, max(a.Height, b.Height))
+}
+
+func (besideLayout) Layout(objs []fyne.CanvasObject, size fyne.Size) {
+	bw := objs[1].MinSize().Width
+	objs[0].Move(fyne.NewPos(0, 0))
+	objs[0].Resize(fyne.NewSize(max(0, size.Width-bw-rowGap), size.Height))
+	objs[1].Move(fyne.NewPos(size.Width-bw, 0))
+	objs[1].Resize(fyne.NewSize(bw, size.Height))
+}
+
+// set shows l, touching only the labels whose text changed.
+func (r *lineRow) set(l basket.Line, cur string) {
+	if r.line == l && r.cur == cur {
+		return
+	}
+	r.line, r.cur = l, cur
+	setText(r.qty, fmt.Sprint(l.Quantity))
+	setText(r.title, l.Name)
+	setText(r.each, lineDetail(l, cur))
+	// The line after its own discount; the basket's shows under the lines.
+	setText(r.sum, money.FormatCurrency(l.Gross()-l.LineDiscount(), cur))
+}
+
+func setText(l *widget.Label, text string) {
+	if l.Text != text {
+		l.SetText(text)
+	}
 }
 
 // sized gives o at least w×h, for touch targets; hidden, o takes no room.

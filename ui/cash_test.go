@@ -153,8 +153,8 @@ func TestDrawerDialog(t *testing.T) {
 // receipt screen shows the change large and the receipt's rounding and cash.
 func TestCashSaleThroughTheWindow(t *testing.T) {
 	u, till, _ := newTill(t)
-	test.Tap(u.products.tiles["P001"]) // Kaffe, liten 32,00
-	test.Tap(u.products.tiles["P025"]) // Termokopp 199,00
+	test.Tap(u.products.tileFor("P001")) // Kaffe, liten 32,00
+	test.Tap(u.products.tileFor("P025")) // Termokopp 199,00
 	if u.basket.cash.cash.Disabled() {
 		t.Fatal("Cash is off with a basket")
 	}

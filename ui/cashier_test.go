@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"fyne.io/fyne/v2"
-	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/test"
 	"fyne.io/fyne/v2/widget"
 
@@ -132,8 +131,8 @@ func TestNothingMovesWhileTyping(t *testing.T) {
 	for _, size := range sizes {
 		u, till, w := newTill(t)
 		w.Resize(size)
-		test.Tap(u.products.tiles["P001"])
-		test.Tap(u.products.tiles["P009"])
+		test.Tap(u.products.tileFor("P001"))
+		test.Tap(u.products.tileFor("P009"))
 		type place struct {
 			pay, clear, tile fyne.Position
 			tileSize         fyne.Size
@@ -141,7 +140,7 @@ func TestNothingMovesWhileTyping(t *testing.T) {
 		at := func() place {
 			var p place
 			u.inspect(func() {
-				p = place{absPos(u.basket.pay), absPos(u.basket.clear), absPos(u.products.tiles["P003"]), u.products.tiles["P003"].Size()}
+				p = place{absPos(u.basket.pay), absPos(u.basket.clear), absPos(u.products.tileFor("P003")), u.products.tileFor("P003").Size()}
 			})
 			return p
 		}
@@ -164,7 +163,7 @@ func TestBasketShowsSixLinesAndTheNewest(t *testing.T) {
 	u, till, _ := newTill(t)
 	ids := []string{"P001", "P002", "P003", "P004", "P005", "P006", "P007", "P008", "P009"}
 	for _, id := range ids {
-		test.Tap(u.products.tiles[id])
+		test.Tap(u.products.tileFor(id))
 	}
 	test.Type(u.basket.phone, "91234567")
 	if n := len(till.View().Lines); n != len(ids) {
@@ -183,7 +182,7 @@ func TestBasketShowsSixLinesAndTheNewest(t *testing.T) {
 		}
 	})
 	// Back to the first product: its line grows and comes into sight.
-	test.Tap(u.products.tiles["P001"])
+	test.Tap(u.products.tileFor("P001"))
 	u.inspect(func() {
 		first := u.basket.lines.Objects[0]
 		if top := first.Position().Y - u.basket.scroll.Offset.Y; top < 0 {
@@ -213,8 +212,8 @@ func lineKinds(t *testing.T, till *checkout.Till) []string {
 // Undo brings it back as a new journal record.
 func TestMinusAtOneOffersUndo(t *testing.T) {
 	u, till, _ := newTill(t)
-	test.Tap(u.products.tiles["P001"])
-	test.Tap(u.products.tiles["P009"])
+	test.Tap(u.products.tileFor("P001"))
+	test.Tap(u.products.tileFor("P009"))
 	test.Tap(u.basket.lineRows["P009"].minus)
 	if v := till.View(); len(v.Lines) != 1 {
 		t.Fatalf("after − at 1: %+v", v.Lines)
@@ -242,7 +241,7 @@ func TestMinusAtOneOffersUndo(t *testing.T) {
 func TestClearCanBeUndone(t *testing.T) {
 	u, till, _ := newTill(t)
 	for _, id := range []string{"P001", "P001", "P009", "P005"} {
-		test.Tap(u.products.tiles[id])
+		test.Tap(u.products.tileFor(id))
 	}
 	before := till.View().Lines
 	test.Tap(u.basket.clear)
@@ -266,7 +265,7 @@ func TestClearCanBeUndone(t *testing.T) {
 // After a decline the steps keep what happened: sent ✓, declined ✗.
 func TestStepsKeepWhatHappened(t *testing.T) {
 	u, till, _ := newTill(t)
-	test.Tap(u.products.tiles["P001"])
+	test.Tap(u.products.tileFor("P001"))
 	test.Type(u.basket.phone, "91234560") // the simulated customer declines numbers ending in 0
 	test.Tap(u.basket.pay)
 	waitFor(t, till, checkout.PhaseEnded)
@@ -308,7 +307,7 @@ func paid(t *testing.T, till *checkout.Till) {
 func TestEnterPays(t *testing.T) {
 	u, till, w := newTill(t)
 	w.Canvas().OnTypedKey()(&fyne.KeyEvent{Name: fyne.KeyReturn})
-	test.Tap(u.products.tiles["P001"])
+	test.Tap(u.products.tileFor("P001"))
 	test.Type(u.basket.phone, "91234567")
 	if till.View().Phase != checkout.PhaseBasket {
 		t.Fatal("paid before the basket was ready")
@@ -320,7 +319,7 @@ func TestEnterPays(t *testing.T) {
 // Enter in the phone field pays too.
 func TestEnterInThePhoneFieldPays(t *testing.T) {
 	u, till, _ := newTill(t)
-	test.Tap(u.products.tiles["P001"])
+	test.Tap(u.products.tileFor("P001"))
 	test.Type(u.basket.phone, "91234567")
 	// The test driver redraws on the payment's goroutine at once; hold the
 	// redraws while the field finishes its own Enter, as the main loop would.
@@ -334,11 +333,11 @@ func TestTapWhileWaitingIsExplained(t *testing.T) {
 	f.mu.Lock()
 	f.addErr = errors.New("a payment is in progress; cancel it or wait for it to finish")
 	f.mu.Unlock()
-	test.Tap(u.products.tiles["P001"])
+	test.Tap(u.products.tileFor("P001"))
 	var notice string
 	var hidden bool
 	u.inspect(func() { notice, hidden = u.notice.Text(), u.noticeBox.Hidden })
-	if !u.products.tiles["P001"].Locked {
+	if !u.products.tileFor("P001").Locked {
 		t.Error("the tiles do not look locked while a payment is under way")
 	}
 	if hidden || !strings.Contains(notice, "payment is under way") {
@@ -352,10 +351,9 @@ func TestTilesFillTheGrid(t *testing.T) {
 	for _, size := range append(sizes, fyne.NewSize(1920, 1080)) {
 		u, _, w := newFake(t, size, checkout.View{Phase: checkout.PhaseBasket, Currency: "NOK"})
 		w.Resize(size)
-		grid := u.products.tabs.Items[0].Content.(*container.Scroll)
-		gw := grid.Content.Size().Width
-		tile := u.products.tiles["P001"]
-		g := grid.Content.(*fyne.Container).Layout.(*tileGrid)
+		gw := u.products.grid.scroll.Content.Size().Width
+		tile := u.products.tileFor("P001")
+		g := u.products.grid.layout
 		cols := float32(g.cols(gw))
 		used := cols*tile.Size().Width + (cols-1)*tileGap
 		if gw-used > 2 || tile.Size().Width < minTile {
@@ -364,14 +362,16 @@ func TestTilesFillTheGrid(t *testing.T) {
 	}
 	// A category opens at its top.
 	u, _, _ := newFake(t, sizes[1], checkout.View{Phase: checkout.PhaseBasket, Currency: "NOK"})
-	all := u.products.tabs.Items[0].Content.(*container.Scroll)
-	all.ScrollToOffset(fyne.NewPos(0, 300))
+	grid := u.products.grid.scroll
+	grid.ScrollToOffset(fyne.NewPos(0, 300))
 	u.products.tabs.SelectIndex(1)
-	cat := u.products.tabs.Items[1].Content.(*container.Scroll)
-	cat.ScrollToOffset(fyne.NewPos(0, 50))
+	if grid.Offset.Y != 0 {
+		t.Errorf("on a category, the grid is scrolled to %v", grid.Offset.Y)
+	}
+	grid.ScrollToOffset(fyne.NewPos(0, 50))
 	u.products.tabs.SelectIndex(0)
-	if all.Offset.Y != 0 {
-		t.Errorf("back on All, the grid is scrolled to %v", all.Offset.Y)
+	if grid.Offset.Y != 0 {
+		t.Errorf("back on All, the grid is scrolled to %v", grid.Offset.Y)
 	}
 	if got := wrap("Vann med kullsyre 0,5 l", 16, 2); got[len(got)-1] == "l" || strings.HasSuffix(got[0], "0,5") {
 		t.Errorf("the unit left its number: %q", got)

@@ -23,10 +23,10 @@ import (
 type fakeRegister struct {
 	cat *catalog.Catalog
 
-	mu       sync.Mutex
-	view     checkout.View
-	calls    []string
-	listener func()
+	mu        sync.Mutex
+	view      checkout.View
+	calls     []string
+	listeners []func()
 	// addErr, if set, is what AddProduct answers (a till that is busy).
 	addErr error
 	// recallErr, if set, is what the next Recall answers, once.
@@ -36,9 +36,9 @@ type fakeRegister struct {
 func (f *fakeRegister) set(v checkout.View) {
 	f.mu.Lock()
 	f.view = v
-	fn := f.listener
+	fns := f.listeners
 	f.mu.Unlock()
-	if fn != nil {
+	for _, fn := range fns {
 		fn()
 	}
 }
@@ -53,7 +53,7 @@ func (f *fakeRegister) call(name string) error {
 func (f *fakeRegister) View() checkout.View { f.mu.Lock(); defer f.mu.Unlock(); return f.view }
 func (f *fakeRegister) OnChange(fn func()) func() {
 	f.mu.Lock()
-	f.listener = fn
+	f.listeners = append(f.listeners, fn)
 	f.mu.Unlock()
 	return func() {}
 }
@@ -73,10 +73,10 @@ func (f *fakeRegister) Scan(raw string)                    { _ = f.call("scan " 
 func (f *fakeRegister) Notify(msg string) {
 	f.mu.Lock()
 	f.view.Notice = msg
-	fn := f.listener
+	fns := f.listeners
 	f.mu.Unlock()
 	_ = f.call("notify " + msg)
-	if fn != nil {
+	for _, fn := range fns {
 		fn()
 	}
 }

@@ -71,7 +71,7 @@ func TestLoginSwitchAndLockout(t *testing.T) {
 		t.Fatalf("after Ola's PIN: overlay hidden %v, name %q, message %q", l.overlay.Hidden, l.switchB.Text, l.screen.msg.Text)
 	}
 	// A tap on a tile counts as activity and reaches the till.
-	test.Tap(u.products.tiles["P001"])
+	test.Tap(u.products.tileFor("P001"))
 	if !strings.Contains(strings.Join(f.calls, ","), "add P001") {
 		t.Errorf("calls %v", f.calls)
 	}

@@ -243,7 +243,7 @@ func TestSendToPhoneAfter5080(t *testing.T) {
 	w := test.NewTempWindow(t, nil)
 	w.Resize(fyne.NewSize(1280, 800))
 	u := Create(a, w, r.Till, Options{Title: "Test Kafé"})
-	test.Tap(u.products.tiles["P026"])
+	test.Tap(u.products.tileFor("P026"))
 	test.Type(u.basket.phone, "91234567")
 	test.Tap(u.basket.pay)
 	waitFor(t, r.Till, checkout.PhaseDone) // by QR, after the 5080

@@ -2,79 +2,102 @@ package ui
 
 import (
 	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/canvas"
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/lang"
+	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
 	"github.com/kasse-pos/kasse/app/catalog"
 	"github.com/kasse-pos/kasse/app/checkout"
 )
 
-// productsScreen is the left half: a search box over category tabs of tiles.
+// productsScreen is the left half: a search box, the category tabs, and one
+// grid of tiles that shows the chosen category or the search's matches.
 type productsScreen struct {
-	till    checkout.Register
-	search  *widget.Entry
-	tabs    *container.AppTabs
-	results *fyne.Container
-	body    *fyne.Container
-	tiles   map[string]*productTile // by product id, for tests and scans
-	onEnter func()                  // Enter with nothing to search
-	all     []*productTile          // every tile of every grid
-	locked  bool
+	till   checkout.Register
+	search *widget.Entry
+	tabs   *container.AppTabs
+	top    *fyne.Container
+	// found covers the tabs while a search shows matches from every
+	// category (covering them moves nothing, hiding them would).
+	found *fyne.Container
+	grid  *productGrid
+	none  *widget.Label
+	// tiles are the tiles on screen by product id (tests and scans); a
+	// product scrolled out of sight has none, see tileFor.
+	tiles   map[string]*productTile
+	onEnter func() // Enter with nothing to search
+	// all is the catalog in order, and byCat each category's products, made
+	// once each: a tab's change only hands the grid another slice.
+	all   []catalog.Product
+	byCat map[string][]catalog.Product
 }
 
 // setLocked dims every tile while a payment holds the basket.
-func (s *productsScreen) setLocked(l bool) {
-	if s.locked == l {
-		return
-	}
-	s.locked = l
-	for _, t := range s.all {
-		t.SetLocked(l)
-	}
-}
+func (s *productsScreen) setLocked(l bool) { s.grid.setLocked(l) }
 
 func newProductsScreen(till checkout.Register) *productsScreen {
-	s := &productsScreen{till: till, tiles: map[string]*productTile{}}
+	s := &productsScreen{till: till, byCat: map[string][]catalog.Product{}}
 	s.search = &widget.Entry{PlaceHolder: lang.L("Search products or type a barcode"), OnChanged: s.onSearch, OnSubmitted: s.onSearchSubmitted}
 	s.search.ExtendBaseWidget(s.search)
 	cat := till.Catalog()
-	items := []*container.TabItem{container.NewTabItem(lang.L("All"), s.grid(cat.All(), true))}
+	s.all = cat.All()
+	// The tabs choose what the one grid below shows; their own content is
+	// empty, so a category costs no widgets.
+	items := []*container.TabItem{container.NewTabItem(lang.L("All"), canvas.NewRectangle(nil))}
 	for _, c := range cat.Categories() {
-		items = append(items, container.NewTabItem(c, s.grid(cat.InCategory(c), false)))
+		items = append(items, container.NewTabItem(c, canvas.NewRectangle(nil)))
 	}
 	s.tabs = container.NewAppTabs(items...)
-	// A category opens at its top, not where the last one was scrolled to.
-	s.tabs.OnSelected = func(ti *container.TabItem) {
-		if sc, ok := ti.Content.(*container.Scroll); ok {
-			sc.ScrollToTop()
+	s.tabs.OnSelected = func(*container.TabItem) {
+		if s.search.Text != "" {
+			s.search.SetText("") // a tap where the tabs were ends the search
+			return
 		}
+		s.showCategory()
 	}
-	s.results = container.NewStack()
-	s.body = container.NewStack(s.tabs)
+	s.grid = newProductGrid(s.onTile, cat.Currency)
+	s.tiles = s.grid.bound
+	s.grid.setItems(s.all)
+	s.none = &widget.Label{Alignment: fyne.TextAlignCenter, Wrapping: fyne.TextWrapWord}
+	s.none.ExtendBaseWidget(s.none)
+	s.none.Hide()
+	foundText := widget.NewLabelWithStyle(lang.L("Matches from every category"), fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
+	s.found = container.NewStack(canvas.NewRectangle(theme.Color(theme.ColorNameBackground)), foundText)
+	s.found.Hide()
+	s.top = container.NewVBox(container.NewPadded(s.search), container.NewStack(newQuiet(s.tabs), s.found))
 	return s
 }
 
 func (s *productsScreen) content() fyne.CanvasObject {
-	return container.NewBorder(container.NewPadded(s.search), nil, nil, nil, s.body)
+	return container.NewBorder(s.top, nil, nil, nil, container.NewStack(s.grid, container.NewCenter(s.none)))
 }
 
-func (s *productsScreen) grid(ps []catalog.Product, index bool) fyne.CanvasObject {
-	objs := make([]fyne.CanvasObject, 0, len(ps))
-	for _, p := range ps {
-		id := p.ID
-		tile := newProductTile(p, func() { s.onTile(id) })
-		tile.Currency = s.till.Catalog().Currency
-		tile.Locked = s.locked
-		if s.tabs == nil { // the tabs' grids, made once; not search results
-			s.all = append(s.all, tile)
-		}
-		if index {
-			s.tiles[id] = tile
-		}
-		objs = append(objs, tile)
+// showCategory shows the selected tab's products, from the top.
+func (s *productsScreen) showCategory() {
+	i := s.tabs.SelectedIndex()
+	if i <= 0 {
+		s.grid.setItems(s.all)
+		return
 	}
-	return container.NewVScroll(container.New(&tileGrid{}, objs...))
+	name := s.tabs.Items[i].Text
+	ps, ok := s.byCat[name]
+	if !ok {
+		ps = s.till.Catalog().InCategory(name)
+		s.byCat[name] = ps
+	}
+	s.grid.setItems(ps)
+}
+
+// tileFor scrolls the grid to the product and returns its tile, or nil if
+// the grid does not show it now.
+func (s *productsScreen) tileFor(id string) *productTile {
+	if t := s.tiles[id]; t != nil {
+		return t
+	}
+	s.grid.scrollTo(id)
+	return s.tiles[id]
 }
 
 // onTile adds the product; while a payment is under way the basket is locked,
@@ -89,67 +112,20 @@ func (s *productsScreen) onTile(id string) {
 	}
 }
 
-// tileGrid lays tiles in as many columns as fit at least minTile wide, and
-// stretches them to fill the width; their height follows their width.
-type tileGrid struct{ width float32 }
-
-const minTile, tileGap = 160, 6
-
-// cols is how many columns fit in w: tiles grow with the window, at least
-// minTile and about a sixth of the grid wide.
-func (g *tileGrid) cols(w float32) int {
-	least := max(minTile, w/6)
-	return max(1, int((w+tileGap)/(least+tileGap)))
-}
-
-func (g *tileGrid) tile(w float32) fyne.Size {
-	n := float32(g.cols(w))
-	tw := (w - tileGap*(n-1)) / n
-	return fyne.NewSize(tw, min(max(tw*0.62, 104), 150))
-}
-
-func (g *tileGrid) MinSize(objs []fyne.CanvasObject) fyne.Size {
-	w := max(g.width, minTile)
-	n := 0
-	for _, o := range objs {
-		if o.Visible() {
-			n++
-		}
-	}
-	c := g.cols(w)
-	rows := (n + c - 1) / c
-	ts := g.tile(w)
-	return fyne.NewSize(minTile, float32(rows)*(ts.Height+tileGap))
-}
-
-func (g *tileGrid) Layout(objs []fyne.CanvasObject, size fyne.Size) {
-	g.width = size.Width
-	ts, c := g.tile(size.Width), g.cols(size.Width)
-	i := 0
-	for _, o := range objs {
-		if !o.Visible() {
-			continue
-		}
-		x, y := float32(i%c)*(ts.Width+tileGap), float32(i/c)*(ts.Height+tileGap)
-		o.Move(fyne.NewPos(x, y))
-		o.Resize(ts)
-		i++
-	}
-}
-
 func (s *productsScreen) onSearch(q string) {
-	if q == "" {
-		s.body.Objects = []fyne.CanvasObject{s.tabs}
-		s.body.Refresh()
+	searching := q != ""
+	show(s.found, searching)
+	if !searching {
+		s.none.Hide()
+		s.showCategory()
 		return
 	}
 	found := s.till.Catalog().Search(q)
+	s.grid.setItems(found)
 	if len(found) == 0 {
-		s.body.Objects = []fyne.CanvasObject{container.NewCenter(widget.NewLabel(lang.L("No product matches “{{.Query}}”", map[string]any{"Query": q})))}
-	} else {
-		s.body.Objects = []fyne.CanvasObject{s.grid(found, false)}
+		s.none.SetText(lang.L("No product matches") + " “" + q + "”")
 	}
-	s.body.Refresh()
+	show(s.none, len(found) == 0)
 }
 
 // onSearchSubmitted adds the only match, or treats the text as a typed barcode.
@@ -168,3 +144,28 @@ func (s *productsScreen) onSearchSubmitted(q string) {
 	}
 	s.search.SetText("")
 }
+
+// quiet holds an object that a refresh of the whole window need not redraw:
+// the category tabs rebuild every tab's button and icon on a refresh, which
+// was most of a tap's time when a shown or hidden part laid the window out
+// again. The tabs still redraw themselves when one is chosen.
+type quiet struct {
+	widget.BaseWidget
+	obj fyne.CanvasObject
+}
+
+func newQuiet(o fyne.CanvasObject) *quiet {
+	q := &quiet{obj: o}
+	q.ExtendBaseWidget(q)
+	return q
+}
+
+func (q *quiet) CreateRenderer() fyne.WidgetRenderer { return &quietRenderer{q.obj} }
+
+type quietRenderer struct{ obj fyne.CanvasObject }
+
+func (r *quietRenderer) Layout(size fyne.Size)        { r.obj.Resize(size) }
+func (r *quietRenderer) MinSize() fyne.Size           { return r.obj.MinSize() }
+func (r *quietRenderer) Refresh()                     {}
+func (r *quietRenderer) Objects() []fyne.CanvasObject { return []fyne.CanvasObject{r.obj} }
+func (r *quietRenderer) Destroy()                     {}

@@ -26,7 +26,7 @@ func TestShowQRPaysByScanning(t *testing.T) {
 	if !u.basket.showQR.Disabled() {
 		t.Fatal("Show QR is on with an empty basket")
 	}
-	test.Tap(u.products.tiles["P026"])
+	test.Tap(u.products.tileFor("P026"))
 	if u.basket.showQR.Disabled() || !u.basket.pay.Disabled() {
 		t.Fatalf("with a basket and no customer: Show QR disabled %v, Pay disabled %v", u.basket.showQR.Disabled(), u.basket.pay.Disabled())
 	}

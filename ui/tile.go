@@ -71,19 +71,20 @@ func (t *productTile) CreateRenderer() fyne.WidgetRenderer {
 }
 
 type tileRenderer struct {
-	tile  *productTile
-	shown fyne.Size // the size the text was set for
-	bg    *canvas.Rectangle
-	name  []*canvas.Text
-	price *canvas.Text
+	tile      *productTile
+	shown     fyne.Size // the size the text was set for
+	shownName string    // and the name it was set to: a grid reuses tiles
+	bg        *canvas.Rectangle
+	name      []*canvas.Text
+	price     *canvas.Text
 }
 
 func (r *tileRenderer) Layout(size fyne.Size) {
 	r.bg.Resize(size)
 	pad := float32(10)
-	if size != r.shown {
+	if size != r.shown || r.tile.Product.Name != r.shownName {
 		// The text grows with the tile, and the name wraps to its width.
-		r.shown = size
+		r.shown, r.shownName = size, r.tile.Product.Name
 		ts := min(max(size.Width/11, 17), 24)
 		per := max(8, int((size.Width-2*pad)/(ts*0.56)))
 		lines := wrap(r.tile.Product.Name, per, 2)
@@ -111,6 +112,13 @@ func (r *tileRenderer) MinSize() fyne.Size { return fyne.NewSize(160, 112) }
 func (r *tileRenderer) Refresh() {
 	r.bg.FillColor = r.tile.fill()
 	r.bg.Refresh()
+	if price := money.FormatCurrency(r.tile.Product.Price, r.tile.Currency); price != r.price.Text {
+		r.price.Text = price
+		r.price.Refresh()
+	}
+	if r.tile.Product.Name != r.shownName {
+		r.Layout(r.tile.Size())
+	}
 }
 
 func (r *tileRenderer) Objects() []fyne.CanvasObject {

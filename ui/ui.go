@@ -228,8 +228,14 @@ func (u *UI) draw() {
 		u.park.refresh(v)
 	}
 	u.refundScanned(v)
-	u.progress.refresh(v)
-	u.receipt.refresh(v)
+	// The hidden screens wait until they show: redrawing their labels on
+	// every tap was a good part of the tap's time.
+	if u.current == "progress" {
+		u.progress.refresh(v)
+	}
+	if u.current == "receipt" {
+		u.receipt.refresh(v)
+	}
 	notice, detail := plain(v.Notice, lang.L("Something went wrong; tap here for the details."))
 	u.notice.Set(notice, detail)
 	show(u.noticeBox, notice != "")

@@ -51,8 +51,8 @@ func waitView(t *testing.T, till *checkout.Till, what string, ok func(checkout.V
 
 func TestWholeSaleThroughTheWindow(t *testing.T) {
 	u, till, w := newTill(t)
-	test.Tap(u.products.tiles["P025"]) // Termokopp 199,00
-	test.Tap(u.products.tiles["P026"]) // Powerbank 299,00
+	test.Tap(u.products.tileFor("P025")) // Termokopp 199,00
+	test.Tap(u.products.tileFor("P026")) // Powerbank 299,00
 	if !u.basket.pay.Disabled() {
 		t.Fatal("Pay is on before a customer is identified")
 	}
@@ -104,9 +104,9 @@ func TestWholeSaleThroughTheWindow(t *testing.T) {
 
 func TestDeclinedSaleReturnsToTheBasket(t *testing.T) {
 	u, till, _ := newTill(t)
-	test.Tap(u.products.tiles["P001"])
-	test.Tap(u.products.tiles["P001"])
-	test.Tap(u.products.tiles["P009"])
+	test.Tap(u.products.tileFor("P001"))
+	test.Tap(u.products.tileFor("P001"))
+	test.Tap(u.products.tileFor("P009"))
 	test.Type(u.basket.phone, "91234560") // the simulated customer declines numbers ending in 0
 	test.Tap(u.basket.pay)
 	waitFor(t, till, checkout.PhaseEnded)
@@ -131,7 +131,7 @@ func TestDeclinedSaleReturnsToTheBasket(t *testing.T) {
 
 func TestInvalidPhoneIsExplained(t *testing.T) {
 	u, _, _ := newTill(t)
-	test.Tap(u.products.tiles["P001"])
+	test.Tap(u.products.tileFor("P001"))
 	test.Type(u.basket.phone, "1234")
 	if !u.basket.pay.Disabled() {
 		t.Error("Pay is on with an invalid number")
@@ -143,8 +143,8 @@ func TestInvalidPhoneIsExplained(t *testing.T) {
 
 func TestTouchTargets(t *testing.T) {
 	u, _, _ := newTill(t)
-	test.Tap(u.products.tiles["P001"])
-	for name, o := range map[string]fyne.CanvasObject{"pay": u.basket.pay, "tile": u.products.tiles["P001"]} {
+	test.Tap(u.products.tileFor("P001"))
+	for name, o := range map[string]fyne.CanvasObject{"pay": u.basket.pay, "tile": u.products.tileFor("P001")} {
 		if s := o.Size(); s.Height < 48 || s.Width < 48 {
 			t.Errorf("%s is %v, smaller than 48 px", name, s)
 		}

@@ -36,6 +36,10 @@ type Catalog struct {
 	byID       map[string]int
 	byEAN      map[string]int
 	byPLU      map[string]int
+	// The search index, made once: lowercase names and each category's
+	// products, so a search or a category is a scan of ready strings.
+	lower []string
+	byCat map[string][]int
 }
 
 type file struct {
@@ -92,6 +96,12 @@ func Parse(data []byte) (*Catalog, error) {
 		}
 		c.byPLU[p.PLU] = i
 	}
+	c.lower = make([]string, len(c.products))
+	c.byCat = map[string][]int{}
+	for i, p := range c.products {
+		c.lower[i] = strings.ToLower(p.Name)
+		c.byCat[p.Category] = append(c.byCat[p.Category], i)
+	}
 	return c, nil
 }
 
@@ -125,11 +135,10 @@ func (c *Catalog) All() []Product { return append([]Product(nil), c.products...)
 
 // InCategory returns the products of one category in catalog order.
 func (c *Catalog) InCategory(cat string) []Product {
-	var out []Product
-	for _, p := range c.products {
-		if p.Category == cat {
-			out = append(out, p)
-		}
+	idx := c.byCat[cat]
+	out := make([]Product, len(idx))
+	for i, j := range idx {
+		out[i] = c.products[j]
 	}
 	return out
 }
@@ -170,8 +179,7 @@ func (c *Catalog) Search(q string) []Product {
 		return nil
 	}
 	var out []Product
-	for _, p := range c.products {
-		name := strings.ToLower(p.Name)
+	for i, name := range c.lower {
 		match := true
 		for _, w := range words {
 			if !strings.Contains(name, w) {
@@ -179,8 +187,8 @@ func (c *Catalog) Search(q string) []Product {
 				break
 			}
 		}
-		if match || (len(words) == 1 && strings.HasPrefix(p.EAN, words[0])) {
-			out = append(out, p)
+		if match || (len(words) == 1 && strings.HasPrefix(c.products[i].EAN, words[0])) {
+			out = append(out, c.products[i])
 		}
 	}
 	return out

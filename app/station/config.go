@@ -59,6 +59,11 @@ type Config struct {
 	Printer       string        `json:"printer,omitempty"`
 	PrinterLayout PrinterConfig `json:"printerLayout,omitempty"`
 
+	// CustomerDisplay opens a second window for the customer: the basket,
+	// the total, the payment and the QR codes, and the shop's name between
+	// sales (the -customer-display flag does the same).
+	CustomerDisplay bool `json:"customerDisplay,omitempty"`
+
 	// PushTimeout is how long the customer has to approve; it should match the
 	// API's expiry of push requests. Default 5m.
 	PushTimeout Duration `json:"pushTimeout,omitempty"`

@@ -5,6 +5,7 @@
 //	kasse -config FILE     a real merchant (see README)
 //	kasse -kiosk           full screen self-checkout
 //	kasse -version         version and commit
+//	kasse -customer-display  a second window for the customer
 package main
 
 import (
@@ -25,6 +26,10 @@ import (
 	"github.com/kasse-pos/kasse/hardware/escpos"
 	"github.com/kasse-pos/kasse/ui"
 )
+
+// customerDisplay opens the customer's window (or "customerDisplay": true in
+// the configuration).
+var customerDisplay = flag.Bool("customer-display", false, "open a second window for the customer (drag it to the second screen; F11 makes it full screen)")
 
 func main() {
 	if len(os.Args) > 1 && os.Args[1] == "journal" {
@@ -241,5 +246,13 @@ func (k *kasse) startTill(cfg station.Config, opts station.Options, path string)
 		return err
 	}
 	tillUI = showScreens(k.app, k.win, st, cfg, uo, k.demo, k.dataDir)
+	if *customerDisplay || cfg.CustomerDisplay {
+		k.win.SetMaster() // closing the till closes the customer's window too
+		cw := k.app.NewWindow(title + " — customer")
+		cw.Resize(fyne.NewSize(1280, 800))
+		ui.NewCustomerDisplay(cw, st.Till, cfg.Shop.Name)
+		cw.Show()
+		k.closers = append(k.closers, cw.Close)
+	}
 	return nil
 }
