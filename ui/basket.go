@@ -88,10 +88,12 @@ func newBasketScreen(till checkout.Register) *basketScreen {
 	s.vat.ExtendBaseWidget(s.vat)
 	s.pay = &widget.Button{Text: lang.L("Pay"), Importance: widget.HighImportance, Icon: theme.ConfirmIcon(), OnTapped: s.onPay}
 	s.pay.ExtendBaseWidget(s.pay)
-	s.clear = &widget.Button{Text: lang.L("Clear"), Icon: theme.ContentClearIcon(), OnTapped: s.onClear}
+	// The Pay row and the tool row are text only: at 1024 px a pane of four
+	// buttons has no room for icons beside their words.
+	s.clear = &widget.Button{Text: lang.L("Clear"), OnTapped: s.onClear}
 	s.clear.ExtendBaseWidget(s.clear)
 	// For a customer who would rather scan than give a number.
-	s.showQR = &widget.Button{Text: lang.L("Show QR"), Icon: theme.GridIcon(), OnTapped: s.onShowQR}
+	s.showQR = &widget.Button{Text: lang.L("Show QR"), OnTapped: s.onShowQR}
 	s.showQR.ExtendBaseWidget(s.showQR)
 	s.discount = &widget.Button{Text: lang.L("Discount…"), OnTapped: s.onBasketDiscount}
 	s.discount.ExtendBaseWidget(s.discount)
@@ -505,7 +507,7 @@ func plural(n int, one, many string) string {
 // moreButton opens a small menu of the rarer actions (s.more), each a full
 // touch target: Fyne's own pop-up menu rows are under 48 px.
 func (s *basketScreen) moreButton() *widget.Button {
-	b := &widget.Button{Text: lang.L("More…"), Icon: theme.MoreVerticalIcon()}
+	b := &widget.Button{Text: lang.L("More…")}
 	b.ExtendBaseWidget(b)
 	b.OnTapped = func() {
 		items := container.NewVBox()

@@ -32,7 +32,7 @@ type cashControls struct {
 
 func newCashControls(s *basketScreen) *cashControls {
 	c := &cashControls{s: s}
-	c.cash = &widget.Button{Text: lang.L("Cash"), Icon: theme.ContentAddIcon(), OnTapped: c.onCash}
+	c.cash = &widget.Button{Text: lang.L("Cash"), OnTapped: c.onCash}
 	c.cash.ExtendBaseWidget(c.cash)
 	c.drawer = &widget.Button{Text: lang.L("Drawer"), Icon: theme.StorageIcon(), OnTapped: c.onDrawer}
 	c.drawer.ExtendBaseWidget(c.drawer)

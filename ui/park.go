@@ -34,9 +34,9 @@ type parkBar struct {
 
 func newParkBar(till checkout.Register, win fyne.Window) *parkBar {
 	p := &parkBar{till: till, win: win}
-	p.park = &widget.Button{Text: lang.L("Park"), Icon: theme.MediaPauseIcon(), OnTapped: p.onPark}
+	p.park = &widget.Button{Text: lang.L("Park"), OnTapped: p.onPark}
 	p.park.ExtendBaseWidget(p.park)
-	p.parked = &widget.Button{Text: lang.L("Parked"), Icon: theme.ListIcon(), OnTapped: p.onList}
+	p.parked = &widget.Button{Text: lang.L("Parked"), OnTapped: p.onList}
 	p.parked.ExtendBaseWidget(p.parked)
 	p.ret = &widget.Button{Text: lang.L("Return…"), Icon: theme.ContentUndoIcon(), OnTapped: p.onReturn}
 	p.ret.ExtendBaseWidget(p.ret)
@@ -269,12 +269,12 @@ func (s *basketScreen) drawPushOff(v checkout.View) bool {
 	if !v.PushOff {
 		if s.showQR.Text != lang.L("Show QR") {
 			s.showQR.SetText(lang.L("Show QR"))
-			s.showQR.SetIcon(theme.GridIcon())
 		}
 		return false
 	}
-	s.showQR.SetText(lang.L("Send to phone"))
-	s.showQR.SetIcon(theme.MailSendIcon())
+	if s.showQR.Text != lang.L("Send to phone") {
+		s.showQR.SetText(lang.L("Send to phone"))
+	}
 	if v.CanShowQR && v.Customer != "" {
 		s.showQR.Enable()
 	} else {
