@@ -2,6 +2,7 @@ package ui
 
 import (
 	"bytes"
+	"fmt"
 	"image"
 	"image/png"
 	"os"
@@ -11,6 +12,7 @@ import (
 	"testing"
 
 	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/test"
 	"fyne.io/fyne/v2/widget"
 
@@ -27,7 +29,7 @@ const shopCSV = "name;price;vat;ean;category\nKaffe, liten;32,00;15;703801000107
 func openProducts(t *testing.T, dir, catalogFile string) (*Settings, *catalogEditor, *journal.Journal) {
 	t.Helper()
 	d, j := staff(t)
-	test.NewTempApp(t)
+	test.NewTempApp(t).Settings().SetTheme(newTheme())
 	w := test.NewTempWindow(t, nil)
 	w.Resize(fyne.NewSize(1280, 800))
 	saved := station.Config{POSID: "1", Market: "NO", CatalogFile: catalogFile}
@@ -71,7 +73,12 @@ func TestCatalogEditorChangesAPriceAndSaves(t *testing.T) {
 	if err := os.WriteFile(path, []byte(shopCSV), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	_, e, j := openProducts(t, dir, path)
+	s, e, j := openProducts(t, dir, path)
+	for _, o := range s.win.Content().(*fyne.Container).Objects {
+		if tabs, ok := o.(*container.AppTabs); ok {
+			tabs.SelectIndex(len(tabs.Items) - 1) // Products
+		}
+	}
 	test.Type(e.search, "kopp")
 	if len(e.shown) != 1 || e.list.Length() != 1 || !strings.Contains(e.count.Text, "1 of 2") {
 		t.Fatalf("search for kopp shows %d rows (%q)", e.list.Length(), e.count.Text)
@@ -79,6 +86,21 @@ func TestCatalogEditorChangesAPriceAndSaves(t *testing.T) {
 	e.list.Select(0)
 	if e.eDlg == nil || e.eName.Text != "Termokopp" || e.ePrice.Text != "199,00" || e.eVAT.Selected != "25\u00a0%" {
 		t.Fatalf("the product dialog shows %q %q %q", e.eName.Text, e.ePrice.Text, e.eVAT.Selected)
+	}
+	// Every control of the tab and the product dialog is a touch target.
+	s.Window().Resize(fyne.NewSize(1280, 800))
+	s.products.list.Refresh()
+	checked := 0
+	for _, o := range append([]fyne.CanvasObject{s.Window().Content()}, s.Window().Canvas().Overlays().List()...) {
+		touchables(o, func(c fyne.CanvasObject) {
+			checked++
+			if sz := c.Size(); sz.Height < 48 || sz.Width < 48 {
+				t.Errorf("a %T on the Products tab is %v, smaller than 48 px: %s", c, sz, describe(c))
+			}
+		})
+	}
+	if checked < 10 {
+		t.Errorf("only %d controls checked", checked)
 	}
 	e.ePrice.SetText("")
 	test.Type(e.ePrice, "219,50")
@@ -235,4 +257,46 @@ func TestProductImage(t *testing.T) {
 	if again := productImage(catalog.Product{Image: path}); again != res {
 		t.Error("the picture was decoded again")
 	}
+}
+
+// BenchmarkCatalogEditorSearch types a search into a list of 10,000
+// products: each keystroke filters the whole list.
+func BenchmarkCatalogEditorSearch(b *testing.B) {
+	test.NewTempApp(b)
+	w := test.NewTempWindow(b, nil)
+	var products []catalog.Product
+	for i := range 10000 {
+		ean := fmt.Sprintf("70380%07d", i)
+		products = append(products, catalog.Product{ID: fmt.Sprint(i), Name: fmt.Sprintf("Vare nummer %d", i), Category: "Alt", Price: 1000, VATRate: 2500, EAN: ean + checkDigit(ean)})
+	}
+	c, err := catalog.New("NOK", nil, products)
+	if err != nil {
+		b.Fatal(err)
+	}
+	e := newCatalogEditor(w, CatalogOptions{Market: market.Norway, Current: func() *catalog.Catalog { return c }}, filepath.Join(b.TempDir(), "none.csv"), nil, nil)
+	w.SetContent(e.content())
+	w.Resize(fyne.NewSize(1000, 700))
+	q := []string{"nummer 9999", "nummer 999"}
+	n := 0
+	for b.Loop() {
+		n++
+		e.search.SetText(q[n%2])
+	}
+	e.search.SetText("nummer 9999")
+	if len(e.shown) != 1 {
+		b.Errorf("%d found", len(e.shown))
+	}
+}
+
+// checkDigit is the EAN-13 check digit of 12 digits.
+func checkDigit(s string) string {
+	sum := 0
+	for i, r := range s {
+		d := int(r - '0')
+		if i%2 == 1 {
+			d *= 3
+		}
+		sum += d
+	}
+	return fmt.Sprint((10 - sum%10) % 10)
 }
