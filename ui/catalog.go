@@ -120,8 +120,8 @@ func (e *catalogEditor) content() fyne.CanvasObject {
 	e.saveB = &widget.Button{Text: lang.L("Save products"), Icon: theme.DocumentSaveIcon(), Importance: widget.HighImportance, OnTapped: e.onSave}
 	e.filter()
 	top := container.NewVBox(
-		widget.NewLabel(lang.L("The products on the till's tiles. Changes are kept when you tap Save products; the till sells the saved products after Kasse is restarted.")),
-		container.NewBorder(nil, nil, nil, container.NewHBox(add, imp, exp), e.search))
+		&widget.Label{Text: lang.L("The products on the till's tiles. Changes are kept when you tap Save products; the till sells the saved products after Kasse is restarted."), Wrapping: fyne.TextWrapWord},
+		e.search, container.NewHBox(add, imp, exp))
 	bottom := container.NewBorder(nil, nil, e.count, e.saveB, e.msg)
 	return container.NewPadded(container.NewBorder(top, bottom, nil, nil, e.list))
 }
@@ -166,6 +166,7 @@ func (e *catalogEditor) updateRow(id widget.ListItemID, o fyne.CanvasObject) {
 	row := o.(*fyne.Container).Objects[1].(*fyne.Container)
 	row.Objects[0].(*widget.Label).SetText(p.Name + " · " + p.Category + " · " + p.EAN)
 	row.Objects[1].(*widget.Label).SetText(money.FormatCurrency(p.Price, e.currency) + " · " + lang.L("VAT") + " " + p.VATRate.Format(","))
+	row.Refresh() // lays the row out again for the price's new width
 }
 
 func (e *catalogEditor) onSelected(id widget.ListItemID) {
@@ -195,7 +196,8 @@ func (e *catalogEditor) openProduct(i int) {
 	e.eVAT.SetSelectedIndex(slices.Index(e.rates, p.VATRate))
 	price := ""
 	if p.Price > 0 {
-		price = money.FormatAmount(p.Price, e.currency)
+		// No thousands separator: money.Parse reads "1.299,50" (Danish) wrongly.
+		price = fmt.Sprintf("%d,%02d", p.Price/100, p.Price%100)
 	}
 	mk := func(text, hint string) *widget.Entry {
 		en := &widget.Entry{Text: text, PlaceHolder: hint}

@@ -124,7 +124,7 @@ func (s *Settings) show() {
 	tabs.Append(container.NewTabItem(lang.L("Cashiers"), container.NewVScroll(container.NewPadded(s.cashiersPage()))))
 	if s.opts.Catalog != nil {
 		s.products = s.newProducts()
-		tabs.Append(container.NewTabItem(lang.L("Products"), s.products.content()))
+		tabs.Append(container.NewTabItem(lang.L("Product list"), s.products.content()))
 	}
 	tabs.SetTabLocation(container.TabLocationLeading)
 	s.msg = &widget.Label{Wrapping: fyne.TextWrapWord}
