@@ -492,3 +492,17 @@ func (s *Settings) catalogSaved(path string) error {
 	s.form.catalog.SetText(path)
 	return nil
 }
+
+// closeChecked closes the settings, first asking when the product list has
+// changes not saved, so that they are not lost by a slip.
+func (s *Settings) closeChecked() {
+	if s.products == nil || s.products.changed == 0 {
+		s.win.Close()
+		return
+	}
+	dialog.ShowConfirm(lang.L("Changes not saved"), lang.L("The product list has changes that are not saved. Close and lose them?"), func(ok bool) {
+		if ok && s.win != nil {
+			s.win.Close()
+		}
+	}, s.win)
+}

@@ -111,6 +111,12 @@ func TestCatalogEditorChangesAPriceAndSaves(t *testing.T) {
 	if len(catalogChanges(t, j)) != 0 {
 		t.Fatal("journaled before Save")
 	}
+	// Closing with the change not saved asks first.
+	s.closeChecked()
+	if s.Window() == nil || !strings.Contains(labelsIn(s.Window().Canvas().Overlays().Top()), "not saved") {
+		t.Fatal("the settings closed with a change not saved, without asking")
+	}
+	s.Window().Canvas().Overlays().Top().Hide()
 	test.Tap(e.saveB)
 	if !strings.Contains(e.msg.Text, "Saved") || !strings.Contains(e.msg.Text, "after Kasse is restarted") {
 		t.Fatalf("after Save: %q", e.msg.Text)

@@ -129,7 +129,8 @@ func (s *Settings) show() {
 	tabs.SetTabLocation(container.TabLocationLeading)
 	s.msg = &widget.Label{Wrapping: fyne.TextWrapWord}
 	save := &widget.Button{Text: lang.L("Save"), Icon: theme.DocumentSaveIcon(), Importance: widget.HighImportance, OnTapped: s.onSave}
-	closeB := &widget.Button{Text: lang.L("Close"), OnTapped: func() { s.win.Close() }}
+	closeB := &widget.Button{Text: lang.L("Close"), OnTapped: s.closeChecked}
+	s.win.SetCloseIntercept(s.closeChecked)
 	s.win.SetContent(container.NewBorder(nil, container.NewPadded(container.NewBorder(nil, nil, nil, container.NewHBox(closeB, save), s.msg)), nil, nil, tabs))
 	s.win.Resize(fyne.NewSize(1000, 680))
 	s.win.Show()
