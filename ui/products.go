@@ -58,6 +58,7 @@ func newProductsScreen(till checkout.Register) *productsScreen {
 		s.showCategory()
 	}
 	s.grid = newProductGrid(s.onTile, cat.Currency)
+	warmImages(s.all) // pictures decode in the background, not on first sight
 	s.tiles = s.grid.bound
 	s.grid.setItems(s.all)
 	s.none = &widget.Label{Alignment: fyne.TextAlignCenter, Wrapping: fyne.TextWrapWord}

@@ -30,6 +30,8 @@ type SettingsOptions struct {
 	// Apply is told of a saved configuration. It applies what it can at
 	// once and reports whether anything else waits for a restart.
 	Apply func(station.Config) (restart bool)
+	// Catalog, when set, adds the Products tab (catalog.go).
+	Catalog *CatalogOptions
 }
 
 // Settings is the settings screen of one window.
@@ -51,6 +53,10 @@ type Settings struct {
 	pin    *widget.Entry
 	pinMsg *widget.Label
 	pinDlg dialog.Dialog
+	// manager is who gave the PIN, for the journal.
+	manager string
+	// products is the Products tab while the window is open.
+	products *catalogEditor
 }
 
 // NewSettings makes the settings of the till in parent; Open shows them.
@@ -81,7 +87,8 @@ func (s *Settings) Open() {
 }
 
 func (s *Settings) onPIN() {
-	_, err := s.opts.Cashiers.Authorize(s.pin.Text)
+	a, err := s.opts.Cashiers.Authorize(s.pin.Text)
+	s.manager = a.Name
 	s.pin.SetText("")
 	var le *cashier.LockedError
 	switch {
@@ -115,10 +122,15 @@ func (s *Settings) show() {
 		tabs.Append(container.NewTabItem(stepTitle(st), container.NewVScroll(container.NewPadded(s.form.page(st)))))
 	}
 	tabs.Append(container.NewTabItem(lang.L("Cashiers"), container.NewVScroll(container.NewPadded(s.cashiersPage()))))
+	if s.opts.Catalog != nil {
+		s.products = s.newProducts()
+		tabs.Append(container.NewTabItem(lang.L("Product list"), s.products.content()))
+	}
 	tabs.SetTabLocation(container.TabLocationLeading)
 	s.msg = &widget.Label{Wrapping: fyne.TextWrapWord}
 	save := &widget.Button{Text: lang.L("Save"), Icon: theme.DocumentSaveIcon(), Importance: widget.HighImportance, OnTapped: s.onSave}
-	closeB := &widget.Button{Text: lang.L("Close"), OnTapped: func() { s.win.Close() }}
+	closeB := &widget.Button{Text: lang.L("Close"), OnTapped: s.closeChecked}
+	s.win.SetCloseIntercept(s.closeChecked)
 	s.win.SetContent(container.NewBorder(nil, container.NewPadded(container.NewBorder(nil, nil, nil, container.NewHBox(closeB, save), s.msg)), nil, nil, tabs))
 	s.win.Resize(fyne.NewSize(1000, 680))
 	s.win.Show()

@@ -67,16 +67,40 @@ func (t *productTile) CreateRenderer() fyne.WidgetRenderer {
 	r.price = canvas.NewText(money.FormatCurrency(t.Product.Price, t.Currency), color.White)
 	r.price.TextSize = 20
 	r.price.TextStyle.Bold = true
+	// The product's picture, when the catalog gives one, in the tile's
+	// lower right corner beside the price.
+	r.img = &canvas.Image{FillMode: canvas.ImageFillContain}
+	r.setImage()
 	return r
 }
 
+// setImage shows the picture of the product the tile is bound to (a grid
+// rebinds tiles as it scrolls).
+func (r *tileRenderer) setImage() {
+	if r.imageSet && r.tile.Product.Image == r.shownImage {
+		return
+	}
+	r.imageSet, r.shownImage = true, r.tile.Product.Image
+	res := productImage(r.tile.Product)
+	r.img.Resource = res
+	if res == nil {
+		r.img.Hide()
+	} else {
+		r.img.Show()
+	}
+	r.img.Refresh()
+}
+
 type tileRenderer struct {
-	tile      *productTile
-	shown     fyne.Size // the size the text was set for
-	shownName string    // and the name it was set to: a grid reuses tiles
-	bg        *canvas.Rectangle
-	name      []*canvas.Text
-	price     *canvas.Text
+	tile       *productTile
+	shown      fyne.Size // the size the text was set for
+	shownName  string    // and the name it was set to: a grid reuses tiles
+	bg         *canvas.Rectangle
+	name       []*canvas.Text
+	price      *canvas.Text
+	img        *canvas.Image
+	shownImage string // the picture's path img shows
+	imageSet   bool
 }
 
 func (r *tileRenderer) Layout(size fyne.Size) {
@@ -105,6 +129,10 @@ func (r *tileRenderer) Layout(size fyne.Size) {
 	}
 	ps := r.price.MinSize()
 	r.price.Move(fyne.NewPos(pad, size.Height-ps.Height-pad))
+	// The picture fills the corner under the name and right of the price.
+	side := max(0, min(size.Height-y-pad, size.Width-ps.Width-3*pad))
+	r.img.Move(fyne.NewPos(size.Width-side-pad, size.Height-side-pad))
+	r.img.Resize(fyne.NewSize(side, side))
 }
 
 func (r *tileRenderer) MinSize() fyne.Size { return fyne.NewSize(160, 112) }
@@ -116,6 +144,7 @@ func (r *tileRenderer) Refresh() {
 		r.price.Text = price
 		r.price.Refresh()
 	}
+	r.setImage()
 	if r.tile.Product.Name != r.shownName {
 		r.Layout(r.tile.Size())
 	}
@@ -126,7 +155,7 @@ func (r *tileRenderer) Objects() []fyne.CanvasObject {
 	for _, n := range r.name {
 		objs = append(objs, n)
 	}
-	return append(objs, r.price)
+	return append(objs, r.price, r.img)
 }
 
 func (r *tileRenderer) Destroy() {}

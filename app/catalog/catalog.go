@@ -26,6 +26,9 @@ type Product struct {
 	// PerKg says Price is per kilogram: the product is weighed, and sold from
 	// a scale's barcode.
 	PerKg bool `json:"perKg,omitempty"`
+	// Image is the product's picture for its tile (PNG or JPEG), if any. Load
+	// makes a relative path absolute from the catalog file's folder.
+	Image string `json:"image,omitempty"`
 }
 
 // Catalog is an immutable, indexed product list.
@@ -55,6 +58,28 @@ func Parse(data []byte) (*Catalog, error) {
 	if err := json.Unmarshal(data, &f); err != nil {
 		return nil, fmt.Errorf("catalog: %w", err)
 	}
+	return build(f)
+}
+
+// New makes a catalog of products in currency, checked as Parse checks a
+// file. Categories keeps its order; a product's category missing from it is
+// added at the end.
+func New(currency string, categories []string, products []Product) (*Catalog, error) {
+	f := file{Currency: currency, Categories: append([]string(nil), categories...), Products: append([]Product(nil), products...)}
+	known := map[string]bool{}
+	for _, c := range f.Categories {
+		known[c] = true
+	}
+	for _, p := range f.Products {
+		if !known[p.Category] {
+			known[p.Category] = true
+			f.Categories = append(f.Categories, p.Category)
+		}
+	}
+	return build(f)
+}
+
+func build(f file) (*Catalog, error) {
 	if f.Currency == "" {
 		return nil, fmt.Errorf("catalog: no currency")
 	}

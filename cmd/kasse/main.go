@@ -225,6 +225,7 @@ func (k *kasse) startTill(cfg station.Config, opts station.Options, path string)
 		settings := ui.NewSettings(k.win, ui.SettingsOptions{
 			Config: func() station.Config { return current },
 			Path:   path, Cashiers: st.Cashiers,
+			Catalog: &ui.CatalogOptions{Current: st.Till.Catalog, Market: st.Market, Journal: st.Journal},
 			Apply: func(c station.Config) bool {
 				current = c
 				st.Cashiers.SetAccounts(c.Cashiers, c.IdleLock())
