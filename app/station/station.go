@@ -398,6 +398,9 @@ func (p *relayPublisher) PublishReceipt(ctx context.Context, r checkout.Receipt)
 		Register: r.POSID, Return: r.Refund, Of: r.Of, Training: r.Training,
 		Lang: lang, Labels: pageLabels(i18n.For(lang)),
 	}
+	if r.Method == checkout.MethodCash {
+		doc.PaymentMethod = i18n.For(lang).T("Cash") // "Kontant" on a Norwegian page
+	}
 	for _, l := range r.Lines {
 		qty := l.QuantityString()
 		if l.Weighed() {
