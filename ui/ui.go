@@ -62,6 +62,8 @@ type UI struct {
 	recovery  *message
 	current   string
 	noticeBox *fyne.Container
+	// training is the amber bar shown while training mode is on (training.go).
+	training fyne.CanvasObject
 	// byHand adds the unknown product the notice names as an open item.
 	byHand   *widget.Button
 	openItem *openItemDialog
@@ -104,7 +106,7 @@ func Create(a fyne.App, w fyne.Window, till checkout.Register, opts Options) *UI
 	if !opts.Kiosk { // customers at a kiosk neither park nor return
 		u.park = newParkBar(till, w)
 		u.basket.extra = u.park.buttons()
-		u.basket.more = []*widget.Button{u.park.ret, u.basket.cash.drawer}
+		u.basket.more = []*widget.Button{u.park.ret, u.basket.cash.drawer, newPriceCheck(till, w).button()}
 	}
 	u.sides = map[string]fyne.CanvasObject{
 		"basket":   u.basket.content(),
@@ -185,7 +187,8 @@ func (u *UI) header() fyne.CanvasObject {
 	if banner != nil {
 		row.Add(banner)
 	}
-	return container.NewVBox(container.NewPadded(row), bar)
+	u.training = trainingBar()
+	return container.NewVBox(container.NewPadded(row), bar, u.training)
 }
 
 // refresh redraws from the till's current view. A call that arrives while a
@@ -240,6 +243,7 @@ func (u *UI) draw() {
 	u.notice.Set(notice, detail)
 	show(u.noticeBox, notice != "")
 	show(u.byHand, v.UnknownCode != "")
+	show(u.training, v.Training)
 	u.recovery.Set(strings.Join(v.Recovery, "\n"), "")
 	show(u.recovery, len(v.Recovery) > 0)
 	st, sd := statusLine(v)
@@ -253,7 +257,7 @@ func (u *UI) relayout() {
 	key := ""
 	for _, o := range []fyne.CanvasObject{u.noticeBox, u.recovery, u.basket.undoBar, u.basket.empty,
 		u.progress.cancel, u.progress.retry, u.progress.again, u.progress.back, u.progress.countdown,
-		u.receipt.reprint, u.receipt.showPaper, u.receipt.printMsg, u.receipt.qrHint, u.status, u.basket.who} {
+		u.receipt.reprint, u.receipt.showPaper, u.receipt.printMsg, u.receipt.qrHint, u.status, u.basket.who, u.training} {
 		if o != nil && o.Visible() {
 			key += "1"
 		} else {

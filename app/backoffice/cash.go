@@ -35,6 +35,9 @@ func (z *ZReport) buildCash(j *journal.Journal, daySales, refundedSales []*journ
 	c := &z.Cash
 	for _, s := range daySales {
 		c.Sales += s.CashPaid()
+		if s.Return != nil {
+			c.Refunds += s.Return.Amount // a return without receipt, paid out in cash
+		}
 	}
 	for _, s := range append(append([]*journal.Sale(nil), daySales...), refundedSales...) {
 		for _, rf := range s.Refunds {

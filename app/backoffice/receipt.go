@@ -36,6 +36,9 @@ type RefundReceipt struct {
 	Sale     uint64
 	POSID    string
 	Training bool
+	// Cash is the cash handed back for a refund in cash (the amount rounded
+	// as cash is); 0 for a refund through Vipps MobilePay.
+	Cash int64
 }
 
 // NewRefundReceipt builds the receipt of refund idx of s.
@@ -52,7 +55,7 @@ func NewRefundReceipt(s *journal.Sale, idx int) (RefundReceipt, error) {
 		Number: fmt.Sprintf("%s-R%d", s.ReceiptNumber, idx+1), SaleReceipt: s.ReceiptNumber,
 		Time: rf.At, Key: rf.Key, Customer: s.CustomerMasked, Currency: s.Currency,
 		Reason: rf.Reason, Lines: bds[idx].Lines, Totals: bds[idx].Totals, Done: rf.Done, Error: rf.Error,
-		Sale: s.ID, POSID: s.POSID, Training: s.Training,
+		Sale: s.ID, POSID: s.POSID, Training: s.Training, Cash: rf.Cash,
 	}
 	if a := capturedAttempt(s); a != nil {
 		rc.Reference = a.Reference
@@ -78,11 +81,19 @@ func (rc RefundReceipt) CheckoutIn(shop checkout.Shop, lang, brand string) check
 				Name: tr.T("Refund ({{.Rate}} VAT)", "Rate", v.Rate.Format(",")), UnitPrice: v.Gross, VATRate: v.Rate, Quantity: 1})
 		}
 	}
-	return checkout.Receipt{
+	r := checkout.Receipt{
 		Shop: shop, Number: rc.Number, Time: rc.Time, Lines: lines, Totals: rc.Totals,
 		Currency: rc.Currency, Customer: rc.Customer, Reference: rc.Reference,
 		Method: tr.T("REFUND - {{.Brand}}", "Brand", brand), Refund: true, Lang: lang, Of: rc.SaleReceipt, POSID: rc.POSID, Training: rc.Training,
 	}
+	if rc.Cash > 0 {
+		// Paid back in cash: the receipt says so ("Kontant"), with the
+		// cash handed over and its rounding.
+		r.Method = checkout.MethodCash
+		r.CashPart = checkout.CashPart{Rounding: rc.Cash - rc.Totals.Gross,
+			Tenders: []checkout.Tender{{Method: checkout.MethodCash, Amount: rc.Cash}}}
+	}
+	return r
 }
 
 // Text is the refund receipt as plain fixed-width text (42 columns).

@@ -28,6 +28,9 @@ type Register interface {
 	Notify(msg string)
 	AddOpenItem(it OpenItem) error
 	VATRates() []money.Rate
+	// LookUpPrice shows a product's price without selling it, journaled
+	// (training.go).
+	LookUpPrice(id string) (catalog.Product, error)
 	// DiscountLine, DiscountBasket and SetPrice give discounts and new
 	// prices, with a reason (app/checkout/discount.go).
 	DiscountLine(productID string, off *basket.Off) error

@@ -98,9 +98,10 @@ type ReturnNoReceipt struct {
 const maxReturnAmount = 100_000_00
 
 // ReturnWithoutReceipt journals a return without the original sale (its
-// lines, the amount, the reason and that it is paid out in cash) as a sale of
-// its own with a receipt number, and then prints its return receipt. The
-// cash drawer is not opened here: the cash tender's code does that.
+// lines, the amount, the reason and that it is paid out in cash, rounded as
+// cash is) as a sale of its own with a receipt number, with the drawer's
+// opening; then it opens the drawer, signs the return (a transaction of its
+// own, fiscal.OfReturn) and prints its return receipt.
 func (t *Till) ReturnWithoutReceipt(ctx context.Context, ret ReturnNoReceipt) (*Receipt, error) {
 	if t.allowed(ActionReturnNoReceipt) != nil {
 		return nil, errors.New("a return without receipt needs a manager")
@@ -126,18 +127,26 @@ func (t *Till) ReturnWithoutReceipt(ctx context.Context, ret ReturnNoReceipt) (*
 	if tot.Gross <= 0 || tot.Gross > maxReturnAmount {
 		return nil, fmt.Errorf("a return of %s is more than 100 000,00 or nothing; check it", money.Format(tot.Gross))
 	}
+	paid := money.RoundCash(tot.Gross, money.CashUnit(t.cfg.Currency))
 	var id uint64
 	err := t.do(func() error {
 		stored, err := t.cfg.Journal.Append(
 			t.opened(),
 			journal.Record{Kind: journal.KindReturned, Note: "return without receipt: " + reason,
-				Return: &journal.ReturnData{Lines: b.Lines, Amount: tot.Gross, Tender: journal.TenderCash, Reason: reason}},
+				Return: &journal.ReturnData{Lines: b.Lines, Amount: paid, Tender: journal.TenderCash, Reason: reason}},
 			journal.Record{Kind: journal.KindSaleNumbered, Numbered: &journal.Numbered{}})
 		if err != nil {
 			t.journalFailed(err)
 			return err
 		}
 		id = stored[0].Sale
+		// The drawer names the return (not a no-sale opening); journaled
+		// before it is kicked open.
+		if _, err := t.cfg.Journal.Append(journal.Record{Kind: journal.KindDrawerOpened,
+			Drawer: &journal.DrawerData{Reason: journal.DrawerRefund, Sale: id, Receipt: stored[2].Numbered.Number}}); err != nil {
+			t.journalFailed(err)
+			return err
+		}
 		return nil
 	})
 	if err != nil {
@@ -147,8 +156,11 @@ func (t *Till) ReturnWithoutReceipt(ctx context.Context, ret ReturnNoReceipt) (*
 	if err != nil {
 		return nil, fmt.Errorf("return: %w", err)
 	}
+	t.kick(journal.DrawerRefund)
+	t.sign(id)
 	rc := Receipt{Shop: t.cfg.Shop, Number: s.ReceiptNumber, Time: s.Created, POSID: s.POSID,
-		Lines: b.Lines, Totals: tot, Currency: s.Currency, Method: "RETURN - cash", Refund: true}
+		Lines: b.Lines, Totals: tot, Currency: s.Currency, Method: MethodCash, Refund: true, Training: s.Training,
+		CashPart: CashPart{Rounding: paid - tot.Gross, Tenders: []Tender{{Method: MethodCash, Amount: paid}}}}
 	t.log.Info("return without receipt", "receipt", s.ReceiptNumber, "amount", tot.Gross, "reason", reason)
 	if t.cfg.Printer != nil {
 		pctx, cancel := context.WithTimeout(ctx, 30*time.Second)

@@ -110,7 +110,7 @@ func TestReturnWithoutReceiptIsJournaled(t *testing.T) {
 		t.Errorf("journaled return %+v, %d payments", s.Return, len(s.Attempts))
 	}
 	paper, _ := r.Station.Printer.Device.(*escpos.Virtual).Last()
-	if txt := paper.Text(); !strings.Contains(txt, "RETUR") || !strings.Contains(txt, "-499,00") {
+	if txt := paper.Text(); !strings.Contains(txt, "Returkvittering") || !strings.Contains(txt, "-499,00") || !strings.Contains(txt, "Kontant") {
 		t.Errorf("return receipt on paper:\n%s", txt)
 	}
 	if e := backoffice.Summarize(s); e.Amount != -49900 {

@@ -137,16 +137,6 @@ var (
 // PaymentCodes lists every payment code, for the file's basics.
 var PaymentCodes = []Code{PayVipps, PayCash}
 
-// TenderOf is the payment code of a sale, from the kinds of its records: a
-// sale with a cash tender record was paid in cash, any other through Vipps
-// MobilePay.
-func TenderOf(kinds map[journal.Kind]bool) Code {
-	if kinds[journal.KindTenderCash] {
-		return PayCash
-	}
-	return PayVipps
-}
-
 // AmountOf is the money a record moved, in minor units: a pay-in or
 // pay-out, or what a discount or a new price took off the line as it then
 // stood. A basket discount by percent is counted, but its amount is only

@@ -74,7 +74,10 @@ type Report struct {
 	Groups  []Line `json:"groups"`
 	// Payments per means of payment; CashierPayments the same per cashier
 	// (when cashiers log in); CashierGroups the groups per cashier.
+	// Payments are the money that changed hands, cash with its rounding: they
+	// add up to Net + Rounding.
 	Payments        []Line    `json:"payments"`
+	Rounding        int64     `json:"rounding,omitempty"`
 	CashierPayments []Line    `json:"cashierPayments,omitempty"`
 	CashierGroups   []Line    `json:"cashierGroups,omitempty"`
 	VAT             []VATLine `json:"vat"`
@@ -329,10 +332,14 @@ func (b *builder) signedTxn(s *journal.Sale, sg journal.SignedData) {
 	} else {
 		rp.Sales.add(1, c.AmountIn)
 	}
-	pay := TenderOf(b.kinds[s.ID])
-	line(b.payments, pay.ID, "", pay.Desc, 1, c.AmountIn)
-	if s.Cashier != "" {
-		line(b.cashierPay, pay.ID, s.Cashier, pay.Desc, 1, c.AmountIn)
+	// Per means of payment: a split sale counts once under each.
+	paid := TendersOf(s, *c)
+	rp.Rounding += Rounding(paid, *c)
+	for _, p := range paid {
+		line(b.payments, p.Code.ID, "", p.Code.Desc, 1, p.Amount)
+		if s.Cashier != "" {
+			line(b.cashierPay, p.Code.ID, s.Cashier, p.Code.Desc, 1, p.Amount)
+		}
 	}
 	for _, l := range c.Lines {
 		g := ArticleGroup(l.ProductID, l.VATRate, rp.ArticleGroups)

@@ -74,6 +74,9 @@ func (rp *Report) Text() string {
 	rule()
 	lines("Varegrupper", rp.Groups, "ingen")
 	lines("Betalingsmidler", rp.Payments, "ingen")
+	if rp.Rounding != 0 {
+		lr("  herav øreavrunding kontant", amt(rp.Rounding))
+	}
 	if len(rp.CashierPayments) > 0 {
 		lines("Betalingsmidler per kasserer", rp.CashierPayments, "ingen")
 		lines("Varegrupper per kasserer", rp.CashierGroups, "ingen")

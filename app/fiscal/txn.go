@@ -15,6 +15,9 @@ import (
 const (
 	OfSale         = "sale"
 	OfRefundPrefix = "refund:"
+	// OfReturn is a return without the original sale (journal.KindReturned):
+	// goods taken back and paid out in cash, a transaction of its own.
+	OfReturn = "return"
 )
 
 // Line is one line of a completed transaction, with its own exact VAT split.
@@ -47,6 +50,15 @@ type Completed struct {
 // are exactly the sums of the lines. The same function feeds the Signer and
 // the SAF-T export, so what is signed is what is exported.
 func Transactions(s *journal.Sale) []Completed {
+	if s.Return != nil {
+		// Completed when it was journaled: the return and its sale are one
+		// append, so the sale's opening time is the return's.
+		c := Completed{Of: OfReturn, Return: true, At: s.Created}
+		for _, l := range s.Return.Lines {
+			c.add(fromBasket(l, -l.Quantity))
+		}
+		return []Completed{c}
+	}
 	var captured *journal.Attempt
 	for _, a := range s.Attempts {
 		if a.State == journal.StateCaptured {

@@ -55,8 +55,10 @@ func TestKillBetweenCashAndReceipt(t *testing.T) {
 	if s.State() != journal.StateCaptured || s.CashPaid() != 49800 || !s.Printed || s.ReceiptURL == "" {
 		t.Errorf("after the restart: state %s, cash %d, printed %v, link %q", s.State(), s.CashPaid(), s.Printed, s.ReceiptURL)
 	}
-	// Its signature is the station's SignPending's, as for a Vipps sale
-	// killed before its receipt (this child process runs no SignPending).
+	// Signed once, by the restarted till's SignPending.
+	if len(s.Signatures) != 1 {
+		t.Errorf("%d signatures, want 1", len(s.Signatures))
+	}
 }
 
 // TestKillBetweenCashPartAndVipps kills the till after a split's cash part

@@ -50,6 +50,9 @@ type plan struct {
 	HTTPTimeout time.Duration
 	// Deadline bounds the whole process's work.
 	Deadline time.Duration
+	// Reports makes, after the sales, an X report and the Z report that
+	// closes the day (the kill steps StepZBuilt and StepZStored are in it).
+	Reports bool
 	// DiskFull makes the journal's writes fail, as on a full disk: "pay" just
 	// before the first sale's Pay, or a checkout.Trace* step at its first
 	// occurrence. The disk has room again after that sale.
@@ -155,6 +158,12 @@ func TestChildTill(t *testing.T) {
 	if err := st.Till.Recover(ctx); err != nil {
 		t.Fatalf("recover: %v", err)
 	}
+	// What a crash left unsigned is signed now, as station.Start does.
+	if st.Signer != nil {
+		if _, err := st.Signer.SignPending(ctx); err != nil {
+			t.Errorf("sign pending: %v", err)
+		}
+	}
 	// Refunds journaled but not confirmed are sent again, with their keys.
 	if _, err := st.Refunder.Resume(ctx); err != nil {
 		log.Warn("refunds still pending", "err", err)
@@ -180,6 +189,10 @@ func TestChildTill(t *testing.T) {
 	if p.Settle {
 		c.awaitJournal()
 		emit(childEvent{Ev: "settled"})
+	}
+	if p.Reports {
+		c.reports(trace)
+		emit(childEvent{Ev: "reported"})
 	}
 }
 

@@ -20,6 +20,10 @@
 //   - TestDiskFull*: the journal's disk refuses writes (Linux: a file size
 //     limit on the till process, so the real bbolt writes fail with EFBIG).
 //
+//   - TestKillDuringADay: kills during a day of Vipps, cash and split sales, a
+//     refund and the Z report; after a restart the signature chain verifies,
+//     every finished transaction is signed once and the SAF-T export verifies.
+//
 //   - unanswered_test.go: an approval after a create that got no answer is captured once, with its receipt.
 //
 // There is no code here outside the tests.

@@ -183,8 +183,10 @@ func (b *books) agree(s *journal.Sale, a *journal.Attempt, ledger map[string]sim
 	captured := e.Aggregate.CapturedAmount.Value
 	switch a.State {
 	case journal.StateCaptured:
-		if !atVipps || e.Captures != 1 || captured != s.Totals.Gross || a.Captured != captured {
-			b.problem("journal says %s captured %d of %d; Vipps: %d captures, %d", a.Reference, a.Captured, s.Totals.Gross, e.Captures, captured)
+		// Vipps was asked for what the cash (of a split) left.
+		due := s.Totals.Gross - (s.CashPaid() - s.CashRounding())
+		if !atVipps || e.Captures != 1 || captured != due || a.Captured != captured {
+			b.problem("journal says %s captured %d of %d; Vipps: %d captures, %d", a.Reference, a.Captured, due, e.Captures, captured)
 		}
 	case journal.StateFailed:
 		if atVipps {

@@ -14,8 +14,9 @@ import (
 	"github.com/kasse-pos/kasse/app/journal"
 )
 
-// A sale paid in cash, and its refund in cash, are exported with the cash payment type (12001) and
-// the lines' amount (the cash rounding is not a sale), signed like any sale.
+// A sale paid in cash, and its refund in cash, are exported with the cash payment type (12001):
+// the transaction is the lines' amount (the cash rounding is not a sale), the payment the cash
+// that changed hands, and the rounding its own amount; signed like any sale.
 func TestExportCashSale(t *testing.T) {
 	ctx := context.Background()
 	dir := t.TempDir()
@@ -57,10 +58,16 @@ func TestExportCashSale(t *testing.T) {
 	}
 	cts := af.Company.Locations[0].CashRegisters[0].Transactions
 	if len(cts) != 2 || cts[0].TransAmntIn != "57.45" || len(cts[0].Payments) != 1 ||
-		cts[0].Payments[0].PaymentType != PayCash || cts[0].Payments[0].PaidAmnt != "57.45" {
+		cts[0].Payments[0].PaymentType != PayCash || cts[0].Payments[0].PaidAmnt != "57.00" ||
+		cts[0].Rounding == nil || cts[0].Rounding.RoundingAmnt != "-0.45" {
 		t.Fatalf("transactions: %+v", cts)
 	}
-	if r := cts[1]; r.TransType != TransReturn || r.TransAmntIn != "-57.45" || r.Payments[0].PaymentType != PayCash {
+	if r := cts[1]; r.TransType != TransReturn || r.TransAmntIn != "-57.45" || r.Payments[0].PaymentType != PayCash ||
+		r.Payments[0].PaidAmnt != "-57.00" || r.Rounding == nil || r.Rounding.RoundingAmnt != "0.45" {
 		t.Errorf("the cash refund: %s %s paid %+v", r.TransType, r.TransAmntIn, r.Payments)
+	}
+	rep, err := Verify(path, keys.Public)
+	if err != nil || !rep.OK() {
+		t.Errorf("verify: %v\n%s", err, rep)
 	}
 }

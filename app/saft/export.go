@@ -277,7 +277,10 @@ func (b *builder) transaction(r journal.Record) (CashTransaction, error) {
 		EmpID: b.employee(s.Cashier, at), TransDate: sg.Date, TransTime: sg.Time,
 		Signature: sg.Signature, KeyVersion: sg.KeyVersion, TrainingID: s.Training,
 	}
-	if c.Return {
+	if c.Of == fiscal.OfReturn {
+		ct.Desc = "Retur uten kvittering, kvittering " + s.ReceiptNumber + ": " + s.Return.Reason
+		ct.ReceiptNum = 1
+	} else if c.Return {
 		for _, o := range s.Signatures {
 			if o.Of == fiscal.OfSale {
 				ct.RefID = o.Nr
@@ -334,22 +337,19 @@ func (b *builder) transaction(r journal.Record) (CashTransaction, error) {
 	if a := s.Attempt(c.Reference); a != nil && a.PSPReference != "" && !c.Return {
 		ref += " (pspReference " + a.PSPReference + ")"
 	}
-	ct.Payments = []Payment{{PaymentType: events.TenderOf(b.kinds[s.ID]).ID, PaidAmnt: fiscal.FormatAmount(sg.AmountIn), EmpID: ct.EmpID,
-		CurCode: b.cfg.Currency, PaymentRefID: ref}}
-	for _, rf := range s.Refunds {
-		if c.Return && rf.Cash > 0 && c.Of == fiscal.OfRefundPrefix+rf.Key {
-			ct.Payments[0].PaymentType, ct.Payments[0].PaymentRefID = PayCash, ""
+	// One payment line per means of payment, from the sale's tenders (a
+	// split sale: cash and Vipps MobilePay), cash as it changed hands; the
+	// cash rounding is its own amount.
+	paid := events.TendersOf(s, *c)
+	for _, p := range paid {
+		pm := Payment{PaymentType: p.Code.ID, PaidAmnt: fiscal.FormatAmount(p.Amount), EmpID: ct.EmpID, CurCode: b.cfg.Currency}
+		if p.Code == events.PayVipps {
+			pm.PaymentRefID = ref
 		}
+		ct.Payments = append(ct.Payments, pm)
 	}
-	if cash := s.CashPaid() - s.CashRounding(); cash > 0 && !c.Return {
-		// A cash or split sale: the cash part (the lines' share it paid,
-		// without the cash rounding), and Vipps the rest, if any.
-		cash = min(cash, sg.AmountIn)
-		ct.Payments = []Payment{{PaymentType: PayCash, PaidAmnt: fiscal.FormatAmount(cash), EmpID: ct.EmpID, CurCode: b.cfg.Currency}}
-		if rest := sg.AmountIn - cash; rest > 0 {
-			ct.Payments = append(ct.Payments, Payment{PaymentType: PayVipps, PaidAmnt: fiscal.FormatAmount(rest), EmpID: ct.EmpID,
-				CurCode: b.cfg.Currency, PaymentRefID: ref})
-		}
+	if rd := events.Rounding(paid, *c); rd != 0 || s.CashPaid() > 0 {
+		ct.Rounding = &Rounding{RoundingAmnt: fiscal.FormatAmount(rd)}
 	}
 	return ct, nil
 }

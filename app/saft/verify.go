@@ -154,7 +154,15 @@ func totals(ct CashTransaction, in, ex int64) []string {
 		sum("the VAT bases", base, ex)
 	}
 	if len(ct.Payments) > 0 {
-		sum("the payments", paid, in)
+		// The cash that changed hands is the amount plus its rounding.
+		var rd int64
+		if ct.Rounding != nil && ct.Rounding.RoundingAmnt != "" {
+			var err error
+			if rd, err = fiscal.ParseAmount(ct.Rounding.RoundingAmnt); err != nil {
+				return append(out, fmt.Sprintf("transaction nr %s: rounding %q is not an amount", ct.Nr, ct.Rounding.RoundingAmnt))
+			}
+		}
+		sum("the payments less the rounding", paid, in+rd)
 	}
 	return out
 }

@@ -150,6 +150,7 @@ type CashTransaction struct {
 	Desc               string    `xml:"desc,omitempty"`
 	Lines              []CTLine  `xml:"ctLine"`
 	Vat                []Vat     `xml:"vat"`
+	Rounding           *Rounding `xml:"rounding"`
 	Payments           []Payment `xml:"payment"`
 	Signature          string    `xml:"signature"`
 	KeyVersion         string    `xml:"keyVersion"`
@@ -184,6 +185,12 @@ type Vat struct {
 	VatAmnt    string `xml:"vatAmnt"`
 	VatAmntTp  string `xml:"vatAmntTp"`
 	VatBasAmnt string `xml:"vatBasAmnt"`
+}
+
+// Rounding is a cash transaction's cash rounding: what the payments add up to
+// beyond its amount (negative: rounded down).
+type Rounding struct {
+	RoundingAmnt string `xml:"roundingAmnt"`
 }
 
 // Payment is how a transaction was paid.

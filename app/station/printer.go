@@ -147,6 +147,10 @@ func (p *ReceiptPrinter) PrintReceipt(ctx context.Context, r checkout.Receipt) e
 			doc.Lines[i].Discount = -doc.Lines[i].Discount
 		}
 		doc.Discount = -doc.Discount
+		doc.CashPart.Rounding = -doc.CashPart.Rounding
+		for i := range doc.Tenders {
+			doc.Tenders[i].Amount = -doc.Tenders[i].Amount
+		}
 		for i := range doc.VAT {
 			v := &doc.VAT[i]
 			v.Net, v.VAT, v.Gross = -v.Net, -v.VAT, -v.Gross

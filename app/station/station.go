@@ -50,6 +50,8 @@ type Station struct {
 	// Cashiers is the till's login; every record the till journals names
 	// the cashier logged in.
 	Cashiers *cashier.Desk
+	// Signer signs the till's transactions (Norway), or is nil.
+	Signer *fiscal.Signer
 
 	cancel context.CancelFunc
 	wg     sync.WaitGroup
@@ -187,6 +189,7 @@ func Start(ctx context.Context, cfg Config, opts Options) (*Station, error) {
 			return fail(fmt.Errorf("signing key: %w", err))
 		}
 		signer = fiscal.NewSigner(j, keys, nil)
+		s.Signer = signer
 	}
 	drawer := opts.Drawer
 	if d, ok := printer.(checkout.CashDrawer); ok && drawer == nil {
@@ -394,6 +397,9 @@ func (p *relayPublisher) PublishReceipt(ctx context.Context, r checkout.Receipt)
 		PaymentMethod: r.Method, PaymentReference: r.Reference,
 		Register: r.POSID, Return: r.Refund, Of: r.Of, Training: r.Training,
 		Lang: lang, Labels: pageLabels(i18n.For(lang)),
+	}
+	if r.Method == checkout.MethodCash {
+		doc.PaymentMethod = i18n.For(lang).T("Cash") // "Kontant" on a Norwegian page
 	}
 	for _, l := range r.Lines {
 		qty := l.QuantityString()
