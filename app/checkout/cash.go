@@ -442,10 +442,14 @@ func (t *Till) saleReceipt(s *journal.Sale) Receipt {
 	if a := capturedAttempt(s); a != nil {
 		return t.buildReceipt(s, a)
 	}
+	// The lines as paid: each carries its share of a basket discount, as a
+	// Vipps payment's frozen basket does.
+	paid := s.Basket.Settled()
 	r := Receipt{
-		Shop: t.cfg.Shop, Number: s.ReceiptNumber, Time: s.CashSettled(), POSID: s.POSID,
-		Lines: append([]basket.Line(nil), s.Basket.Lines...), Totals: s.Totals,
-		Currency: s.Currency, Method: MethodCash, URL: s.ReceiptURL, Printed: s.Printed,
+		Shop: t.cfg.Shop, Number: s.ReceiptNumber, Cashier: s.Cashier, Time: s.CashSettled(), POSID: s.POSID,
+		Lines: paid.Lines, Totals: s.Totals, Discount: paid.Discount,
+		Currency: s.Currency, Method: MethodCash, URL: s.ReceiptURL, Printed: s.Printed, Lang: t.rtr().Lang(),
+		Training: s.Training, Copies: s.Copies,
 	}
 	r.CashPart = cashPartOf(s, nil)
 	return r

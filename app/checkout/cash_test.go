@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/kasse-pos/kasse/app/basket"
+	"github.com/kasse-pos/kasse/app/fiscal"
 	"math/rand/v2"
 	"slices"
 	"strings"
@@ -222,7 +224,8 @@ func TestSplitVippsAndCash(t *testing.T) {
 	}
 }
 
-// Lines + rounding = tenders, for random baskets paid in cash or split.
+// Lines − discounts + rounding = tenders, for random baskets with random
+// line and basket discounts, paid in cash or split.
 func TestTendersAddUpProperty(t *testing.T) {
 	seed := rand.Uint64()
 	t.Logf("seed %d", seed)
@@ -237,6 +240,24 @@ func TestTendersAddUpProperty(t *testing.T) {
 			}
 		}
 		v := r.Till.View()
+		if rnd.IntN(2) == 0 {
+			l := v.Lines[rnd.IntN(len(v.Lines))]
+			off := &basket.Off{Reason: "staff"}
+			if rnd.IntN(2) == 0 {
+				off.Percent = rnd.IntN(50) + 1
+			} else {
+				off.Amount = rnd.Int64N(max(1, l.Total()/2)) + 1
+			}
+			if err := r.Till.DiscountLine(l.ProductID, off); err != nil {
+				t.Fatalf("basket %d: line discount %+v: %v", i, off, err)
+			}
+		}
+		if rnd.IntN(3) == 0 {
+			if err := r.Till.DiscountBasket(&basket.Off{Percent: rnd.IntN(30) + 1, Reason: "campaign"}); err != nil {
+				t.Fatalf("basket %d: basket discount: %v", i, err)
+			}
+		}
+		v = r.Till.View()
 		split := i%8 == 0 && v.Cash.CanSplit
 		if split {
 			part := (rnd.Int64N(v.Cash.SplitMax) + 1) / v.Cash.Unit * v.Cash.Unit
@@ -259,9 +280,21 @@ func TestTendersAddUpProperty(t *testing.T) {
 		if rc == nil {
 			t.Fatalf("basket %d: no receipt", i)
 		}
-		var sum int64
+		var sum, gross, off int64
 		for _, l := range rc.Lines {
 			sum += l.Total()
+			gross += l.Gross()
+			off += l.LineDiscount() + l.BasketOff
+		}
+		if gross-off != rc.Totals.Gross {
+			t.Fatalf("basket %d: lines %d − discounts %d ≠ total %d", i, gross, off, rc.Totals.Gross)
+		}
+		var vat int64
+		for _, r := range rc.Totals.ByVAT {
+			vat += r.Gross
+		}
+		if vat != rc.Totals.Gross {
+			t.Fatalf("basket %d: VAT per rate sums to %d, total %d", i, vat, rc.Totals.Gross)
 		}
 		if sum != rc.Totals.Gross || rc.Totals.Gross+rc.Rounding != tendered(rc) || rc.Given-rc.Change != rc.Tenders[0].Amount {
 			t.Fatalf("basket %d: lines %d, total %d, rounding %d, tenders %+v, given %d, change %d", i, sum, rc.Totals.Gross, rc.Rounding, rc.Tenders, rc.Given, rc.Change)
@@ -272,6 +305,10 @@ func TestTendersAddUpProperty(t *testing.T) {
 		s, err := r.Station.Journal.Get(saleOf(t, r, rc.Number))
 		if err != nil {
 			t.Fatal(err)
+		}
+		// What the cash register rules sign is what was paid.
+		if tx := fiscal.Transactions(s); len(tx) == 0 || tx[0].AmountIn != s.Totals.Gross {
+			t.Fatalf("basket %d: signed %+v for a total of %d", i, tx, s.Totals.Gross)
 		}
 		if vipps := tendered(rc) - s.CashPaid(); s.CashPaid()-s.CashRounding()+vipps != s.Totals.Gross {
 			t.Fatalf("basket %d: journal cash %d, rounding %d, total %d", i, s.CashPaid(), s.CashRounding(), s.Totals.Gross)

@@ -70,14 +70,17 @@ func Transactions(s *journal.Sale) []Completed {
 			// A cash sale: no payment reference; completed when the cash
 			// that paid it in full was taken.
 			sale := Completed{Of: OfSale, At: s.CashSettled()}
-			for _, l := range s.Basket.Lines {
+			// Settled: each line's share of a basket discount is part of
+			// what it cost, as in a Vipps payment's frozen basket.
+			paid := s.Basket.Settled()
+			for _, l := range paid.Lines {
 				sale.add(fromBasket(l, l.Quantity))
 			}
 			out := []Completed{sale}
 			for _, rf := range s.Refunds {
 				if rf.Done && rf.Cash > 0 { // refunded in cash at the till
 					c := Completed{Of: OfRefundPrefix + rf.Key, Return: true, At: rf.At}
-					for _, l := range refundLines(s.Basket, rf) {
+					for _, l := range refundLines(paid, rf) {
 						c.add(l)
 					}
 					out = append(out, c)
