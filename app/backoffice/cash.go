@@ -35,6 +35,9 @@ func (z *ZReport) buildCash(j *journal.Journal, daySales, refundedSales []*journ
 	c := &z.Cash
 	for _, s := range daySales {
 		c.Sales += s.CashPaid()
+		if st := s.Settled; st != nil && st.Method == journal.SettleCash {
+			c.Refunds += st.Paid // an exchange's difference, paid out
+		}
 	}
 	for _, s := range append(append([]*journal.Sale(nil), daySales...), refundedSales...) {
 		for _, rf := range s.Refunds {
