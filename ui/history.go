@@ -61,6 +61,10 @@ type backOffice struct {
 	historyBtn *widget.Button
 	reportBtn  *widget.Button
 
+	// exchange, if set, takes lines of a sale back into the till's basket
+	// for an exchange (the refund dialog's Exchange button; exchange.go).
+	exchange func(saleID uint64, lines []checkout.ExchangeLine) error
+
 	// notify, if set, is told when background work has been drawn ("refund",
 	// "report", "delivered"); tests wait on it.
 	notify func(event string)

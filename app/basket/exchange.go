@@ -1,9 +1,6 @@
 package basket
 
-import (
-	"fmt"
-	"strconv"
-)
+import "strconv"
 
 // Returned says which earlier sale's line a return line brings back, and
 // what the customer paid for the quantity returned (positive, VAT included,
@@ -25,7 +22,7 @@ func ReturnID(sale uint64, productID string) string {
 // given id and receipt number, for which the customer paid amount.
 func ReturnLine(sale uint64, receipt string, l Line, q int, amount int64) Line {
 	return Line{
-		ProductID: ReturnID(sale, l.ProductID), Name: fmt.Sprintf("Return: %s (receipt %s)", l.Name, receipt),
+		ProductID: ReturnID(sale, l.ProductID), Name: l.Name,
 		EAN: l.EAN, UnitPrice: l.UnitPrice, VATRate: l.VATRate, Quantity: -q, Grams: l.Grams,
 		Return: &Returned{Sale: sale, Receipt: receipt, ProductID: l.ProductID, Amount: amount},
 	}

@@ -448,6 +448,7 @@ func (t *Till) saleReceipt(s *journal.Sale) Receipt {
 		Currency: s.Currency, Method: MethodCash, URL: s.ReceiptURL, Printed: s.Printed,
 	}
 	r.CashPart = cashPartOf(s, nil)
+	r.Exchange = len(s.Basket.Returns()) > 0
 	return r
 }
 

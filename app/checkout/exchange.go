@@ -247,13 +247,14 @@ func (t *Till) exchangeView(v *View) {
 	if s.exchanged.done {
 		v.Exchange = ExchangeView{Settled: s.exchanged.amount, Method: s.exchanged.method}
 		v.Outcome = journal.StateCaptured
+		amount := money.FormatCurrency(s.exchanged.amount, t.cfg.Currency)
 		switch s.exchanged.method {
 		case journal.SettleVipps:
-			v.Message = "Exchanged: " + money.FormatCurrency(s.exchanged.amount, t.cfg.Currency) + " goes back to the customer's " + t.cfg.Brand + "."
+			v.Message = t.tr().T("Exchanged: {{.Amount}} goes back to the customer's {{.Brand}}.", "Amount", amount, "Brand", t.cfg.Brand)
 		case journal.SettleCash:
-			v.Message = "Exchanged: give " + money.FormatCurrency(s.exchanged.amount, t.cfg.Currency) + " back in cash."
+			v.Message = t.tr().T("Exchanged: give {{.Amount}} back in cash.", "Amount", amount)
 		default:
-			v.Message = "Exchanged: nothing to pay."
+			v.Message = t.tr().T("Exchanged: nothing to pay.")
 		}
 		return
 	}
@@ -396,14 +397,14 @@ func (t *Till) exchangeReceipt(s *journal.Sale) Receipt {
 	r := Receipt{
 		Shop: t.cfg.Shop, Number: s.ReceiptNumber, Cashier: s.Cashier, Time: s.Settled.At, POSID: s.POSID,
 		Lines: append([]basket.Line(nil), s.Basket.Lines...), Totals: s.Totals,
-		Currency: s.Currency, Method: "Exchange", URL: s.ReceiptURL, Printed: s.Printed, Lang: t.rtr().Lang(),
-		Reference: s.Settled.Reference, Training: s.Training, Copies: s.Copies,
+		Currency: s.Currency, Method: t.rtr().T("Exchange, nothing to pay"), URL: s.ReceiptURL, Printed: s.Printed, Lang: t.rtr().Lang(),
+		Reference: s.Settled.Reference, Training: s.Training, Copies: s.Copies, Exchange: true,
 	}
 	switch s.Settled.Method {
 	case journal.SettleVipps:
-		r.Method = "Exchange - refund to " + t.cfg.Brand
+		r.Method = t.rtr().T("Refunded to {{.Brand}}", "Brand", t.cfg.Brand)
 	case journal.SettleCash:
-		r.Method = "Exchange - cash"
+		r.Method = t.rtr().T("Cash, paid out")
 		if d := s.Settled.Paid + s.Settled.Amount; d != 0 {
 			r.Rounding = -d
 		}

@@ -3,6 +3,7 @@ package checkout_test
 import (
 	"context"
 	"errors"
+	"strings"
 	"testing"
 	"time"
 
@@ -10,6 +11,7 @@ import (
 	"github.com/kasse-pos/kasse/app/checkout"
 	"github.com/kasse-pos/kasse/app/fiscal"
 	"github.com/kasse-pos/kasse/app/journal"
+	"github.com/kasse-pos/kasse/hardware/escpos"
 )
 
 // sold makes a captured Vipps sale of ids and returns it from the journal,
@@ -43,6 +45,26 @@ func (r rig) byReceipt(number string) (*journal.Sale, error) {
 		err = errors.New("no sale with receipt " + number)
 	}
 	return found, err
+}
+
+// paper waits until sale id's receipt is printed and returns its text.
+func (r rig) paper(t *testing.T, id uint64) string {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		s, err := r.Station.Journal.Get(id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if s.Printed {
+			d, _ := r.Station.Printer.Device.(*escpos.Virtual).Last()
+			return d.Text()
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("sale %d was not printed", id)
+		}
+		time.Sleep(10 * time.Millisecond) // printed in the background; polled to a deadline
+	}
 }
 
 // signed waits until sale id has n signatures and returns it.
@@ -103,6 +125,9 @@ func TestExchangeForDearerPaysTheDifference(t *testing.T) {
 	ex = r.signed(t, ex.ID, 1)
 	if sg := ex.Signatures[0]; sg.AmountIn != 10000 || sg.AmountEx != 8000 {
 		t.Errorf("signed %d / %d, want the net 10000 / 8000", sg.AmountIn, sg.AmountEx)
+	}
+	if txt := r.paper(t, ex.ID); !strings.Contains(txt, "Salgskvittering") || !strings.Contains(txt, "Retur av kvittering nr. "+orig.ReceiptNumber) || !strings.Contains(txt, "-199,00") || !strings.Contains(txt, "100,00") {
+		t.Errorf("exchange receipt on paper:\n%s", txt)
 	}
 	if tx := fiscal.Transactions(ex); len(tx) != 1 || tx[0].Lines[0].Quantity != -1 || tx[0].Lines[0].ProductID != "P025" || tx[0].Lines[0].AmountIn != -19900 {
 		t.Errorf("transaction %+v", tx)
@@ -229,6 +254,9 @@ func TestExchangeForCheaperRefundsTheDifference(t *testing.T) {
 	}
 	if p := r.Ledger(orig.Attempts[0].Reference); p.Aggregate.RefundedAmount.Value != 10000 {
 		t.Errorf("simulator refunded %d, want 10000", p.Aggregate.RefundedAmount.Value)
+	}
+	if txt := r.paper(t, s.ID); !strings.Contains(strings.ToLower(txt), "returkvittering") || !strings.Contains(txt, "-299,00") || !strings.Contains(txt, "-100,00") {
+		t.Errorf("exchange receipt on paper:\n%s", txt)
 	}
 	if sg := s.Signatures[0]; sg.AmountIn != -10000 || sg.AmountEx != -8000 {
 		t.Errorf("signed %d / %d, want -10000 / -8000", sg.AmountIn, sg.AmountEx)
