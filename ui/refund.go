@@ -49,8 +49,8 @@ type refundDialog struct {
 	// exch takes the chosen lines into the till's basket for an exchange
 	// instead (exchange.go); nil without a till.
 	exch *widget.Button
-	dlg     *dialog.CustomDialog
-	busy    bool
+	dlg  *dialog.CustomDialog
+	busy bool
 }
 
 func newRefundDialog(bo *backOffice, s *journal.Sale) *refundDialog {

@@ -442,6 +442,9 @@ func (t *Till) saleReceipt(s *journal.Sale) Receipt {
 	if a := capturedAttempt(s); a != nil {
 		return t.buildReceipt(s, a)
 	}
+	if s.Settled != nil {
+		return t.exchangeReceipt(s)
+	}
 	r := Receipt{
 		Shop: t.cfg.Shop, Number: s.ReceiptNumber, Time: s.CashSettled(), POSID: s.POSID,
 		Lines: append([]basket.Line(nil), s.Basket.Lines...), Totals: s.Totals,

@@ -411,3 +411,29 @@ func (t *Till) exchangeReceipt(s *journal.Sale) Receipt {
 	}
 	return r
 }
+
+// releaseAbandoned gives back the lines held by exchanges that a stop left
+// unfinished (not paid, not settled, not parked, no payment in flight): the
+// basket is not restored after a restart, so its returned goods may be
+// refunded or exchanged again. Called once at start, after recovery.
+func (t *Till) releaseAbandoned() {
+	t.mu.Lock()
+	onScreen := t.sale
+	t.mu.Unlock()
+	var recs []journal.Record
+	err := t.cfg.Journal.Each(func(s *journal.Sale) bool {
+		if s.ID == onScreen || s.Parked || s.Settled != nil || len(s.Basket.Returns()) == 0 ||
+			capturedAttempt(s) != nil || s.PaidInCash() || len(s.Open()) > 0 {
+			return true
+		}
+		recs = append(recs, journal.Record{Kind: journal.KindBasketCleared, Sale: s.ID, Note: "exchange left unfinished when the till stopped"})
+		recs = append(recs, releases(s.ID, s.Basket, basket.Basket{})...)
+		return true
+	})
+	if err == nil && len(recs) > 0 {
+		_, err = t.cfg.Journal.Append(recs...)
+	}
+	if err != nil {
+		t.log.Error("release unfinished exchanges", "err", err)
+	}
+}

@@ -3,6 +3,7 @@ package checkout_test
 import (
 	"context"
 	"errors"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -11,6 +12,7 @@ import (
 	"github.com/kasse-pos/kasse/app/checkout"
 	"github.com/kasse-pos/kasse/app/fiscal"
 	"github.com/kasse-pos/kasse/app/journal"
+	"github.com/kasse-pos/kasse/app/saft"
 	"github.com/kasse-pos/kasse/hardware/escpos"
 )
 
@@ -267,5 +269,139 @@ func TestExchangeForCheaperRefundsTheDifference(t *testing.T) {
 	}
 	if _, err := r.Station.Office.Refund(context.Background(), backoffice.RefundRequest{SaleID: orig.ID, Full: true, Reason: "again"}); !errors.Is(err, backoffice.ErrNotRefundable) {
 		t.Errorf("refund of the exchanged sale: %v, want ErrNotRefundable", err)
+	}
+}
+
+// verified checks the journal's signature chain and that each signature
+// still covers its sale's transaction, and that the Z report finds nothing
+// wrong; it returns the Z report.
+func (r rig) verified(t *testing.T) *backoffice.ZReport {
+	t.Helper()
+	keys, err := fiscal.OpenKeys(filepath.Join(r.Config.DataDir, "fiscal"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := fiscal.VerifyJournal(r.Station.Journal, keys.Public); err != nil {
+		t.Errorf("signatures: %v", err)
+	}
+	day := r.Station.Journal.BusinessDay()
+	path, err := saft.Export(context.Background(), r.Station.Journal, saft.ShopConfig("Test Kafé", "Storgata 1, 0155 Oslo", "999999999", "1"), day, day, t.TempDir(), time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	rep, err := saft.Verify(path, keys.Public)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !rep.OK() || len(rep.Registers) != 1 || rep.Registers[0].Transactions < 2 || rep.Registers[0].Verified != rep.Registers[0].Transactions {
+		t.Errorf("SAF-T export: %+v", rep.Registers)
+	}
+	z, err := backoffice.BuildZ(context.Background(), r.Station.Journal, nil, time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(z.Problems) > 0 {
+		t.Errorf("Z report problems: %v", z.Problems)
+	}
+	return z
+}
+
+// A Powerbank paid in cash and exchanged for a Termokopp: the 100,00 left
+// is paid out in cash, the drawer opens after the journal says so, and the
+// Z report's drawer expects it gone.
+func TestExchangeOfCashSalePaysOutCash(t *testing.T) {
+	r := newRig(t, false)
+	r.Fill("", "P026")
+	if err := r.Till.PayCash(0); err != nil {
+		t.Fatal(err)
+	}
+	v := r.Await("paid in cash", phase(checkout.PhaseDone))
+	orig, err := r.byReceipt(v.Receipt.Number)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r.Till.NewSale()
+	if err := r.Till.Exchange(orig.ID, []checkout.ExchangeLine{{ProductID: "P026", Quantity: 1}}); err != nil {
+		t.Fatal(err)
+	}
+	if err := r.Till.AddProduct("P025"); err != nil {
+		t.Fatal(err)
+	}
+	if err := r.Till.SettleExchange(); err != nil {
+		t.Fatal(err)
+	}
+	v = r.Await("settled", phase(checkout.PhaseDone))
+	if v.Exchange.Method != journal.SettleCash || v.Exchange.Settled != 10000 {
+		t.Errorf("settled %+v", v.Exchange)
+	}
+	s, err := r.byReceipt(v.Receipt.Number)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s = r.signed(t, s.ID, 1)
+	if s.Settled.Paid != 10000 || s.Signatures[0].AmountIn != -10000 {
+		t.Errorf("settled %+v, signed %d", s.Settled, s.Signatures[0].AmountIn)
+	}
+	z := r.verified(t)
+	if z.Cash.Sales != 29900 || z.Cash.Refunds != 10000 {
+		t.Errorf("drawer: sales %d, refunds %d; want 29900 and 10000", z.Cash.Sales, z.Cash.Refunds)
+	}
+	if z.Sold.Gross != 29900-10000 {
+		t.Errorf("Z sold %d, want the net 19900", z.Sold.Gross)
+	}
+}
+
+// An exchange basket left when the till stops is not restored, so its
+// returned line is released at the next start: it can be refunded again.
+func TestUnfinishedExchangeIsReleasedOnRestart(t *testing.T) {
+	r := newRig(t, false)
+	orig := r.sold(t, "P025")
+	if err := r.Till.Exchange(orig.ID, []checkout.ExchangeLine{{ProductID: "P025", Quantity: 1}}); err != nil {
+		t.Fatal(err)
+	}
+	r.Restart()
+	s, err := r.Station.Journal.Get(orig.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if e := backoffice.Summarize(s); e.Refundable != 19900 || len(s.Exchanges) != 0 {
+		t.Errorf("after a restart: refundable %d, exchanges %v", e.Refundable, s.Exchanges)
+	}
+}
+
+// Exchanges dearer, even and cheaper on one day: every signature covers its
+// sale, and the Z report's sales are the money that moved.
+func TestExchangesKeepTheBooks(t *testing.T) {
+	r := newRig(t, false)
+	a := r.sold(t, "P025") // 199,00
+	b := r.sold(t, "P026") // 299,00
+	if err := r.Till.Exchange(a.ID, []checkout.ExchangeLine{{ProductID: "P025", Quantity: 1}}); err != nil {
+		t.Fatal(err)
+	}
+	r.Fill("912 34 567", "P026") // +100,00 by Vipps
+	if err := r.Till.Pay(); err != nil {
+		t.Fatal(err)
+	}
+	r.Await("captured", phase(checkout.PhaseDone))
+	r.Till.NewSale()
+	if err := r.Till.Exchange(b.ID, []checkout.ExchangeLine{{ProductID: "P026", Quantity: 1}}); err != nil {
+		t.Fatal(err)
+	}
+	if err := r.Till.AddProduct("P025"); err != nil { // -100,00 back
+		t.Fatal(err)
+	}
+	if err := r.Till.SettleExchange(); err != nil {
+		t.Fatal(err)
+	}
+	v := r.Await("settled", phase(checkout.PhaseDone))
+	s, err := r.byReceipt(v.Receipt.Number)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r.signed(t, s.ID, 1)
+	z := r.verified(t)
+	// 199 + 299 sold, +100 and -100 in the exchanges.
+	if z.Sold.Gross != 49800 || z.Net.Gross != 49800 || z.Refunded.Gross != 0 {
+		t.Errorf("Z sold %d, net %d, refunded %d; want 49800, 49800 and 0 (the refund of the difference is the exchange's money)", z.Sold.Gross, z.Net.Gross, z.Refunded.Gross)
 	}
 }
