@@ -364,6 +364,9 @@ func saleDetail(e backoffice.Entry) []fyne.CanvasObject {
 	if e.Pending > 0 {
 		objs = append(objs, row(lang.L("Refund pending (not yet confirmed)"), money.FormatCurrency(e.Pending, s.Currency), false))
 	}
+	if e.Exchanged > 0 {
+		objs = append(objs, row(lang.L("Returned in exchanges"), money.FormatCurrency(e.Exchanged, s.Currency), false))
+	}
 	if e.Captured > 0 {
 		objs = append(objs, row(lang.L("Left to refund"), money.FormatCurrency(e.Refundable, s.Currency), false))
 	}
