@@ -227,6 +227,8 @@ func (b *Basket) SetPrice(productID string, price int64, reason, by string) erro
 	switch {
 	case l == nil:
 		return fmt.Errorf("basket: no line for product %s", productID)
+	case l.Return != nil:
+		return errors.New("a returned line is credited at what was paid for it; its price cannot change")
 	case strings.TrimSpace(reason) == "":
 		return errors.New("give a reason for the new price")
 	case utf8.RuneCountInString(reason) > MaxReason:

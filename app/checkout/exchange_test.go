@@ -407,3 +407,36 @@ func TestExchangesKeepTheBooks(t *testing.T) {
 		t.Errorf("Z sold %d, net %d, refunded %d; want 49800, 49800 and 0 (the refund of the difference is the exchange's money)", z.Sold.Gross, z.Net.Gross, z.Refunded.Gross)
 	}
 }
+
+// The difference of a dearer exchange may be paid in cash: the sale is the
+// net, signed, and the drawer expects the cash.
+func TestExchangeDifferencePaidInCash(t *testing.T) {
+	r := newRig(t, false)
+	orig := r.sold(t, "P025")
+	if err := r.Till.Exchange(orig.ID, []checkout.ExchangeLine{{ProductID: "P025", Quantity: 1}}); err != nil {
+		t.Fatal(err)
+	}
+	if err := r.Till.AddProduct("P026"); err != nil {
+		t.Fatal(err)
+	}
+	if v := r.Till.View(); !v.Cash.CanCash || v.Cash.CashDue != 10000 {
+		t.Fatalf("cash: %+v", v.Cash)
+	}
+	if err := r.Till.PayCash(20000); err != nil {
+		t.Fatal(err)
+	}
+	v := r.Await("paid in cash", phase(checkout.PhaseDone))
+	if v.Cash.Change != 10000 {
+		t.Errorf("change %d", v.Cash.Change)
+	}
+	s, err := r.byReceipt(v.Receipt.Number)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s = r.signed(t, s.ID, 1); s.Signatures[0].AmountIn != 10000 {
+		t.Errorf("signed %d, want 10000", s.Signatures[0].AmountIn)
+	}
+	if z := r.verified(t); z.Cash.Sales != 10000 {
+		t.Errorf("drawer sales %d, want 10000", z.Cash.Sales)
+	}
+}
