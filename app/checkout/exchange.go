@@ -324,6 +324,16 @@ func (t *Till) SettleExchange() error {
 				if refunds == nil {
 					return errors.New("this till cannot send refunds; pay the difference out from the history")
 				}
+				left := a.Captured
+				for _, rf := range orig.Refunds {
+					if rf.Cash == 0 && (rf.Done || rf.Error == "") {
+						left -= rf.Amount
+					}
+				}
+				if -net > left {
+					// A split sale: Vipps holds only its part.
+					return fmt.Errorf("only %s of receipt %s was paid by %s; add items so that less goes back", money.FormatCurrency(max(left, 0), t.cfg.Currency), orig.ReceiptNumber, t.cfg.Brand)
+				}
 				st.Method, st.Reference, st.Key = journal.SettleVipps, a.Reference, exchangeKey(a.Reference, sale.ID)
 				after = append(after, journal.Record{Kind: journal.KindIntent, Sale: sale.ID, Ref: a.Reference,
 					Note: fmt.Sprintf("exchange: %s back to receipt %s", money.Format(-net), orig.ReceiptNumber),
