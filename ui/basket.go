@@ -35,7 +35,8 @@ type basketScreen struct {
 	vat       *widget.Label
 	pay       *widget.Button
 	showQR    *widget.Button
-	cash      *cashControls // cash.go
+	cash      *cashControls     // cash.go
+	exch      *exchangeControls // exchange.go
 	clear     *widget.Button
 	// discount opens the basket's discount dialog; discountText says what
 	// the basket's discount takes off; discountDlg is the dialog open last.
@@ -100,6 +101,7 @@ func newBasketScreen(till checkout.Register) *basketScreen {
 	s.discountText = &widget.Label{Truncation: fyne.TextTruncateEllipsis}
 	s.discountText.ExtendBaseWidget(s.discountText)
 	s.cash = newCashControls(s)
+	s.exch = newExchangeControls(s)
 	return s
 }
 
@@ -155,7 +157,7 @@ func (s *basketScreen) content() fyne.CanvasObject {
 	s.undoBar.Hide()
 	// The tools sit above the totals: Pay stays at the pane's foot, where a
 	// hand and the screenshot script find it.
-	bottom := container.NewVBox(s.undoBar, toolRow, totals, s.cash.content(), buttons)
+	bottom := container.NewVBox(s.undoBar, toolRow, totals, s.cash.content(), s.exch.content(), buttons)
 	s.scroll = container.NewVScroll(container.NewStack(s.empty, compact(s.lines)))
 	return container.NewBorder(customer, bottom, nil, nil, s.scroll)
 }
@@ -296,6 +298,7 @@ func (s *basketScreen) refresh(v checkout.View) {
 		s.pay.Disable()
 	}
 	s.cash.refresh(v)
+	s.exch.refresh(v)
 	if len(v.Lines) == 0 {
 		s.clear.Disable()
 	} else {

@@ -108,6 +108,10 @@ func (f *fakeRegister) NewSale()                          { _ = f.call("new sale
 func (f *fakeRegister) Reprint(ctx context.Context) error { return f.call("reprint") }
 func (f *fakeRegister) TryPushAgain() error               { return f.call("try push") }
 func (f *fakeRegister) Park() error                       { return f.call("park") }
+func (f *fakeRegister) Exchange(id uint64, lines []checkout.ExchangeLine) error {
+	return f.call(fmt.Sprintf("exchange %d %v", id, lines))
+}
+func (f *fakeRegister) SettleExchange() error { return f.call("settle exchange") }
 func (f *fakeRegister) Recall(id uint64) error {
 	_ = f.call(fmt.Sprintf("recall %d", id))
 	f.mu.Lock()

@@ -61,6 +61,10 @@ type backOffice struct {
 	historyBtn *widget.Button
 	reportBtn  *widget.Button
 
+	// exchange, if set, takes lines of a sale back into the till's basket
+	// for an exchange (the refund dialog's Exchange button; exchange.go).
+	exchange func(saleID uint64, lines []checkout.ExchangeLine) error
+
 	// notify, if set, is told when background work has been drawn ("refund",
 	// "report", "delivered"); tests wait on it.
 	notify func(event string)
@@ -359,6 +363,9 @@ func saleDetail(e backoffice.Entry) []fyne.CanvasObject {
 	}
 	if e.Pending > 0 {
 		objs = append(objs, row(lang.L("Refund pending (not yet confirmed)"), money.FormatCurrency(e.Pending, s.Currency), false))
+	}
+	if e.Exchanged > 0 {
+		objs = append(objs, row(lang.L("Returned in exchanges"), money.FormatCurrency(e.Exchanged, s.Currency), false))
 	}
 	if e.Captured > 0 {
 		objs = append(objs, row(lang.L("Left to refund"), money.FormatCurrency(e.Refundable, s.Currency), false))

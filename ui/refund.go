@@ -46,8 +46,11 @@ type refundDialog struct {
 	summary *widget.Label
 	confirm *widget.Button
 	cancel  *widget.Button
-	dlg     *dialog.CustomDialog
-	busy    bool
+	// exch takes the chosen lines into the till's basket for an exchange
+	// instead (exchange.go); nil without a till.
+	exch *widget.Button
+	dlg  *dialog.CustomDialog
+	busy bool
 }
 
 func newRefundDialog(bo *backOffice, s *journal.Sale) *refundDialog {
@@ -81,6 +84,10 @@ func newRefundDialog(bo *backOffice, s *journal.Sale) *refundDialog {
 	d.confirm.ExtendBaseWidget(d.confirm)
 	d.cancel = &widget.Button{Text: lang.L("Cancel"), Icon: theme.CancelIcon(), OnTapped: d.onCancel}
 	d.cancel.ExtendBaseWidget(d.cancel)
+	if bo.exchange != nil {
+		d.exch = &widget.Button{Text: lang.L("Exchange"), Icon: theme.ViewRefreshIcon(), OnTapped: d.onExchange}
+		d.exch.ExtendBaseWidget(d.exch)
+	}
 	return d
 }
 
@@ -109,6 +116,9 @@ func (d *refundDialog) content() fyne.CanvasObject {
 		d.summary,
 	)
 	buttons := container.NewGridWithColumns(2, sized(d.cancel, 0, touch), sized(d.confirm, 0, touch))
+	if d.exch != nil {
+		buttons = container.NewGridWithColumns(3, sized(d.cancel, 0, touch), sized(d.exch, 0, touch), sized(d.confirm, 0, touch))
+	}
 	return container.NewBorder(nil, buttons, nil, nil, container.NewVScroll(form))
 }
 
@@ -175,6 +185,7 @@ func (d *refundDialog) update() {
 	if d.busy {
 		return
 	}
+	d.updateExchange()
 	req, err := d.request()
 	var bd backoffice.Breakdown
 	if err == nil {

@@ -172,6 +172,7 @@ func (u *UI) header() fyne.CanvasObject {
 	}
 	if u.opts.BackOffice != nil && !u.opts.Kiosk {
 		u.bo = newBackOffice(u.win, *u.opts.BackOffice)
+		u.bo.exchange = u.till.Exchange
 		items = append(items, u.bo.buttons()...)
 	}
 	if u.lock != nil {

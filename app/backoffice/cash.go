@@ -38,6 +38,9 @@ func (z *ZReport) buildCash(j *journal.Journal, daySales, refundedSales []*journ
 		if s.Return != nil {
 			c.Refunds += s.Return.Amount // a return without receipt, paid out in cash
 		}
+		if st := s.Settled; st != nil && st.Method == journal.SettleCash {
+			c.Refunds += st.Paid // an exchange's difference, paid out
+		}
 	}
 	for _, s := range append(append([]*journal.Sale(nil), daySales...), refundedSales...) {
 		for _, rf := range s.Refunds {

@@ -38,6 +38,8 @@ type Entry struct {
 	// Refundable is what may still be refunded: captured less every refund
 	// confirmed or pending.
 	Refundable int64
+	// Exchanged is the money of the sale's lines brought back in exchanges.
+	Exchanged int64
 	// Matched says which keys of the search found the sale; empty when the
 	// search was empty.
 	Matched []Match
@@ -65,7 +67,8 @@ func Summarize(s *journal.Sale) Entry {
 			e.Pending += r.Amount
 		}
 	}
-	e.Refundable = max(e.Captured-e.Refunded-e.Pending, 0)
+	e.Exchanged = s.ExchangedTotal()
+	e.Refundable = max(e.Captured-e.Refunded-e.Pending-e.Exchanged, 0)
 	return e
 }
 

@@ -7,6 +7,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/kasse-pos/kasse/app/basket"
 	"github.com/kasse-pos/kasse/app/journal"
@@ -221,14 +222,37 @@ func counts(r journal.Refund) bool { return r.Done || r.Error == "" }
 func replay(s *journal.Sale) (*books, []Breakdown, error) {
 	b := newBooks(s)
 	out := make([]Breakdown, len(s.Refunds))
+	// Lines brought back in exchanges count as refunded, booked in the
+	// order they happened among the refunds (the last of a line takes what
+	// is left of it).
+	x := 0
+	exchanges := func(before time.Time) error {
+		for ; x < len(s.Exchanges) && (before.IsZero() || s.Exchanges[x].At.Before(before)); x++ {
+			e := s.Exchanges[x]
+			bd, err := b.byLines([]LineQty{{ProductID: e.ProductID, Quantity: e.Quantity}}, true)
+			if err == nil && bd.Totals.Gross != e.Amount {
+				err = fmt.Errorf("lines total %d, amount %d", bd.Totals.Gross, e.Amount)
+			}
+			if err != nil {
+				return fmt.Errorf("sale %s exchange in sale %d: %w", s.ReceiptNumber, e.Sale, err)
+			}
+		}
+		return nil
+	}
 	for i, r := range s.Refunds {
+		if r.Exchange {
+			continue // an exchange's difference: its return is in its lines
+		}
+		if err := exchanges(r.At); err != nil {
+			return b, out, err
+		}
 		bd, err := b.apply(r, counts(r))
 		if err != nil {
 			return b, out, fmt.Errorf("sale %s refund %d: %w", s.ReceiptNumber, i+1, err)
 		}
 		out[i] = bd
 	}
-	return b, out, nil
+	return b, out, exchanges(time.Time{})
 }
 
 // Breakdowns returns the lines and VAT per rate of each of the sale's refunds,

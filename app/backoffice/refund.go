@@ -230,12 +230,17 @@ func (r *Refunder) send(ctx context.Context, id uint64, idx int) error {
 	if err != nil {
 		return fmt.Errorf("%w (%v)", ErrPending, err)
 	}
-	a := capturedAttempt(s)
 	rf := s.Refunds[idx]
+	// The payment the refund goes to: the sale's own, or for an exchange's
+	// difference the original sale's, which its Intent names.
+	ref := rf.Reference
+	if a := capturedAttempt(s); a != nil && ref == "" {
+		ref = a.Reference
+	}
 	amount := epayment.Amount{Currency: epayment.Currency(s.Currency), Value: rf.Amount}
 	cctx, cancel := context.WithTimeout(ctx, confirmWait)
 	defer cancel()
-	err = r.Engine.Refund(cctx, s.ID, a.Reference, rf.Key, amount)
+	err = r.Engine.Refund(cctx, s.ID, ref, rf.Key, amount)
 	if err == nil {
 		r.log().Info("refund done", "receipt", s.ReceiptNumber, "key", rf.Key, "amount", rf.Amount)
 		r.sign(ctx, s.ID)
@@ -249,14 +254,14 @@ func (r *Refunder) send(ctx context.Context, id uint64, idx int) error {
 	// A refusal. The API keeps an idempotency key's answer for a while only; if
 	// this key's refund already happened, its event says so, whatever a resend
 	// is told now.
-	if evs, gerr := r.API.GetEvents(ctx, a.Reference); gerr == nil {
+	if evs, gerr := r.API.GetEvents(ctx, ref); gerr == nil {
 		for _, ev := range evs {
 			if ev.Name == epayment.EventRefunded && ev.Success && ev.IdempotencyKey != nil && *ev.IdempotencyKey == rf.Key {
 				an := journal.Answer{Action: journal.ActRefund, Key: rf.Key, OK: true}
-				if p, perr := r.API.GetPayment(ctx, a.Reference); perr == nil {
+				if p, perr := r.API.GetPayment(ctx, ref); perr == nil {
 					an.Refunded = p.Aggregate.RefundedAmount.Value
 				}
-				if _, jerr := r.Journal.Append(journal.Record{Kind: journal.KindAnswer, Sale: s.ID, Ref: a.Reference, Answer: &an,
+				if _, jerr := r.Journal.Append(journal.Record{Kind: journal.KindAnswer, Sale: s.ID, Ref: ref, Answer: &an,
 					Note: fmt.Sprintf("refund %d: %s refunded (confirmed by the payment's events)", idx+1, money.Format(rf.Amount))}); jerr != nil {
 					return fmt.Errorf("%w (the refund was made, but %v)", ErrPending, jerr)
 				}

@@ -156,6 +156,12 @@ func BuildZ(ctx context.Context, j *journal.Journal, api checkout.PaymentAPI, no
 	if err != nil {
 		return nil, fmt.Errorf("z report: %w", err)
 	}
+	// The difference of an exchange goes back to the original payment: that
+	// payment is reconciled with it (exchange.go).
+	exchanged, err := exchangeRefunds(j, day, daySales, &refundedSales)
+	if err != nil {
+		return nil, fmt.Errorf("z report: %w", err)
+	}
 	// Oldest first, as the day happened.
 	sort.Slice(daySales, func(a, b int) bool { return daySales[a].ID < daySales[b].ID })
 	sort.Slice(refundedSales, func(a, b int) bool { return refundedSales[a].ID < refundedSales[b].ID })
@@ -245,7 +251,11 @@ func BuildZ(ctx context.Context, j *journal.Journal, api checkout.PaymentAPI, no
 
 	for _, s := range append(daySales, refundedSales...) {
 		for _, a := range s.Attempts {
-			z.Rows = append(z.Rows, row(s, a))
+			r := row(s, a)
+			if a.State == journal.StateCaptured {
+				r.Refunded += exchanged[a.Reference]
+			}
+			z.Rows = append(z.Rows, r)
 		}
 	}
 	if api != nil {

@@ -34,6 +34,10 @@ type Line struct {
 	BasketOff int64 `json:"basketOff,omitempty"`
 	// Override says the unit price was set by hand, from what and why.
 	Override *Override `json:"override,omitempty"`
+	// Return makes the line goods brought back from an earlier sale in an
+	// exchange (exchange.go): its Quantity is negative and its total is
+	// minus what the customer paid for them then.
+	Return *Returned `json:"return,omitempty"`
 }
 
 // Total is what the customer pays for the line, including VAT: its gross
@@ -69,11 +73,13 @@ func (b *Basket) SetQuantity(productID string, q int) error {
 			continue
 		}
 		switch {
-		case q <= 0:
+		case q == 0 || q < 0 && b.Lines[i].Return == nil:
 			b.Lines = append(b.Lines[:i], b.Lines[i+1:]...)
 			if len(b.Lines) == 0 {
 				b.Discount = nil // a discount belongs to the basket it was given on
 			}
+		case b.Lines[i].Return != nil:
+			return fmt.Errorf("%s is a returned line: remove it and choose again what comes back", b.Lines[i].Name)
 		case b.Lines[i].Weighed() && q > 1:
 			return fmt.Errorf("%s was weighed: weigh and scan each one", b.Lines[i].Name)
 		case q > MaxQuantity:

@@ -82,6 +82,9 @@ func (l Line) Weighed() bool { return l.Grams > 0 }
 // or for a weighed line the price per kilogram times the weight, rounded half
 // up to the minor unit (129,00/kg × 532 g = 68,628 → 68,63).
 func (l Line) Gross() int64 {
+	if l.Return != nil {
+		return -l.Return.Amount
+	}
 	if l.Weighed() {
 		return (l.UnitPrice*int64(l.Grams) + 500) / 1000 * int64(l.Quantity)
 	}
@@ -122,7 +125,8 @@ func (b Basket) Settled() Basket {
 	var base int64
 	for i := range s.Lines {
 		s.Lines[i].BasketOff = 0
-		weights[i] = s.Lines[i].Total()
+		// A returned line takes no share: the discount is on what is sold.
+		weights[i] = max(s.Lines[i].Total(), 0)
 		base += weights[i]
 	}
 	shares := apportion(s.Discount.of(base), weights)
@@ -136,7 +140,7 @@ func (b Basket) Settled() Basket {
 func (b Basket) BasketDiscount() int64 {
 	var base int64
 	for _, l := range b.Lines {
-		base += l.Gross() - l.LineDiscount()
+		base += max(l.Gross()-l.LineDiscount(), 0)
 	}
 	return b.Discount.of(base)
 }
@@ -179,6 +183,9 @@ func (b *Basket) SetDiscount(productID string, o *Off) error {
 	if l == nil {
 		return fmt.Errorf("basket: no line for product %s", productID)
 	}
+	if l.Return != nil && o != nil {
+		return errors.New("a returned line is credited at what was paid for it; it takes no discount")
+	}
 	if o != nil {
 		if err := o.Check(); err != nil {
 			return err
@@ -201,7 +208,7 @@ func (b *Basket) SetBasketDiscount(o *Off) error {
 		}
 		var base int64
 		for _, l := range b.Lines {
-			base += l.Gross() - l.LineDiscount()
+			base += max(l.Gross()-l.LineDiscount(), 0)
 		}
 		if o.Amount > base {
 			return errors.New("the discount is more than the basket costs")
@@ -220,6 +227,8 @@ func (b *Basket) SetPrice(productID string, price int64, reason, by string) erro
 	switch {
 	case l == nil:
 		return fmt.Errorf("basket: no line for product %s", productID)
+	case l.Return != nil:
+		return errors.New("a returned line is credited at what was paid for it; its price cannot change")
 	case strings.TrimSpace(reason) == "":
 		return errors.New("give a reason for the new price")
 	case utf8.RuneCountInString(reason) > MaxReason:
@@ -258,6 +267,9 @@ func (b *Basket) AddLine(l Line) Line {
 // CatalogID is the line's product id in the catalog: its ProductID without
 // the "#2" AddLine gives a second line of the same product.
 func (l Line) CatalogID() string {
+	if l.Return != nil {
+		return Line{ProductID: l.Return.ProductID}.CatalogID()
+	}
 	id, _, _ := strings.Cut(l.ProductID, "#")
 	return id
 }

@@ -442,6 +442,9 @@ func (t *Till) saleReceipt(s *journal.Sale) Receipt {
 	if a := capturedAttempt(s); a != nil {
 		return t.buildReceipt(s, a)
 	}
+	if s.Settled != nil {
+		return t.exchangeReceipt(s)
+	}
 	// The lines as paid: each carries its share of a basket discount, as a
 	// Vipps payment's frozen basket does.
 	paid := s.Basket.Settled()
@@ -452,6 +455,7 @@ func (t *Till) saleReceipt(s *journal.Sale) Receipt {
 		Training: s.Training, Copies: s.Copies,
 	}
 	r.CashPart = cashPartOf(s, nil)
+	r.Exchange = len(s.Basket.Returns()) > 0
 	return r
 }
 

@@ -3,6 +3,7 @@ package checkout
 import (
 	"errors"
 	"fmt"
+	"strconv"
 
 	"github.com/kasse-pos/kasse/app/basket"
 	"github.com/kasse-pos/kasse/app/journal"
@@ -189,5 +190,11 @@ func orderLine(l basket.Line) epayment.OrderLine {
 		UnitInfo:                &epayment.UnitInfo{UnitPrice: l.UnitPrice, Quantity: l.QuantityString(), QuantityUnit: l.QuantityUnit()},
 	}
 	ol.SetTax(int(l.VATRate)) // taxRate for 25.5 %, which taxPercentage cannot say
+	if l.Return != nil {
+		// The receipt schema's return line: positive amounts, isReturn.
+		ol.TotalAmount, ol.TotalAmountExcludingTax, ol.TotalTaxAmount = -ol.TotalAmount, -net, -vat
+		ol.Discount, ol.IsReturn = 0, true
+		ol.UnitInfo.Quantity = strconv.Itoa(-l.Quantity)
+	}
 	return ol
 }

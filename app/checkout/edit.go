@@ -78,6 +78,7 @@ func (t *Till) edit(fn func(*basket.Basket) error) error {
 		for i := range recs {
 			recs[i].Sale = sale
 		}
+		recs = append(recs, releases(sale, before, after)...) // exchange.go
 		stored, err := t.cfg.Journal.Append(recs...)
 		if err != nil {
 			t.journalFailed(err)
@@ -206,8 +207,8 @@ func (t *Till) NewSale() {
 			return errBusy
 		}
 		open := t.pay.Reference != "" && !t.pay.State.Final()
-		ref, sale, lines := t.pay.Reference, t.sale, len(t.basket.Lines)
-		paid := t.pay.State == journal.StateCaptured || t.cash.done
+		ref, sale, lines, before := t.pay.Reference, t.sale, len(t.basket.Lines), t.basket.Clone()
+		paid := t.pay.State == journal.StateCaptured || t.cash.done || t.exchanged.done
 		held, heldAmount := t.cash.paid > 0 && !paid, t.cash.paid
 		t.mu.Unlock()
 		if held {
@@ -222,7 +223,8 @@ func (t *Till) NewSale() {
 			t.engine.Send(ref, payment.Observation{Kind: payment.ObsSupersede})
 		}
 		if sale != 0 && !paid && lines > 0 {
-			if _, err := t.cfg.Journal.Append(journal.Record{Kind: journal.KindBasketCleared, Sale: sale, Note: "new sale"}); err != nil {
+			recs := append([]journal.Record{{Kind: journal.KindBasketCleared, Sale: sale, Note: "new sale"}}, releases(sale, before, basket.Basket{})...)
+			if _, err := t.cfg.Journal.Append(recs...); err != nil {
 				t.journalFailed(err)
 				return err
 			}
@@ -249,4 +251,5 @@ func (t *Till) startNewSaleLocked() {
 	s.notice = ""
 	s.customer, s.customerInput, s.customerErr = msisdn.Number{}, "", ""
 	s.cash = cashScreen{}
+	s.exchanged = exchangeScreen{}
 }

@@ -167,7 +167,11 @@ func (t *Till) Drop(saleID uint64, reason string) error {
 		if !known {
 			return errors.New("that basket is no longer parked")
 		}
-		if _, err := t.cfg.Journal.Append(journal.Record{Kind: journal.KindDropped, Sale: saleID, Note: reason}); err != nil {
+		recs := []journal.Record{{Kind: journal.KindDropped, Sale: saleID, Note: reason}}
+		if s, err := t.cfg.Journal.Get(saleID); err == nil {
+			recs = append(recs, releases(saleID, s.Basket, basket.Basket{})...) // exchange.go
+		}
+		if _, err := t.cfg.Journal.Append(recs...); err != nil {
 			t.journalFailed(err)
 			return err
 		}

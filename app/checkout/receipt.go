@@ -39,6 +39,10 @@ type Receipt struct {
 	// returned to the customer; Of is the number of the sales receipt it
 	// returns.
 	Refund bool
+	// Exchange marks the receipt of an exchange: its lines carry their
+	// signs (returned goods negative, Line.Return naming their receipt);
+	// one that comes to less than nothing is a return receipt.
+	Exchange bool
 	// Discount is the basket's own discount; each line's share of it is in
 	// the line (BasketOff).
 	Discount *basket.Off
@@ -68,6 +72,7 @@ func (t *Till) buildReceipt(s *journal.Sale, a *journal.Attempt) Receipt {
 		Discount: a.Basket.Discount,
 		Training: s.Training, Copies: s.Copies,
 	}
+	r.Exchange = len(a.Basket.Returns()) > 0
 	if r.CashPart = cashPartOf(s, a); len(r.Tenders) > 0 {
 		r.Method = MethodVipps + " + " + MethodCash
 	}

@@ -57,6 +57,7 @@ func (t *Till) Recover(ctx context.Context) error {
 	cancel()
 	t.receiptsOwed(ctx)
 	t.cashHeld()
+	t.releaseAbandoned() // exchange.go
 	return nil
 }
 
@@ -86,7 +87,7 @@ func (t *Till) receiptsOwed(ctx context.Context) {
 	}
 	var owed []*journal.Sale
 	_ = t.cfg.Journal.Each(func(s *journal.Sale) bool {
-		if (capturedAttempt(s) != nil || s.PaidInCash()) && s.ReceiptURL == "" && !s.Printed {
+		if (capturedAttempt(s) != nil || s.PaidInCash() || s.Settled != nil) && s.ReceiptURL == "" && !s.Printed {
 			owed = append(owed, s)
 		}
 		return true

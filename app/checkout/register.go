@@ -63,6 +63,10 @@ type Register interface {
 	CashIn(cashier string, amount int64, reason string) error
 	CashOut(cashier string, amount int64, reason string) error
 	CountCash(cashier string, counted int64) error
+	// Exchange takes lines of an earlier sale back into the basket;
+	// SettleExchange ends one that comes to zero or less (exchange.go).
+	Exchange(saleID uint64, lines []ExchangeLine) error
+	SettleExchange() error
 }
 
 var _ Register = (*Till)(nil)

@@ -68,6 +68,7 @@ func (t *Till) scanReceipt(id string) {
 			left -= rf.Amount
 		}
 	}
+	left -= found.ExchangedTotal() // lines brought back in exchanges
 	if left <= 0 {
 		t.Notify(fmt.Sprintf("Receipt %s is refunded in full already.", found.ReceiptNumber))
 		return

@@ -224,6 +224,8 @@ type View struct {
 	ReturnScan ReturnScan
 	// Cash is the cash side: what is due, cash taken, change (cash.go).
 	Cash CashView
+	// Exchange is the exchange side: returned goods, settling (exchange.go).
+	Exchange ExchangeView
 }
 
 // Till is one checkout. All methods are safe for concurrent use.
@@ -319,6 +321,10 @@ type screen struct {
 	returnScan ReturnScan
 	// cash is the cash taken for the sale on screen (cash.go).
 	cash cashScreen
+	// exchanged is an exchange just settled; refunds sends its difference
+	// back (exchange.go).
+	exchanged exchangeScreen
+	refunds   RefundSender
 }
 
 // SetRelayConnected tells the till whether the relay delivers webhooks now.
@@ -574,12 +580,13 @@ func (t *Till) View() View {
 	v.CanPark = s.canPark() == nil
 	v.ReturnScan = s.returnScan
 	t.cashView(&v)
+	t.exchangeView(&v)
 	return v
 }
 
 // phase is the screen's phase, from the payment on screen.
 func (s *screen) phase() Phase {
-	if s.cash.done {
+	if s.cash.done || s.exchanged.done {
 		return PhaseDone
 	}
 	if s.pay.Reference == "" {

@@ -42,7 +42,9 @@ func (t *Till) Undo() error {
 			have[l.ProductID] = true
 		}
 		for _, l := range lost {
-			if !have[l.ProductID] {
+			// A returned line was released when it was taken out; it comes
+			// back only through Exchange, which holds it again.
+			if !have[l.ProductID] && l.Return == nil {
 				b.Lines = append(b.Lines, l)
 			}
 		}

@@ -49,6 +49,16 @@ type Completed struct {
 // happened: the captured payment first, then each confirmed refund. Amounts
 // are exactly the sums of the lines. The same function feeds the Signer and
 // the SAF-T export, so what is signed is what is exported.
+//
+// An exchange (return lines of earlier sales, negative, beside the new
+// items) is one transaction of its net: the money that moved. Its return
+// lines are in it with their own negative amounts and VAT, so the VAT per
+// rate is exact; the original sale's signed transaction is left as it was
+// (the goods it sold were sold), and the original gets no refund
+// transaction for the lines (they are returned here, once). An exchange
+// that came to less than nothing is a return transaction (negative); the
+// refund of its difference to the original payment is its money, not a
+// transaction of its own.
 func Transactions(s *journal.Sale) []Completed {
 	if s.Return != nil {
 		// Completed when it was journaled: the return and its sale are one
@@ -56,6 +66,13 @@ func Transactions(s *journal.Sale) []Completed {
 		c := Completed{Of: OfReturn, Return: true, At: s.Created}
 		for _, l := range s.Return.Lines {
 			c.add(fromBasket(l, -l.Quantity))
+		}
+		return []Completed{c}
+	}
+	if st := s.Settled; st != nil {
+		c := Completed{Of: OfSale, Reference: st.Reference, Return: st.Amount < 0, At: st.At}
+		for _, l := range s.Basket.Lines {
+			c.add(fromBasket(l, l.Quantity))
 		}
 		return []Completed{c}
 	}

@@ -82,6 +82,16 @@ const (
 	// "switch to NAME").
 	KindCashierLogin  Kind = "cashier.login"
 	KindCashierLogout Kind = "cashier.logout"
+
+	// KindExchanged is on an original sale: some of its line was brought
+	// back in an exchange, as a return line of another sale (Exchange.Sale),
+	// so it cannot be refunded or returned again. Release gives it back (the
+	// return line was taken out of that basket). See exchange.go.
+	KindExchanged Kind = "sale.exchanged" // Exchange
+	// KindExchangeSettled ends an exchange whose net is zero or negative
+	// (nothing to pay): journaled before any money of the difference goes
+	// back (a refund Intent, or the drawer opening, follows in its append).
+	KindExchangeSettled Kind = "exchange.settled" // Settle
 )
 
 // known reports whether k is one of the kinds above.
@@ -94,7 +104,7 @@ func (k Kind) known() bool {
 		KindTillStarted, KindTillStopped, KindTillUpdated, KindReport, KindTrainingOn, KindTrainingOff, KindSettings, KindPriceLookup,
 		KindParked, KindRecalled, KindDropped, KindReturned, KindSetting,
 		KindTenderCash, KindTenderReturn, KindDrawerOpened, KindCashIn, KindCashOut, KindCashCounted, KindRefundCash,
-		KindCashierLogin, KindCashierLogout:
+		KindCashierLogin, KindCashierLogout, KindExchanged, KindExchangeSettled:
 		return true
 	}
 	return false
@@ -138,6 +148,8 @@ type Record struct {
 	Cash     *CashData     `json:"cash,omitempty"`
 	// RefundCash is a KindRefundCash's payload (cash.go).
 	RefundCash *RefundCashData `json:"refundCash,omitempty"`
+	Exchange   *ExchangeData   `json:"exchange,omitempty"`
+	Settle     *SettleData     `json:"settle,omitempty"`
 }
 
 // GenesisHash is the Prev of a journal's first record.
@@ -207,6 +219,10 @@ type Intent struct {
 type RefundData struct {
 	Reason string   `json:"reason,omitempty"`
 	Lines  []string `json:"lines,omitempty"`
+	// Exchange: the difference of an exchange that came to less than the
+	// goods brought back, refunded to the original payment; the return
+	// itself is in the exchange sale's lines.
+	Exchange bool `json:"exchange,omitempty"`
 }
 
 // Answer is what the API said to a call (or that it said nothing).
@@ -485,6 +501,21 @@ func Apply(s *Sale, r Record) error {
 		}
 	case KindTenderCash, KindTenderReturn, KindDrawerOpened, KindCashIn, KindCashOut, KindCashCounted, KindRefundCash:
 		return applyCash(s, r)
+	case KindExchanged:
+		if r.Exchange == nil {
+			return errPayload(r)
+		}
+		x := *r.Exchange
+		x.At = r.At
+		applyExchange(s, x)
+	case KindExchangeSettled:
+		if r.Settle == nil {
+			return errPayload(r)
+		}
+		st := *r.Settle
+		st.At = r.At
+		s.Settled = &st
+		s.Totals = s.Basket.Totals()
 	case KindJournalCreated, KindMigrated, KindDayClosed, KindTillStopped, KindTrainingOn, KindTrainingOff, KindCashierLogin, KindCashierLogout:
 		// Not about a sale.
 	default:
@@ -513,7 +544,7 @@ func applyIntent(s *Sale, r Record) {
 	case ActRefund:
 		rf := Refund{Key: in.Key, Amount: in.Amount, At: r.At, Reference: r.Ref}
 		if in.Refund != nil {
-			rf.Reason, rf.Lines = in.Refund.Reason, in.Refund.Lines
+			rf.Reason, rf.Lines, rf.Exchange = in.Refund.Reason, in.Refund.Lines, in.Refund.Exchange
 		}
 		s.Refunds = append(s.Refunds, rf)
 		s.Steps = append(s.Steps, Step{At: r.At, Reference: r.Ref, State: StepRefunding, Note: r.Note})
@@ -562,12 +593,14 @@ func applyAnswer(s *Sale, r Record) {
 }
 
 // setLine puts l in b with quantity q (0 removes it), keeping the line order.
+// A return line (l.Return) has a negative quantity.
 func setLine(b *basket.Basket, l basket.Line, q int) {
+	keep := q > 0 || q < 0 && l.Return != nil
 	for i := range b.Lines {
 		if b.Lines[i].ProductID != l.ProductID {
 			continue
 		}
-		if q <= 0 {
+		if !keep {
 			b.Lines = append(b.Lines[:i:i], b.Lines[i+1:]...)
 			return
 		}
@@ -575,7 +608,7 @@ func setLine(b *basket.Basket, l basket.Line, q int) {
 		b.Lines[i].Quantity = q
 		return
 	}
-	if q > 0 {
+	if keep {
 		l.Quantity = q
 		b.Lines = append(b.Lines, l)
 	}

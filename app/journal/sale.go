@@ -91,6 +91,8 @@ type Refund struct {
 	// Cash is the cash handed back for a refund in cash (Amount rounded as
 	// cash is); 0 for a refund through Vipps MobilePay.
 	Cash int64 `json:"cash,omitempty"`
+	// Exchange: the money of an exchange's difference (see RefundData).
+	Exchange bool `json:"exchange,omitempty"`
 }
 
 // Sale is one customer's purchase and everything that happened to its payment.
@@ -128,6 +130,10 @@ type Sale struct {
 	Return *ReturnData `json:"return,omitempty"`
 	// Tenders are the cash taken for the sale and handed back (cash.go).
 	Tenders []Tender `json:"tenders,omitempty"`
+	// Exchanges are its lines brought back in other sales (exchange.go).
+	Exchanges []ExchangeData `json:"exchanges,omitempty"`
+	// Settled ends an exchange that came to zero or less (exchange.go).
+	Settled *SettleData `json:"settled,omitempty"`
 	// LastSeq is the sequence number of the sale's newest record.
 	LastSeq uint64 `json:"lastSeq"`
 }
@@ -173,7 +179,7 @@ func (s *Sale) Open() []*Attempt {
 // State is the sale's state: that of its latest attempt. A sale paid in full
 // in cash (PaidInCash) is StateCaptured: its money is taken.
 func (s *Sale) State() State {
-	if s.PaidInCash() {
+	if s.PaidInCash() || s.Settled != nil {
 		return StateCaptured
 	}
 	if a := s.Current(); a != nil {

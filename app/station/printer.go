@@ -139,6 +139,19 @@ func (p *ReceiptPrinter) PrintReceipt(ctx context.Context, r checkout.Receipt) e
 	for _, v := range r.Totals.ByVAT {
 		doc.VAT = append(doc.VAT, escpos.VATLine{Rate: v.Rate.Format(","), Net: v.Net, VAT: v.VAT, Gross: v.Gross})
 	}
+	for i, l := range r.Lines {
+		if l.Return != nil {
+			// Goods back in an exchange: which receipt they came from.
+			of := opt.Labels.Of
+			if of == "" {
+				of = escpos.Norwegian.Of
+			}
+			doc.Lines[i].Name = fmt.Sprintf("%s - %s %s", l.Name, of, l.Return.Receipt)
+		}
+	}
+	// An exchange's lines carry their signs already; one that came to less
+	// than nothing is a return.
+	doc.Refund = doc.Refund || r.Exchange && r.Totals.Gross < 0
 	if r.Refund {
 		// A credit note prints the money going back as negative amounts.
 		doc.Refund, doc.Total = true, -doc.Total

@@ -217,6 +217,7 @@ func Start(ctx context.Context, cfg Config, opts Options) (*Station, error) {
 	s.Till = till
 	s.Refunder = &backoffice.Refunder{Journal: j, Engine: till.Engine(), API: routed, Printer: printer, Publisher: publisher, Drawer: drawer,
 		Shop: cfg.Shop, Lang: receiptLang, Brand: mk.Brand, Logger: log.With("part", "refund"), Signer: optSigner(signer)}
+	till.SetRefunds(s.Refunder) // an exchange's difference goes back through it
 	s.Office = &backoffice.Desk{Journal: j, API: routed, Refunder: s.Refunder, Header: reportHeader(cfg, j), Lang: s.Language}
 	if err := journalStart(j); err != nil {
 		return fail(err)
