@@ -81,6 +81,7 @@ func measure(till *checkout.Till, marker *canvas.Raster, p *painted) error {
 	fmt.Println("frame", first.UnixNano())
 	time.Sleep(3 * time.Second) // idle, as a till between customers
 	fmt.Println("rss", rssKB())
+	fmt.Println("uss", ussKB())
 	var ms runtime.MemStats
 	runtime.ReadMemStats(&ms)
 	fmt.Println("gosys", ms.Sys/1024) // of the RSS, what Go holds; the rest is GL, fonts and C
@@ -162,6 +163,24 @@ func drain[T any](c chan T) {
 			return
 		}
 	}
+}
+
+// ussKB is the part of the resident memory that is this process's alone
+// (Private_Clean + Private_Dirty), in kB: RSS less the pages of shared
+// libraries, such as software GL's libLLVM, that other processes map too.
+func ussKB() int {
+	b, err := os.ReadFile("/proc/self/smaps_rollup")
+	if err != nil {
+		return 0
+	}
+	total := 0
+	for _, l := range strings.Split(string(b), "\n") {
+		if f := strings.Fields(l); len(f) >= 2 && (f[0] == "Private_Clean:" || f[0] == "Private_Dirty:") {
+			n, _ := strconv.Atoi(f[1])
+			total += n
+		}
+	}
+	return total
 }
 
 // rssKB is this process's resident memory in kB.

@@ -41,6 +41,7 @@ var goals = []struct {
 }{
 	{"frame", "start to first frame", "ms", 500},
 	{"rss", "idle memory (RSS)", "MB", 150},
+	{"uss", "  of it, private to this process (USS)", "MB", 0},
 	{"gosys", "  of it, Go's own (runtime.MemStats.Sys)", "MB", 0},
 	{"tap", "tap on a tile to the basket on screen", "ms", 50},
 	{"pay", "Pay to createPayment at the simulator", "ms", 5},
@@ -165,7 +166,7 @@ func oneRun(self, dir, catPath string) (map[string][]float64, error) {
 		switch f[0] {
 		case "frame":
 			res["frame"] = append(res["frame"], ms(time.Unix(0, n).Sub(start)))
-		case "rss", "gosys":
+		case "rss", "uss", "gosys":
 			res[f[0]] = append(res[f[0]], float64(n)/1024)
 		case "tap":
 			res["tap"] = append(res["tap"], float64(n)/1e6)
