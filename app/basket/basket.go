@@ -9,6 +9,7 @@ import (
 	"strconv"
 
 	"github.com/kasse-pos/kasse/app/catalog"
+	"github.com/kasse-pos/kasse/app/i18n"
 	"github.com/kasse-pos/kasse/app/money"
 )
 
@@ -75,9 +76,9 @@ func (b *Basket) SetQuantity(productID string, q int) error {
 				b.Discount = nil // a discount belongs to the basket it was given on
 			}
 		case b.Lines[i].Weighed() && q > 1:
-			return fmt.Errorf("%s was weighed: weigh and scan each one", b.Lines[i].Name)
+			return i18n.M("{{.Name}} was weighed: weigh and scan each one", "Name", b.Lines[i].Name)
 		case q > MaxQuantity:
-			return fmt.Errorf("at most %d of one product per sale", MaxQuantity)
+			return i18n.M("at most {{.Max}} of one product per sale", "Max", MaxQuantity)
 		default:
 			b.Lines[i].Quantity = q
 		}

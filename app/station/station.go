@@ -227,7 +227,7 @@ func Start(ctx context.Context, cfg Config, opts Options) (*Station, error) {
 			return fail(err)
 		}
 	}
-	rs := &relayStatus{till: till}
+	rs := &relayStatus{till: till, lang: s.Language}
 	if cfg.Relay.URL != "" {
 		till.SetStatus("relay", i18n.Key("connecting…"))
 		p := &relay.Poller{
@@ -249,7 +249,7 @@ func Start(ctx context.Context, cfg Config, opts Options) (*Station, error) {
 		s.goRun(func() {
 			if err := p.Run(ctx); err != nil {
 				log.Error("relay poller stopped", "err", err)
-				till.SetStatus("relay", "stopped: "+err.Error())
+				till.SetStatus("relay", i18n.Key("stopped: restart Kasse; until then payments are checked by polling"))
 			}
 		})
 	} else {
@@ -260,7 +260,8 @@ func Start(ctx context.Context, cfg Config, opts Options) (*Station, error) {
 		s.goRun(func() {
 			err := scanner.Run(ctx, sc, till.Scan, func(st scanner.Status) { till.SetStatus("scanner", scannerText(s.Language, st)) })
 			if err != nil {
-				till.SetStatus("scanner", err.Error())
+				log.Error("scanner stopped", "err", err)
+				till.SetStatus("scanner", i18n.Key("stopped: check its cable and the port in Settings, then restart Kasse"))
 			}
 		})
 	}
@@ -289,7 +290,7 @@ func Start(ctx context.Context, cfg Config, opts Options) (*Station, error) {
 			// Refunds journaled but not confirmed are sent again, same key.
 			if _, err := s.Refunder.Resume(ctx); err != nil {
 				log.Warn("refunds still pending", "err", err)
-				till.Notify(i18n.T(s.Language, "A refund could not be confirmed with Vipps MobilePay yet; Kasse tries again on the next start.") + " " + err.Error())
+				till.Notify(i18n.Key("A refund could not be confirmed with Vipps MobilePay yet; Kasse tries again on the next start. The refund list in History shows which one."))
 			}
 		})
 	}
@@ -378,7 +379,7 @@ func loadCatalog(cfg Config) (*catalog.Catalog, error) {
 }
 
 // EmptyCatalogNotice is what the till says when it has no catalog file.
-const EmptyCatalogNotice = "This till has no products yet: no catalog file is set up. Add one in Settings (Products), or type items by hand."
+var EmptyCatalogNotice = i18n.Key("This till has no products yet: no catalog file is set up. Add one in Settings (Products), or type items by hand.")
 
 // relayPublisher uploads receipts to the relay's receipt page.
 type relayPublisher struct {
