@@ -252,7 +252,7 @@ func (s *Settings) onSave() {
 	restart := s.opts.Apply != nil && s.opts.Apply(cfg)
 	s.msg.Importance = widget.SuccessImportance
 	if restart {
-		s.msg.SetText(lang.L("Saved. Cashiers and the lock time apply now; the other changes apply after Kasse is restarted."))
+		s.msg.SetText(lang.L("Saved. Cashiers, the lock time and the language apply now; the other changes apply after Kasse is restarted."))
 	} else {
 		s.msg.SetText(lang.L("Saved and applied."))
 	}

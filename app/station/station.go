@@ -155,10 +155,7 @@ func Start(ctx context.Context, cfg Config, opts Options) (*Station, error) {
 	s.Market, s.Language = mk, ResolveLanguage(cfg.Language)
 	// Receipts are the customer's and, in Norway, a legal document
 	// ("Salgskvittering"): in the market's language unless configured.
-	receiptLang := mk.Language
-	if cfg.ReceiptLanguage != "" {
-		receiptLang = ResolveLanguage(cfg.ReceiptLanguage)
-	}
+	receiptLang := s.ReceiptLanguage(cfg)
 	var publisher checkout.ReceiptPublisher
 	if cfg.Relay.URL != "" {
 		publisher = &relayPublisher{c: &relay.TillClient{BaseURL: cfg.Relay.URL, Token: cfg.Relay.Token}, lang: receiptLang}
@@ -295,6 +292,15 @@ func Start(ctx context.Context, cfg Config, opts Options) (*Station, error) {
 		})
 	}
 	return s, nil
+}
+
+// ReceiptLanguage is the language cfg gives the receipts and the customer
+// display: the market's unless configured (s.Market is the station's).
+func (s *Station) ReceiptLanguage(cfg Config) string {
+	if cfg.ReceiptLanguage != "" {
+		return ResolveLanguage(cfg.ReceiptLanguage)
+	}
+	return s.Market.Language
 }
 
 // ResolveLanguage is the language a setting means ("" follows the computer):
