@@ -367,6 +367,14 @@ func TestLocalizerTemplatesAndFallback(t *testing.T) {
 	if got := For("nb").T("not a key {{.X}}", "X", 1); got != "not a key 1" {
 		t.Errorf("an unknown key reads as itself: %q", got)
 	}
+	// A value that is a sentence itself reads in the same language.
+	nested := M("Could not reach the relay at {{.URL}}: {{.Reason}}", "URL", "https://relay.example", "Reason", M("no answer in time"))
+	if got := For("nb").Msg(nested); got != "Fikk ikke kontakt med reléet på https://relay.example: ikke noe svar i tide" {
+		t.Errorf("nested: %q", got)
+	}
+	if got := nested.String(); got != "Could not reach the relay at https://relay.example: no answer in time" {
+		t.Errorf("nested in English: %q", got)
+	}
 	if For("sv").Lang() != "en" {
 		t.Error("an unknown language is not English")
 	}

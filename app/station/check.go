@@ -82,7 +82,8 @@ func CheckVipps(ctx context.Context, v VippsConfig, hc *http.Client) Check {
 		HTTPClient: hc, Retry: epayment.RetryPolicy{MaxAttempts: 1}, Logger: slog.New(slog.DiscardHandler),
 	})
 	if err != nil {
-		return Check{Message: i18n.M("These keys cannot be used: {{.Reason}}", "Reason", err.Error())}
+		slog.Warn("check the keys", "err", err)
+		return Check{Message: i18n.M("These keys cannot be used: copy each one whole, without spaces, from the Vipps MobilePay portal.")}
 	}
 	ctx, cancel := context.WithTimeout(ctx, 15*time.Second)
 	defer cancel()
@@ -94,7 +95,8 @@ func CheckVipps(ctx context.Context, v VippsConfig, hc *http.Client) Check {
 	case errors.As(err, &ae) && (ae.Status == http.StatusUnauthorized || ae.Status == http.StatusForbidden || ae.Status == http.StatusBadRequest):
 		return Check{Message: i18n.M("Vipps MobilePay refused these keys ({{.Environment}}). Check the client id, client secret, subscription key and MSN; test keys work only with Test, production keys only with Production.", "Environment", environment(v.BaseURL))}
 	case errors.As(err, &ae):
-		return Check{Message: i18n.M("Vipps MobilePay answered with an error (HTTP {{.Status}}); try again in a minute. {{.Detail}}", "Status", ae.Status, "Detail", ae.Detail)}
+		slog.Warn("check the keys", "status", ae.Status, "detail", ae.Detail)
+		return Check{Message: i18n.M("Vipps MobilePay answered with an error (HTTP {{.Status}}); try again in a minute.", "Status", ae.Status)}
 	default:
 		return Check{Message: i18n.M("Could not reach Vipps MobilePay at {{.URL}}: is this computer online? ({{.Reason}})", "URL", v.BaseURL, "Reason", netReason(err))}
 	}

@@ -91,3 +91,13 @@ func TestStartCheckNamesAWrongPrefix(t *testing.T) {
 		return v.Status.Relay == "connected, but not for this till's payments (see the notice)" && strings.Contains(v.Notice, `"kasse-1-"`)
 	})
 }
+
+// The start check speaks the till's language: its notice and the relay's
+// status are Norwegian on a Norwegian till, not English pieces.
+func TestStartCheckSpeaksTheTillsLanguage(t *testing.T) {
+	r := demotest.Start(t, demotest.Options{Configure: func(c *station.Config) { c.POSID = "2"; c.Language = "nb" }})
+	r.Await("the start check's notice and status in Norwegian", func(v checkout.View) bool {
+		return strings.HasPrefix(v.Notice, "Før første salg: Reléet sender denne nøkkelen") &&
+			v.Status.Relay == "tilkoblet, men ikke for denne kassens betalinger (se meldingen)"
+	})
+}
