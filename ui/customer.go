@@ -2,18 +2,19 @@ package ui
 
 import (
 	"fmt"
+	"sync"
 	"time"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/canvas"
 	"fyne.io/fyne/v2/container"
-	"fyne.io/fyne/v2/lang"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 	"github.com/skip2/go-qrcode"
 
 	"github.com/kasse-pos/kasse/app/basket"
 	"github.com/kasse-pos/kasse/app/checkout"
+	"github.com/kasse-pos/kasse/app/i18n"
 	"github.com/kasse-pos/kasse/app/journal"
 	"github.com/kasse-pos/kasse/app/money"
 )
@@ -26,6 +27,9 @@ type CustomerDisplay struct {
 	till checkout.Register
 	win  fyne.Window
 	shop string
+	// tr speaks the customer's language (the receipts'), which may not be
+	// the cashier's.
+	tr *i18n.Localizer
 
 	header  *fyne.Container
 	stepBox *fyne.Container
@@ -44,6 +48,15 @@ type CustomerDisplay struct {
 	qrFor   string
 	view    checkout.View
 	stop    chan struct{}
+
+	unlisten  func()
+	closeOnce sync.Once
+}
+
+// Close stops the display following the till; the window stays (a display
+// rebuilt in another language closes the old one first).
+func (d *CustomerDisplay) Close() {
+	d.closeOnce.Do(func() { d.unlisten(); close(d.stop) })
 }
 
 // customerRow is one basket line as the customer reads it.
@@ -53,16 +66,17 @@ type customerRow struct {
 	line      basket.Line
 }
 
-var customerSteps = [4]string{"Sent", "Your approval", "Approved", "Paid"}
+var customerSteps = [4]string{i18n.Key("Sent"), i18n.Key("Your approval"), i18n.Key("Approved"), i18n.Key("Paid")}
 
 // NewCustomerDisplay fills w with the customer's screen and keeps it in step
-// with till; shop is the name shown between sales.
-func NewCustomerDisplay(w fyne.Window, till checkout.Register, shop string) *CustomerDisplay {
-	d := &CustomerDisplay{till: till, win: w, shop: shop, stop: make(chan struct{})}
+// with till; shop is the name shown between sales, tr the customer's
+// language (the receipts': i18n.For(receipt language)).
+func NewCustomerDisplay(w fyne.Window, till checkout.Register, shop string, tr *i18n.Localizer) *CustomerDisplay {
+	d := &CustomerDisplay{till: till, win: w, shop: shop, tr: tr, stop: make(chan struct{})}
 	fg := theme.Color(theme.ColorNameForeground)
 	name := canvas.NewText(shop, fg)
 	name.TextSize, name.TextStyle.Bold, name.Alignment = 72, true, fyne.TextAlignCenter
-	hello := canvas.NewText(lang.L("Welcome"), theme.Color(theme.ColorNamePlaceHolder))
+	hello := canvas.NewText(d.tr.T("Welcome"), theme.Color(theme.ColorNamePlaceHolder))
 	hello.TextSize, hello.Alignment = 40, fyne.TextAlignCenter
 	bar := canvas.NewRectangle(theme.Color(theme.ColorNamePrimary))
 	bar.SetMinSize(fyne.NewSize(240, 8))
@@ -72,7 +86,7 @@ func NewCustomerDisplay(w fyne.Window, till checkout.Register, shop string) *Cus
 	d.scroll = container.NewVScroll(d.lines)
 	d.total = canvas.NewText("", fg)
 	d.total.TextSize, d.total.TextStyle.Bold, d.total.Alignment = 64, true, fyne.TextAlignTrailing
-	totalLabel := canvas.NewText(lang.L("Total"), fg)
+	totalLabel := canvas.NewText(d.tr.T("Total"), fg)
 	totalLabel.TextSize = 32
 	d.title = canvas.NewText("", fg)
 	d.title.TextSize, d.title.TextStyle.Bold = 40, true
@@ -109,8 +123,8 @@ func NewCustomerDisplay(w fyne.Window, till checkout.Register, shop string) *Cus
 			w.SetFullScreen(!w.FullScreen())
 		}
 	})
-	remove := till.OnChange(func() { fyne.Do(d.refresh) })
-	w.SetOnClosed(func() { remove(); close(d.stop) })
+	d.unlisten = till.OnChange(func() { fyne.Do(d.refresh) })
+	w.SetOnClosed(d.Close)
 	d.refresh()
 	go d.ticker()
 	return d
@@ -142,7 +156,7 @@ func (d *CustomerDisplay) refresh() {
 	d.total.Text = money.FormatCurrency(gross, v.Currency)
 	d.total.Refresh()
 
-	title, text := customerWords(v)
+	title, text := customerWords(d.tr, v)
 	d.title.Text = title
 	d.title.Color = theme.Color(theme.ColorNameForeground)
 	switch v.Phase {
@@ -169,9 +183,9 @@ func (d *CustomerDisplay) refresh() {
 	for i, st := range stepMarks(v) {
 		name := customerSteps[i]
 		if i == 0 && v.QR != "" {
-			name = "Code shown"
+			name = i18n.Key("Code shown")
 		}
-		d.steps[i].SetText(string([]rune(st.text)[0]) + "  " + lang.L(name))
+		d.steps[i].SetText(string([]rune(st.text)[0]) + "  " + d.tr.T(name))
 		d.steps[i].Importance = st.imp
 		d.steps[i].Refresh()
 	}
@@ -179,39 +193,39 @@ func (d *CustomerDisplay) refresh() {
 }
 
 // customerWords are the title and sentence the customer reads for v.
-func customerWords(v checkout.View) (string, string) {
+func customerWords(tr *i18n.Localizer, v checkout.View) (string, string) {
 	switch v.Phase {
 	case checkout.PhaseSending:
-		return lang.L("Sending to your phone…"), ""
+		return tr.T("Sending to your phone…"), ""
 	case checkout.PhaseWaiting:
 		if v.QR != "" {
-			return lang.L("Scan to pay"), lang.L("Scan the code with the Vipps or MobilePay app on your phone.")
+			return tr.T("Scan to pay"), tr.T("Scan the code with the Vipps or MobilePay app on your phone.")
 		}
-		return lang.L("Approve in the app"), lang.L("Open Vipps or MobilePay on your phone and approve the payment.")
+		return tr.T("Approve in the app"), tr.T("Open Vipps or MobilePay on your phone and approve the payment.")
 	case checkout.PhaseCancelling:
-		return lang.L("Cancelling…"), ""
+		return tr.T("Cancelling…"), ""
 	case checkout.PhaseCapturing:
-		return lang.L("Approved ✓"), lang.L("One moment…")
+		return tr.T("Approved ✓"), tr.T("One moment…")
 	case checkout.PhaseEnded:
 		switch {
 		case v.CanRetry:
-			return lang.L("One moment…"), lang.L("The cashier is checking the payment with Vipps MobilePay.")
+			return tr.T("One moment…"), tr.T("The cashier is checking the payment with Vipps MobilePay.")
 		case v.Outcome == journal.StateAborted:
-			return lang.L("Payment declined"), lang.L("Nothing was charged. The cashier will help you.")
+			return tr.T("Payment declined"), tr.T("Nothing was charged. The cashier will help you.")
 		case v.Outcome == journal.StateExpired:
-			return lang.L("Time ran out"), lang.L("Nothing was charged. The cashier can send the payment again.")
+			return tr.T("Time ran out"), tr.T("Nothing was charged. The cashier can send the payment again.")
 		case v.Outcome == journal.StateCancelled, v.Outcome == journal.StateTerminated:
-			return lang.L("Payment cancelled"), lang.L("Nothing was charged.")
+			return tr.T("Payment cancelled"), tr.T("Nothing was charged.")
 		}
-		return lang.L("The payment did not go through"), lang.L("The cashier will help you.")
+		return tr.T("The payment did not go through"), tr.T("The cashier will help you.")
 	case checkout.PhaseDone:
 		if v.Receipt != nil && v.Receipt.URL != "" {
-			return lang.L("Paid ✓ Thank you!"), lang.L("Scan to keep the receipt on your phone.")
+			return tr.T("Paid ✓ Thank you!"), tr.T("Scan to keep the receipt on your phone.")
 		}
-		return lang.L("Paid ✓ Thank you!"), ""
+		return tr.T("Paid ✓ Thank you!"), ""
 	}
 	if v.CanPay || v.CanShowQR {
-		return lang.L("Pay with Vipps or MobilePay"), ""
+		return tr.T("Pay with Vipps or MobilePay"), ""
 	}
 	return "", ""
 }
@@ -285,7 +299,7 @@ func (d *CustomerDisplay) tick(now time.Time) {
 	text := ""
 	if v.Phase == checkout.PhaseWaiting && !v.Deadline.IsZero() {
 		left := max(v.Deadline.Sub(now), 0)
-		text = fmt.Sprintf("%d:%02d ", int(left.Minutes()), int(left.Seconds())%60) + lang.L("left to approve")
+		text = fmt.Sprintf("%d:%02d ", int(left.Minutes()), int(left.Seconds())%60) + d.tr.T("left to approve")
 	}
 	if d.left.Text != text {
 		d.left.Text = text

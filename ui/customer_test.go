@@ -14,6 +14,7 @@ import (
 
 	"github.com/kasse-pos/kasse/app/basket"
 	"github.com/kasse-pos/kasse/app/checkout"
+	"github.com/kasse-pos/kasse/app/i18n"
 	"github.com/kasse-pos/kasse/app/journal"
 )
 
@@ -42,7 +43,7 @@ func TestCustomerDisplayFollowsASale(t *testing.T) {
 	u, f, _ := newFake(t, sizes[1], checkout.View{Phase: checkout.PhaseBasket, Currency: "NOK"})
 	cw := test.NewTempWindow(t, nil)
 	cw.Resize(fyne.NewSize(1280, 800))
-	d := NewCustomerDisplay(cw, f, "Kasse Demo Kafé")
+	d := NewCustomerDisplay(cw, f, "Kasse Demo Kafé", i18n.For("en"))
 	if !d.welcome.Visible() || d.sale.Visible() {
 		t.Fatal("between sales the display does not show the welcome")
 	}
@@ -124,7 +125,7 @@ func TestCustomerDisplayNeverWidens(t *testing.T) {
 	cw := test.NewTempWindow(t, nil)
 	size := fyne.NewSize(1024, 768)
 	cw.Resize(size)
-	NewCustomerDisplay(cw, f, strings.Repeat("Butikken med et langt navn ", 20))
+	NewCustomerDisplay(cw, f, strings.Repeat("Butikken med et langt navn ", 20), i18n.For("en"))
 	fits(t, "between sales", cw, size)
 	l := basket.Line{ProductID: "P1", Name: long, UnitPrice: 100, VATRate: 2500, Quantity: 3}
 	b := basket.Basket{Lines: []basket.Line{l}}

@@ -2,6 +2,7 @@ package ui
 
 import (
 	"errors"
+	"log/slog"
 	"time"
 
 	"fyne.io/fyne/v2"
@@ -223,8 +224,12 @@ func (l *loginScreen) onOK() {
 		l.msg.SetText(lang.L("Too many wrong PINs. Wait, then try again:") + " " + le.Wait.Round(time.Second).String())
 	case errors.Is(err, cashier.ErrWrongPIN):
 		l.msg.SetText(lang.L("Wrong PIN. Try again."))
+	case errors.Is(err, cashier.ErrNoAccount):
+		l.msg.SetText(lang.L("This name is not a cashier of this till any more. Choose your name again, or ask a manager."))
 	default:
-		l.msg.SetText(lang.L("Could not log in:") + " " + err.Error())
+		// The journal could not be written: the detail is for the log.
+		slog.Error("login", "cashier", l.name, "err", err)
+		l.msg.SetText(lang.L("Could not log in: the till could not write its journal. Check the disk, then try again; if it keeps failing, restart Kasse."))
 	}
 }
 

@@ -195,7 +195,7 @@ func (d *refundDialog) update() {
 		if len(req.Lines) == 0 && req.Amount == 0 && !req.Full {
 			d.summary.SetText(lang.L("Nothing chosen yet."))
 		} else {
-			d.summary.SetText(err.Error())
+			d.summary.SetText(cashierError(err, lang.L("This refund cannot be made as chosen; change the amount or the lines.")))
 		}
 		d.confirm.SetText(lang.L("Refund"))
 		d.confirm.Disable()

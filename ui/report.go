@@ -2,6 +2,7 @@ package ui
 
 import (
 	"context"
+	"log/slog"
 	"time"
 
 	"fyne.io/fyne/v2"
@@ -81,7 +82,8 @@ func (r *reportScreen) build() {
 			r.building = false
 			r.refresh.Enable()
 			if err != nil {
-				r.message.SetText(lang.L("The report could not be made:") + " " + err.Error())
+				slog.Error("report: build", "err", err)
+				r.message.SetText(cashierError(err, lang.L("The report could not be made: the journal could not be read. Tap Check again; if it keeps failing, restart Kasse.")))
 				r.bo.event("report")
 				return
 			}
@@ -122,7 +124,8 @@ func (r *reportScreen) onExport() {
 	z := r.z
 	d := dialog.NewFileSave(func(w fyne.URIWriteCloser, err error) {
 		if err != nil {
-			r.message.SetText(lang.L("Export failed:") + " " + err.Error())
+			slog.Error("report: export", "err", err)
+			r.message.SetText(lang.L("Export failed: the file could not be written. Choose another folder and try again."))
 			return
 		}
 		if w == nil {
@@ -156,7 +159,8 @@ func (r *reportScreen) onPrint() {
 		err := p.PrintText(ctx, title, text)
 		fyne.Do(func() {
 			if err != nil {
-				r.message.SetText(lang.L("The report did not print:") + " " + err.Error())
+				slog.Warn("report: print", "err", err)
+				r.message.SetText(lang.L("The report did not print. Check the printer's paper, cover and cable, then print again."))
 				return
 			}
 			r.message.SetText(lang.L("Report printed."))
@@ -189,7 +193,8 @@ func (r *reportScreen) onCloseDay() {
 		}
 		zr, err := r.bo.deps.Office.CloseDay(z, next.Text)
 		if err != nil {
-			r.message.SetText(lang.L("The day was not closed:") + " " + err.Error())
+			slog.Error("report: close the day", "err", err)
+			r.message.SetText(cashierError(err, lang.L("The day was not closed: the journal could not be written. Check the disk, then try again.")))
 			return
 		}
 		r.z = nil // the reconciliation was of the closed day

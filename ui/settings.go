@@ -3,6 +3,7 @@ package ui
 import (
 	"errors"
 	"fmt"
+	"log/slog"
 	"slices"
 	"time"
 
@@ -234,7 +235,7 @@ func (s *Settings) onSave() {
 		for _, st := range append(setup.Steps, setup.StepManager) {
 			if m, ok := missing[st]; ok {
 				s.msg.Importance = widget.DangerImportance
-				s.msg.SetText(stepTitle(st) + ": " + m)
+				s.msg.SetText(stepTitle(st) + ": " + tr(m))
 				return
 			}
 		}
@@ -242,7 +243,8 @@ func (s *Settings) onSave() {
 	if s.opts.Path != "" {
 		if err := station.Save(s.opts.Path, cfg); err != nil {
 			s.msg.Importance = widget.DangerImportance
-			s.msg.SetText(lang.L("Could not save the settings:") + " " + err.Error())
+			slog.Error("settings: saving", "path", s.opts.Path, "err", err)
+			s.msg.SetText(lang.L("Could not save the settings. Check that Kasse may write to its settings folder and that the disk is not full, then try again."))
 			return
 		}
 	}
@@ -250,7 +252,7 @@ func (s *Settings) onSave() {
 	restart := s.opts.Apply != nil && s.opts.Apply(cfg)
 	s.msg.Importance = widget.SuccessImportance
 	if restart {
-		s.msg.SetText(lang.L("Saved. Cashiers and the lock time apply now; the other changes apply after Kasse is restarted."))
+		s.msg.SetText(lang.L("Saved. Cashiers, the lock time and the language apply now; the other changes apply after Kasse is restarted."))
 	} else {
 		s.msg.SetText(lang.L("Saved and applied."))
 	}

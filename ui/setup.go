@@ -3,6 +3,7 @@ package ui
 import (
 	"context"
 	"fmt"
+	"log/slog"
 	"slices"
 	"strconv"
 	"strings"
@@ -17,6 +18,7 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"github.com/kasse-pos/kasse/app/cashier"
+	"github.com/kasse-pos/kasse/app/i18n"
 	"github.com/kasse-pos/kasse/app/setup"
 	"github.com/kasse-pos/kasse/app/station"
 )
@@ -114,7 +116,7 @@ func (s *Setup) onBack() {
 
 func (s *Setup) onNext() {
 	if err := s.form.collect(setup.Steps[s.step]); err != nil {
-		s.err.SetText(err.Error())
+		s.err.SetText(cashierError(err, lang.L("Something on this page is not right; check each field.")))
 		return
 	}
 	if s.step < len(setup.Steps)-1 {
@@ -126,13 +128,14 @@ func (s *Setup) onNext() {
 		for i, st := range setup.Steps {
 			if msg, ok := missing[st]; ok {
 				s.show(i)
-				s.err.SetText(msg)
+				s.err.SetText(tr(msg))
 				return
 			}
 		}
 	}
 	if err := s.opts.Done(cfg); err != nil {
-		s.err.SetText(lang.L("Could not save the settings:") + " " + err.Error())
+		slog.Error("setup: saving the settings", "err", err)
+		s.err.SetText(lang.L("Could not save the settings. Check that Kasse may write to its settings folder and that the disk is not full, then try again."))
 	}
 }
 
@@ -352,7 +355,7 @@ func (f *form) tester_(st setup.Step, test func(context.Context, station.Config)
 	btn = &widget.Button{Text: lang.L("Test connection"), Icon: theme.MediaPlayIcon(), OnTapped: func() {
 		if err := f.collect(st); err != nil {
 			res.Importance = widget.DangerImportance
-			res.SetText(err.Error())
+			res.SetText(cashierError(err, lang.L("Something on this page is not right; check each field.")))
 			return
 		}
 		cfg := *f.cfg
@@ -370,7 +373,7 @@ func (f *form) tester_(st setup.Step, test func(context.Context, station.Config)
 				if !c.OK {
 					res.Importance = widget.DangerImportance
 				}
-				res.SetText(c.Message)
+				res.SetText(i18n.For(current).Msg(c.Message))
 			})
 		}()
 	}}
@@ -442,7 +445,7 @@ func (f *form) collect(st setup.Step) error {
 	case setup.StepCatalog:
 		c.CatalogFile = strings.TrimSpace(f.catalog.Text)
 		if chk := setup.Catalog(c.CatalogFile, c.Market); !chk.OK {
-			return fmt.Errorf("%s", chk.Message)
+			return chk.Message
 		}
 	case setup.StepMarket:
 		c.Market = setup.Markets[max(f.market.SelectedIndex(), 0)]

@@ -75,8 +75,12 @@ type UI struct {
 	// shown is which optional parts were visible at the last layout.
 	shown string
 	stop  chan struct{}
-	wedge scanner.Wedge
-	lock  *lock // the login, with Options.Cashiers
+	// unlisten and closeOnce end the screens (Close): a window rebuilt in
+	// another language drops the old ones.
+	unlisten  func()
+	closeOnce sync.Once
+	wedge     scanner.Wedge
+	lock      *lock // the login, with Options.Cashiers
 
 	// drawing serialises redraws: the test driver runs fyne.Do on the calling
 	// goroutine, and a redraw can trigger another (an entry's OnChanged).
@@ -140,17 +144,27 @@ func Create(a fyne.App, w fyne.Window, till checkout.Register, opts Options) *UI
 	}
 	w.Canvas().SetOnTypedRune(u.onTypedRune)
 	w.Canvas().SetOnTypedKey(u.onTypedKey)
-	w.SetOnClosed(func() {
+	w.SetOnClosed(u.Close)
+	u.returnSeq = till.View().ReturnScan.Seq // only scans from now on
+	u.unlisten = till.OnChange(func() { fyne.Do(u.refresh) })
+	u.refresh()
+	go u.ticker()
+	return u
+}
+
+// Close stops the screens following the till (its listener, the ticker and
+// the login's idle check); the window stays. A window rebuilt by Create (a
+// new language) closes the old screens first.
+func (u *UI) Close() {
+	u.closeOnce.Do(func() {
+		if u.unlisten != nil {
+			u.unlisten()
+		}
 		close(u.stop)
 		if t := u.basket.undoTimer; t != nil {
 			t.Stop()
 		}
 	})
-	u.returnSeq = till.View().ReturnScan.Seq // only scans from now on
-	till.OnChange(func() { fyne.Do(u.refresh) })
-	u.refresh()
-	go u.ticker()
-	return u
 }
 
 func (u *UI) header() fyne.CanvasObject {

@@ -9,6 +9,7 @@ import (
 	"strconv"
 
 	"github.com/kasse-pos/kasse/app/catalog"
+	"github.com/kasse-pos/kasse/app/i18n"
 	"github.com/kasse-pos/kasse/app/money"
 )
 
@@ -81,9 +82,9 @@ func (b *Basket) SetQuantity(productID string, q int) error {
 		case b.Lines[i].Return != nil:
 			return fmt.Errorf("%s is a returned line: remove it and choose again what comes back", b.Lines[i].Name)
 		case b.Lines[i].Weighed() && q > 1:
-			return fmt.Errorf("%s was weighed: weigh and scan each one", b.Lines[i].Name)
+			return i18n.M("{{.Name}} was weighed: weigh and scan each one", "Name", b.Lines[i].Name)
 		case q > MaxQuantity:
-			return fmt.Errorf("at most %d of one product per sale", MaxQuantity)
+			return i18n.M("at most {{.Max}} of one product per sale", "Max", MaxQuantity)
 		default:
 			b.Lines[i].Quantity = q
 		}

@@ -1,13 +1,14 @@
 package basket
 
 import (
-	"errors"
 	"fmt"
 	"math/bits"
 	"sort"
 	"strconv"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/kasse-pos/kasse/app/i18n"
 )
 
 // Off is a discount as the cashier gave it: a percentage or an amount (one of
@@ -30,17 +31,17 @@ const MaxReason = 60
 func (o Off) Check() error {
 	switch {
 	case strings.TrimSpace(o.Reason) == "":
-		return errors.New("give a reason for the discount")
+		return i18n.M("give a reason for the discount")
 	case utf8.RuneCountInString(o.Reason) > MaxReason:
-		return fmt.Errorf("the reason is too long (at most %d characters)", MaxReason)
+		return i18n.M("the reason is too long (at most {{.Max}} characters)", "Max", MaxReason)
 	case o.Percent != 0 && o.Amount != 0:
-		return errors.New("a discount is a percentage or an amount, not both")
+		return i18n.M("a discount is a percentage or an amount, not both")
 	case o.Percent < 0 || o.Percent > 100:
-		return errors.New("a percentage from 1 to 100")
+		return i18n.M("a percentage from 1 to 100")
 	case o.Amount < 0:
-		return errors.New("a discount cannot be negative")
+		return i18n.M("a discount cannot be negative")
 	case o.Percent == 0 && o.Amount == 0:
-		return errors.New("type a percentage or an amount above zero")
+		return i18n.M("type a percentage or an amount above zero")
 	}
 	return nil
 }
@@ -184,14 +185,14 @@ func (b *Basket) SetDiscount(productID string, o *Off) error {
 		return fmt.Errorf("basket: no line for product %s", productID)
 	}
 	if l.Return != nil && o != nil {
-		return errors.New("a returned line is credited at what was paid for it; it takes no discount")
+		return i18n.M("a returned line is credited at what was paid for it; it takes no discount")
 	}
 	if o != nil {
 		if err := o.Check(); err != nil {
 			return err
 		}
 		if o.Amount > l.Gross() {
-			return errors.New("the discount is more than the line costs")
+			return i18n.M("the discount is more than the line costs")
 		}
 		c := *o
 		o = &c
@@ -211,7 +212,7 @@ func (b *Basket) SetBasketDiscount(o *Off) error {
 			base += max(l.Gross()-l.LineDiscount(), 0)
 		}
 		if o.Amount > base {
-			return errors.New("the discount is more than the basket costs")
+			return i18n.M("the discount is more than the basket costs")
 		}
 		c := *o
 		o = &c
@@ -228,13 +229,13 @@ func (b *Basket) SetPrice(productID string, price int64, reason, by string) erro
 	case l == nil:
 		return fmt.Errorf("basket: no line for product %s", productID)
 	case l.Return != nil:
-		return errors.New("a returned line is credited at what was paid for it; its price cannot change")
+		return i18n.M("a returned line is credited at what was paid for it; its price cannot change")
 	case strings.TrimSpace(reason) == "":
-		return errors.New("give a reason for the new price")
+		return i18n.M("give a reason for the new price")
 	case utf8.RuneCountInString(reason) > MaxReason:
-		return fmt.Errorf("the reason is too long (at most %d characters)", MaxReason)
+		return i18n.M("the reason is too long (at most {{.Max}} characters)", "Max", MaxReason)
 	case price <= 0:
-		return errors.New("type a price above zero")
+		return i18n.M("type a price above zero")
 	}
 	list := l.UnitPrice
 	if l.Override != nil {

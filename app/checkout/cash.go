@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/kasse-pos/kasse/app/basket"
+	"github.com/kasse-pos/kasse/app/i18n"
 	"github.com/kasse-pos/kasse/app/journal"
 	"github.com/kasse-pos/kasse/app/money"
 	"github.com/kasse-pos/kasse/app/msisdn"
@@ -109,9 +110,9 @@ func (t *Till) cashView(v *View) {
 		c.Rounding = s.cash.rounding
 		v.Cash = c
 		v.Outcome = journal.StateCaptured
-		v.Message = "Paid in cash."
+		v.Message = t.tr().T("Paid in cash.")
 		if c.Change > 0 {
-			v.Message = "Paid in cash. Change: " + money.FormatCurrency(c.Change, t.cfg.Currency) + "."
+			v.Message = t.tr().T("Paid in cash. Change: {{.Change}}.", "Change", money.FormatCurrency(c.Change, t.cfg.Currency))
 		}
 		return
 	}
@@ -224,11 +225,10 @@ func (t *Till) PaySplit(part, given int64) error {
 		}
 		// The change is given now, while Vipps asks for the rest.
 		t.update(func(s *screen) {
-			s.notice = "Cash " + money.FormatCurrency(part, t.cfg.Currency) + " taken"
+			s.notice = t.tr().T("Cash {{.Amount}} taken. Vipps MobilePay asks for the rest.", "Amount", money.FormatCurrency(part, t.cfg.Currency))
 			if td.Change > 0 {
-				s.notice += "; give " + money.FormatCurrency(td.Change, t.cfg.Currency) + " change"
+				s.notice = t.tr().T("Cash {{.Amount}} taken; give {{.Change}} change. Vipps MobilePay asks for the rest.", "Amount", money.FormatCurrency(part, t.cfg.Currency), "Change", money.FormatCurrency(td.Change, t.cfg.Currency))
 			}
-			s.notice += ". Vipps MobilePay asks for the rest."
 		})
 		return nil
 	})
@@ -268,7 +268,7 @@ func (t *Till) returnCash(cashier string, id uint64) error {
 	}
 	t.update(func(s *screen) {
 		s.cash = cashScreen{}
-		s.notice = "Hand back " + money.FormatCurrency(td.Amount, t.cfg.Currency) + " in cash."
+		s.notice = t.tr().T("Hand back {{.Amount}} in cash.", "Amount", money.FormatCurrency(td.Amount, t.cfg.Currency))
 	})
 	t.kickLater(journal.DrawerReturned)
 	return nil
@@ -354,7 +354,7 @@ func (t *Till) kick(reason string) {
 	if err := t.cfg.Drawer.OpenDrawer(ctx); err != nil {
 		t.log.Warn("open the cash drawer", "reason", reason, "err", err)
 		t.SetStatus("printer", "the cash drawer did not open: check the printer and its drawer cable")
-		t.Notify("The cash drawer did not open (" + shortErr(err) + "). Open it with its key; the sale is recorded.")
+		t.Notify(i18n.Key("The cash drawer did not open. Open it with its key; the sale is recorded."))
 	}
 }
 

@@ -2,7 +2,6 @@ package checkout
 
 import (
 	"errors"
-	"fmt"
 	"strconv"
 
 	"github.com/kasse-pos/kasse/app/basket"
@@ -117,7 +116,7 @@ func (t *Till) adjust(fn func(*basket.Basket) (journal.Record, error)) error {
 			err = errors.New("the basket is empty")
 		}
 		if err != nil {
-			t.Notify(err.Error())
+			t.notifyRefused(err)
 			return err
 		}
 		rec.Sale = sale
@@ -144,7 +143,7 @@ func (t *Till) addInStore(code string, e scan.Embedded) {
 	p, ok := t.cfg.Catalog.ByPLU(e.Item)
 	if !ok {
 		t.update(func(s *screen) {
-			s.notice = fmt.Sprintf("Unknown item %s on an in-store barcode (%s). Check the catalog or add the item by hand.", e.Item, code)
+			s.notice = t.tr().T("Unknown item {{.Item}} on an in-store barcode ({{.Code}}). Check the catalog or add the item by hand.", "Item", e.Item, "Code", code)
 			s.unknown = code
 		})
 		return
@@ -152,11 +151,11 @@ func (t *Till) addInStore(code string, e scan.Embedded) {
 	l := basket.Line{ProductID: p.ID, Name: p.Name, EAN: code, VATRate: p.VATRate, Quantity: 1}
 	switch {
 	case e.Weight && !p.PerKg:
-		t.Notify(fmt.Sprintf("%s is not sold by weight, but the barcode carries a weight. Check the scale's item code.", p.Name))
+		t.Notify(t.tr().T("{{.Name}} is not sold by weight, but the barcode carries a weight. Check the scale's item code.", "Name", p.Name))
 		return
 	case e.Weight:
 		if e.Value <= 0 {
-			t.Notify(fmt.Sprintf("The label of %s says 0 g. Weigh it again.", p.Name))
+			t.Notify(t.tr().T("The label of {{.Name}} says 0 g. Weigh it again.", "Name", p.Name))
 			return
 		}
 		l.UnitPrice, l.Grams = p.Price, int(e.Value)
@@ -166,11 +165,11 @@ func (t *Till) addInStore(code string, e scan.Embedded) {
 		l.UnitPrice = e.Value
 	}
 	if l.Gross() <= 0 {
-		t.Notify(fmt.Sprintf("The label of %s carries no price. Check the label.", p.Name))
+		t.Notify(t.tr().T("The label of {{.Name}} carries no price. Check the label.", "Name", p.Name))
 		return
 	}
 	if err := t.edit(func(b *basket.Basket) error { b.AddLine(l); return nil }); err != nil {
-		t.Notify(err.Error())
+		t.notifyRefused(err)
 	}
 }
 

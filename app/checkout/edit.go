@@ -232,7 +232,7 @@ func (t *Till) NewSale() {
 		t.update(func(s *screen) {
 			t.startNewSaleLocked()
 			if held {
-				s.notice = "Hand back " + money.FormatCurrency(heldAmount, t.cfg.Currency) + " in cash."
+				s.notice = t.tr().T("Hand back {{.Amount}} in cash.", "Amount", money.FormatCurrency(heldAmount, t.cfg.Currency))
 			}
 		})
 		return nil

@@ -127,7 +127,7 @@ func (t *Till) Exchange(saleID uint64, lines []ExchangeLine) error {
 		t.update(func(s *screen) {
 			s.basket.Lines = append(s.basket.Lines, rls...)
 			s.sale = sale
-			s.notice, s.unknown, s.status.Journal = fmt.Sprintf("Receipt %s: returned goods are in the basket; add what the customer takes instead.", orig.ReceiptNumber), "", ""
+			s.notice, s.unknown, s.status.Journal = t.tr().T("Receipt {{.Receipt}}: returned goods are in the basket; add what the customer takes instead.", "Receipt", orig.ReceiptNumber), "", ""
 			if s.phase() == PhaseEnded && s.pay.Reference != "" && !s.pay.Unknown {
 				s.dismissed = true
 			}

@@ -101,7 +101,7 @@ func (t *Till) Park() error {
 		t.update(func(sc *screen) {
 			sc.parked = append(sc.parked, p)
 			t.startNewSaleLocked()
-			sc.notice = "Basket parked: " + p.Summary + ". Recall it from Parked when the customer is back."
+			sc.notice = t.tr().T("Basket parked: {{.Summary}}. Recall it from Parked when the customer is back.", "Summary", p.Summary)
 		})
 		t.log.Info("basket parked", "sale", s.ID, "total", tot.Gross)
 		return nil

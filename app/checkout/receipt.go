@@ -206,7 +206,7 @@ func (t *Till) Reprint(ctx context.Context) error {
 			return fmt.Errorf("read the sale: %w", err)
 		}
 		if s.Copies >= 1 {
-			t.Notify(ErrCopyMade.Error() + ".")
+			t.Notify(i18n.Key("The copy of this receipt was printed already; the rules allow only one copy."))
 			return ErrCopyMade
 		}
 	}

@@ -59,7 +59,7 @@ func (t *Till) scanReceipt(id string) {
 	}
 	a := capturedAttempt(found)
 	if a == nil {
-		t.Notify(fmt.Sprintf("Receipt %s was not paid, so there is nothing to refund.", found.ReceiptNumber))
+		t.Notify(t.tr().T("Receipt {{.Receipt}} was not paid, so there is nothing to refund.", "Receipt", found.ReceiptNumber))
 		return
 	}
 	left := a.Captured
@@ -70,12 +70,12 @@ func (t *Till) scanReceipt(id string) {
 	}
 	left -= found.ExchangedTotal() // lines brought back in exchanges
 	if left <= 0 {
-		t.Notify(fmt.Sprintf("Receipt %s is refunded in full already.", found.ReceiptNumber))
+		t.Notify(t.tr().T("Receipt {{.Receipt}} is refunded in full already.", "Receipt", found.ReceiptNumber))
 		return
 	}
 	t.update(func(s *screen) {
 		s.returnScan = ReturnScan{Seq: s.returnScan.Seq + 1, Sale: found.ID, Receipt: found.ReceiptNumber}
-		s.notice, s.unknown = fmt.Sprintf("Receipt %s scanned: choose what to refund.", found.ReceiptNumber), ""
+		s.notice, s.unknown = t.tr().T("Receipt {{.Receipt}} scanned: choose what to refund.", "Receipt", found.ReceiptNumber), ""
 	})
 }
 

@@ -83,6 +83,6 @@ func (t *Till) LookUpPrice(id string) (catalog.Product, error) {
 		t.journalFailed(err)
 		return catalog.Product{}, err
 	}
-	t.Notify(fmt.Sprintf("Price of %s: %s (not added to the basket).", p.Name, money.FormatCurrency(p.Price, t.cfg.Currency)))
+	t.Notify(t.tr().T("Price of {{.Name}}: {{.Price}} (not added to the basket).", "Name", p.Name, "Price", money.FormatCurrency(p.Price, t.cfg.Currency)))
 	return p, nil
 }

@@ -176,7 +176,21 @@ func (l *Localizer) Msg(m Msg) string {
 			text = s
 		}
 	}
-	return render(m.Key, text, m.Args)
+	args, copied := m.Args, false
+	for k, v := range m.Args {
+		// A value that is a sentence itself (a reason) reads in the
+		// same language.
+		if n, ok := v.(Msg); ok {
+			if !copied {
+				args, copied = make(Args, len(m.Args)), true
+				for k2, v2 := range m.Args {
+					args[k2] = v2
+				}
+			}
+			args[k] = l.Msg(n)
+		}
+	}
+	return render(m.Key, text, args)
 }
 
 // T is key in lang: For(lang).T(key, kv...).

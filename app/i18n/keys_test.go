@@ -44,6 +44,115 @@ func keyArg(call *ast.CallExpr) (ast.Expr, bool) {
 	return nil, false
 }
 
+// shown are the expressions of n that app/ code shows a person as they are
+// or as a key the view looks up: the till's notice (Notify, a screen's
+// notice field), its status bar (SetStatus, the relay's problem) and a
+// setup check's Message.
+func shown(n ast.Node) []ast.Expr {
+	switch n := n.(type) {
+	case *ast.CallExpr:
+		sel, ok := n.Fun.(*ast.SelectorExpr)
+		if !ok {
+			return nil
+		}
+		switch {
+		case (sel.Sel.Name == "Notify" || sel.Sel.Name == "setProblem") && len(n.Args) == 1:
+			return n.Args[:1]
+		case sel.Sel.Name == "SetStatus" && len(n.Args) == 2:
+			return n.Args[1:]
+		}
+	case *ast.AssignStmt:
+		var out []ast.Expr
+		for i, l := range n.Lhs {
+			if sel, ok := l.(*ast.SelectorExpr); ok && (sel.Sel.Name == "notice" || sel.Sel.Name == "Notice") && i < len(n.Rhs) {
+				if n.Tok == token.ADD_ASSIGN {
+					// notice += "…": English pieces too
+					out = append(out, &ast.BinaryExpr{X: l, OpPos: n.TokPos, Op: token.ADD, Y: n.Rhs[i]})
+					continue
+				}
+				out = append(out, n.Rhs[i])
+			}
+		}
+		return out
+	case *ast.CompositeLit:
+		name := ""
+		switch typ := n.Type.(type) {
+		case *ast.Ident:
+			name = typ.Name
+		case *ast.SelectorExpr:
+			name = typ.Sel.Name
+		}
+		if name != "Check" {
+			return nil
+		}
+		for _, el := range n.Elts {
+			if kv, ok := el.(*ast.KeyValueExpr); ok {
+				if k, ok := kv.Key.(*ast.Ident); ok && k.Name == "Message" {
+					return []ast.Expr{kv.Value}
+				}
+			}
+		}
+	}
+	return nil
+}
+
+// pieced reports whether e builds a sentence out of English pieces (a
+// literal with a letter joined by +, or fmt's formatting), which no
+// translation can find as a key.
+func pieced(e ast.Expr) bool {
+	letter := regexp.MustCompile(`\pL`)
+	switch e := e.(type) {
+	case *ast.ParenExpr:
+		return pieced(e.X)
+	case *ast.BinaryExpr:
+		for _, x := range []ast.Expr{e.X, e.Y} {
+			if bl, ok := x.(*ast.BasicLit); ok && bl.Kind == token.STRING && letter.MatchString(bl.Value) {
+				return true
+			}
+			if pieced(x) {
+				return true
+			}
+		}
+	case *ast.CallExpr:
+		if sel, ok := e.Fun.(*ast.SelectorExpr); ok {
+			if pkg, ok := sel.X.(*ast.Ident); ok && pkg.Name == "fmt" {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+func TestKeysNoNoticeBuiltFromEnglish(t *testing.T) {
+	fset := token.NewFileSet()
+	n := 0
+	err := filepath.WalkDir(filepath.Join(root, "app"), func(path string, d os.DirEntry, err error) error {
+		if err != nil || d.IsDir() || !strings.HasSuffix(path, ".go") || strings.HasSuffix(path, "_test.go") {
+			return err
+		}
+		f, err := parser.ParseFile(fset, path, nil, 0)
+		if err != nil {
+			return err
+		}
+		ast.Inspect(f, func(node ast.Node) bool {
+			for _, e := range shown(node) {
+				n++
+				if pieced(e) {
+					t.Errorf("%s: a text a person sees is pieced together in English; make it one key (a template with values): T(\"… {{.X}} …\", \"X\", x)", fset.Position(e.Pos()))
+				}
+			}
+			return true
+		})
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n < 20 {
+		t.Fatalf("found only %d notices in app/: the walk is broken", n)
+	}
+}
+
 // technical matches an error of the program rather than a sentence ("checkout: …").
 var technical = regexp.MustCompile(`^[a-z][a-z0-9]*: `)
 
@@ -77,6 +186,11 @@ func sourceKeys(t *testing.T) map[string]string {
 			rel, _ := filepath.Rel(root, path)
 			rel = filepath.ToSlash(rel)
 			ast.Inspect(f, func(n ast.Node) bool {
+				if strings.HasPrefix(rel, "app/") {
+					for _, e := range shown(n) {
+						add(e, e.Pos()) // a literal notice is a key
+					}
+				}
 				switch n := n.(type) {
 				case *ast.CallExpr:
 					if a, ok := keyArg(n); ok {
@@ -252,6 +366,14 @@ func TestLocalizerTemplatesAndFallback(t *testing.T) {
 	}
 	if got := For("nb").T("not a key {{.X}}", "X", 1); got != "not a key 1" {
 		t.Errorf("an unknown key reads as itself: %q", got)
+	}
+	// A value that is a sentence itself reads in the same language.
+	nested := M("Could not reach the relay at {{.URL}}: {{.Reason}}", "URL", "https://relay.example", "Reason", M("no answer in time"))
+	if got := For("nb").Msg(nested); got != "Fikk ikke kontakt med reléet på https://relay.example: ikke noe svar i tide" {
+		t.Errorf("nested: %q", got)
+	}
+	if got := nested.String(); got != "Could not reach the relay at https://relay.example: no answer in time" {
+		t.Errorf("nested in English: %q", got)
 	}
 	if For("sv").Lang() != "en" {
 		t.Error("an unknown language is not English")

@@ -8,6 +8,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -19,6 +20,7 @@ import (
 
 	"github.com/kasse-pos/kasse/app/cashier"
 	"github.com/kasse-pos/kasse/app/catalog"
+	"github.com/kasse-pos/kasse/app/i18n"
 	"github.com/kasse-pos/kasse/app/station"
 	"github.com/kasse-pos/kasse/hardware/escpos"
 	"github.com/kasse-pos/kasse/hardware/scanner"
@@ -70,11 +72,12 @@ func (t Tester) Relay(ctx context.Context, c station.Config) station.Check {
 // Printer prints a test page on the configured printer.
 func (t Tester) Printer(ctx context.Context, c station.Config) station.Check {
 	if c.Printer == "" {
-		return station.Check{OK: true, Message: "No receipt printer: receipts go to the customer's phone only."}
+		return station.Check{OK: true, Message: i18n.M("No receipt printer: receipts go to the customer's phone only.")}
 	}
 	p, err := station.NewReceiptPrinter(c.Printer, c.PrinterLayout)
 	if err != nil {
-		return station.Check{Message: "Kasse cannot use this printer address: " + err.Error()}
+		slog.Warn("setup: printer address", "err", err)
+		return station.Check{Message: i18n.M("Kasse cannot use this printer address. Write it as serial:/dev/ttyUSB0, file:/dev/usb/lp0 or tcp:192.168.1.50:9100.")}
 	}
 	ctx, cancel := context.WithTimeout(ctx, 15*time.Second)
 	defer cancel()
@@ -83,15 +86,16 @@ func (t Tester) Printer(ctx context.Context, c station.Config) station.Check {
 		text = c.Shop.Name + "\n" + text
 	}
 	if err := p.PrintText(ctx, "Kasse test print", text); err != nil {
-		return station.Check{Message: "The test print failed: " + escpos.Message(err)}
+		slog.Warn("setup: test print", "err", err)
+		return station.Check{Message: i18n.M("The test print failed: {{.Reason}} Check the printer, then try again.", "Reason", printerReason(err))}
 	}
-	return station.Check{OK: true, Message: "A test page went to the printer. Did it come out?"}
+	return station.Check{OK: true, Message: i18n.M("A test page went to the printer. Did it come out?")}
 }
 
 // Scanner opens the scanner's port and waits for one barcode.
 func (t Tester) Scanner(ctx context.Context, c station.Config) station.Check {
 	if c.Scanner.Port == "" {
-		return station.Check{OK: true, Message: "No serial scanner: a USB scanner that types like a keyboard needs no setting."}
+		return station.Check{OK: true, Message: i18n.M("No serial scanner: a USB scanner that types like a keyboard needs no setting.")}
 	}
 	wait := t.ScanWait
 	if wait <= 0 {
@@ -113,12 +117,12 @@ func (t Tester) Scanner(ctx context.Context, c station.Config) station.Check {
 	select {
 	case code := <-codes:
 		cancel()
-		return station.Check{OK: true, Message: fmt.Sprintf("The scanner works: it read %q.", code)}
+		return station.Check{OK: true, Message: i18n.M("The scanner works: it read \"{{.Code}}\".", "Code", code)}
 	case <-ctx.Done():
 		if st := last.Load(); st != nil && st.Err != nil {
-			return station.Check{Message: st.Message()}
+			return station.Check{Message: station.ScannerMsg(*st)}
 		}
-		return station.Check{Message: fmt.Sprintf("No barcode arrived on %s in %s. Scan a barcode within that time, or check the port.", c.Scanner.Port, wait)}
+		return station.Check{Message: i18n.M("No barcode arrived on {{.Port}} in {{.Wait}}. Scan a barcode within that time, or check the port.", "Port", c.Scanner.Port, "Wait", wait)}
 	}
 }
 
@@ -126,17 +130,30 @@ func (t Tester) Scanner(ctx context.Context, c station.Config) station.Check {
 // currency) can be read, and names every bad row of a CSV file.
 func Catalog(path, market string) station.Check {
 	if path == "" {
-		return station.Check{OK: true, Message: "An empty catalog: add products later, or type items by hand at the till."}
+		return station.Check{OK: true, Message: i18n.M("An empty catalog: add products later, or type items by hand at the till.")}
 	}
 	b, err := os.ReadFile(path)
 	if err != nil {
-		return station.Check{Message: "Kasse cannot read " + path + ": " + errors.Unwrap(err).Error()}
+		return station.Check{Message: i18n.M("Kasse cannot read {{.Path}}: {{.Reason}}", "Path", path, "Reason", errors.Unwrap(err).Error())}
 	}
 	cat, err := catalog.Load(path, b, Currency(market))
 	if err != nil {
-		return station.Check{Message: "This is not a catalog Kasse can read: " + err.Error()}
+		return station.Check{Message: i18n.M("This is not a catalog Kasse can read: {{.Reason}}", "Reason", err.Error())}
 	}
-	return station.Check{OK: true, Message: fmt.Sprintf("%d products in %d categories.", len(cat.All()), len(cat.Categories()))}
+	return station.Check{OK: true, Message: i18n.M("{{.Products}} products in {{.Categories}} categories.", "Products", len(cat.All()), "Categories", len(cat.Categories()))}
+}
+
+// printerReason is why a print failed, in words of app/i18n.
+func printerReason(err error) i18n.Msg {
+	switch {
+	case errors.Is(err, escpos.ErrPaperOut):
+		return i18n.M("the printer is out of paper.")
+	case errors.Is(err, escpos.ErrCoverOpen):
+		return i18n.M("the printer's cover is open.")
+	case errors.Is(err, escpos.ErrOffline):
+		return i18n.M("the printer does not answer; is it on and connected?")
+	}
+	return i18n.M("the printer reported an error (the log has it).")
 }
 
 // SerialPorts lists the serial ports this computer has, for the scanner
@@ -177,9 +194,9 @@ func Manager(name, pin, again string) (cashier.Account, error) {
 	name = strings.TrimSpace(name)
 	switch {
 	case name == "":
-		return cashier.Account{}, errors.New("type the manager's name")
+		return cashier.Account{}, i18n.M("Type the manager's name.")
 	case pin != again:
-		return cashier.Account{}, errors.New("the two PINs are not the same")
+		return cashier.Account{}, i18n.M("The two PINs are not the same; type them again.")
 	}
 	h, err := cashier.HashPIN(pin)
 	if err != nil {
@@ -193,25 +210,25 @@ func Manager(name, pin, again string) (cashier.Account, error) {
 func Validate(c station.Config) map[Step]string {
 	out := map[Step]string{}
 	if c.Vipps.BaseURL == "" {
-		out[StepEnvironment] = "Choose Test or Production."
+		out[StepEnvironment] = i18n.Key("Choose Test or Production.")
 	}
 	if c.Vipps.ClientID == "" || c.Vipps.ClientSecret == "" || c.Vipps.SubscriptionKey == "" || c.Vipps.MSN == "" {
-		out[StepKeys] = "Fill in all four keys from the Vipps MobilePay portal."
+		out[StepKeys] = i18n.Key("Fill in all four keys from the Vipps MobilePay portal.")
 	}
 	if strings.TrimSpace(c.Shop.Name) == "" {
-		out[StepShop] = "Type the shop's name: it is printed on every receipt."
+		out[StepShop] = i18n.Key("Type the shop's name: it is printed on every receipt.")
 	}
 	if strings.TrimSpace(c.POSID) == "" {
-		out[StepTill] = "Give the till an id, such as 1."
+		out[StepTill] = i18n.Key("Give the till an id, such as 1.")
 	} else if c.Relay.URL != "" && c.Relay.Token == "" {
-		out[StepTill] = "Fill in the relay's till token, or leave the relay URL empty."
+		out[StepTill] = i18n.Key("Fill in the relay's till token, or leave the relay URL empty.")
 	}
 	if !slices.Contains(Markets, c.Market) {
-		out[StepMarket] = "Choose Norway, Denmark or Finland."
+		out[StepMarket] = i18n.Key("Choose Norway, Denmark or Finland.")
 	}
 	hasManager := slices.ContainsFunc(c.Cashiers, func(a cashier.Account) bool { return a.Role == cashier.RoleManager })
 	if !hasManager {
-		out[StepManager] = "Add a manager with a PIN: only a manager may refund and change the settings."
+		out[StepManager] = i18n.Key("Add a manager with a PIN: only a manager may refund and change the settings.")
 	}
 	return out
 }

@@ -32,7 +32,7 @@ func TestKeysAgainstTheSimulator(t *testing.T) {
 		t.Errorf("good keys: %+v", got)
 	}
 	c.Vipps.SubscriptionKey = "wrong"
-	if got := (setup.Tester{}).Keys(context.Background(), c); got.OK || !strings.Contains(got.Message, "refused") {
+	if got := (setup.Tester{}).Keys(context.Background(), c); got.OK || !strings.Contains(got.Message.String(), "refused") {
 		t.Errorf("a wrong subscription key: %+v", got)
 	}
 	c.Vipps.SubscriptionKey, c.Vipps.MSN = m.SubscriptionKey, "000001"
@@ -76,7 +76,7 @@ func TestScannerTestReadsABarcode(t *testing.T) {
 	for {
 		select {
 		case got := <-done:
-			if !got.OK || !strings.Contains(got.Message, "7038010009457") {
+			if !got.OK || !strings.Contains(got.Message.String(), "7038010009457") {
 				t.Errorf("scanner test: %+v", got)
 			}
 			return
@@ -100,7 +100,7 @@ func TestCatalogAndManagerAndValidate(t *testing.T) {
 	good, bad := filepath.Join(dir, "good.json"), filepath.Join(dir, "bad.json")
 	os.WriteFile(good, assets.DemoCatalog, 0o600)
 	os.WriteFile(bad, []byte(`{"products": [}`), 0o600)
-	if c := setup.Catalog(good, "NO"); !c.OK || !strings.Contains(c.Message, "products") {
+	if c := setup.Catalog(good, "NO"); !c.OK || !strings.Contains(c.Message.String(), "products") {
 		t.Errorf("good catalog: %+v", c)
 	}
 	if c := setup.Catalog(bad, "NO"); c.OK {
@@ -108,7 +108,7 @@ func TestCatalogAndManagerAndValidate(t *testing.T) {
 	}
 	csvFile := filepath.Join(dir, "products.csv")
 	os.WriteFile(csvFile, []byte("name,price,vat,ean,category\nKaffe,32,15,7038010001079,Kaffe\nBad,,15,1,Kaffe\n"), 0o600)
-	if c := setup.Catalog(csvFile, "DK"); c.OK || !strings.Contains(c.Message, "row 3") {
+	if c := setup.Catalog(csvFile, "DK"); c.OK || !strings.Contains(c.Message.String(), "row 3") {
 		t.Errorf("a CSV with a bad row: %+v", c)
 	}
 	if c := setup.Catalog(filepath.Join(dir, "none.json"), "NO"); c.OK {

@@ -155,10 +155,7 @@ func Start(ctx context.Context, cfg Config, opts Options) (*Station, error) {
 	s.Market, s.Language = mk, ResolveLanguage(cfg.Language)
 	// Receipts are the customer's and, in Norway, a legal document
 	// ("Salgskvittering"): in the market's language unless configured.
-	receiptLang := mk.Language
-	if cfg.ReceiptLanguage != "" {
-		receiptLang = ResolveLanguage(cfg.ReceiptLanguage)
-	}
+	receiptLang := s.ReceiptLanguage(cfg)
 	var publisher checkout.ReceiptPublisher
 	if cfg.Relay.URL != "" {
 		publisher = &relayPublisher{c: &relay.TillClient{BaseURL: cfg.Relay.URL, Token: cfg.Relay.Token}, lang: receiptLang}
@@ -228,7 +225,7 @@ func Start(ctx context.Context, cfg Config, opts Options) (*Station, error) {
 			return fail(err)
 		}
 	}
-	rs := &relayStatus{till: till}
+	rs := &relayStatus{till: till, lang: s.Language}
 	if cfg.Relay.URL != "" {
 		till.SetStatus("relay", i18n.Key("connecting…"))
 		p := &relay.Poller{
@@ -250,7 +247,7 @@ func Start(ctx context.Context, cfg Config, opts Options) (*Station, error) {
 		s.goRun(func() {
 			if err := p.Run(ctx); err != nil {
 				log.Error("relay poller stopped", "err", err)
-				till.SetStatus("relay", "stopped: "+err.Error())
+				till.SetStatus("relay", i18n.Key("stopped: restart Kasse; until then payments are checked by polling"))
 			}
 		})
 	} else {
@@ -261,7 +258,8 @@ func Start(ctx context.Context, cfg Config, opts Options) (*Station, error) {
 		s.goRun(func() {
 			err := scanner.Run(ctx, sc, till.Scan, func(st scanner.Status) { till.SetStatus("scanner", scannerText(s.Language, st)) })
 			if err != nil {
-				till.SetStatus("scanner", err.Error())
+				log.Error("scanner stopped", "err", err)
+				till.SetStatus("scanner", i18n.Key("stopped: check its cable and the port in Settings, then restart Kasse"))
 			}
 		})
 	}
@@ -290,11 +288,20 @@ func Start(ctx context.Context, cfg Config, opts Options) (*Station, error) {
 			// Refunds journaled but not confirmed are sent again, same key.
 			if _, err := s.Refunder.Resume(ctx); err != nil {
 				log.Warn("refunds still pending", "err", err)
-				till.Notify(i18n.T(s.Language, "A refund could not be confirmed with Vipps MobilePay yet; Kasse tries again on the next start.") + " " + err.Error())
+				till.Notify(i18n.Key("A refund could not be confirmed with Vipps MobilePay yet; Kasse tries again on the next start. The refund list in History shows which one."))
 			}
 		})
 	}
 	return s, nil
+}
+
+// ReceiptLanguage is the language cfg gives the receipts and the customer
+// display: the market's unless configured (s.Market is the station's).
+func (s *Station) ReceiptLanguage(cfg Config) string {
+	if cfg.ReceiptLanguage != "" {
+		return ResolveLanguage(cfg.ReceiptLanguage)
+	}
+	return s.Market.Language
 }
 
 // ResolveLanguage is the language a setting means ("" follows the computer):
@@ -379,7 +386,7 @@ func loadCatalog(cfg Config) (*catalog.Catalog, error) {
 }
 
 // EmptyCatalogNotice is what the till says when it has no catalog file.
-const EmptyCatalogNotice = "This till has no products yet: no catalog file is set up. Add one in Settings (Products), or type items by hand."
+var EmptyCatalogNotice = i18n.Key("This till has no products yet: no catalog file is set up. Add one in Settings (Products), or type items by hand.")
 
 // relayPublisher uploads receipts to the relay's receipt page.
 type relayPublisher struct {

@@ -81,6 +81,9 @@ type kasse struct {
 	// running demo, for its menu.
 	market, language string
 	demo             *demo.Demo
+	// live is the running till's screens, which Settings redraws in a new
+	// language.
+	live *screens
 }
 
 func run(demoMode, kiosk bool, configPath, dataDir, mkt, language string, log *slog.Logger) error {
@@ -212,6 +215,8 @@ func (k *kasse) startTill(cfg station.Config, opts station.Options, path string)
 	bo := &ui.BackOffice{Office: st.Office, Shop: cfg.Shop, Allowed: st.Cashiers.Allowed, Training: st.Till}
 	uo := ui.Options{Title: cfg.Shop.Name, Demo: cfg.Demo, Kiosk: k.kiosk, BackOffice: bo}
 	var tillUI *ui.UI // for the settings, once the screens exist
+	live := &screens{k: k, st: st, cfg: cfg}
+	k.live = live
 	if !k.kiosk {
 		uo.Cashiers = st.Cashiers
 		if cfg.Demo {
@@ -232,6 +237,10 @@ func (k *kasse) startTill(cfg station.Config, opts station.Options, path string)
 				if tillUI != nil {
 					tillUI.CashiersChanged()
 				}
+				if err := live.setLanguage(c); err != nil {
+					k.log.Error("language", "err", err)
+				}
+				tillUI = live.till
 				return true
 			},
 		})
@@ -243,15 +252,16 @@ func (k *kasse) startTill(cfg station.Config, opts station.Options, path string)
 			uo.Paper = v.Image
 		}
 	}
-	if err := ui.UseLanguage(st.Language); err != nil {
+	live.uo = uo
+	if err := live.show(st.Language, st.ReceiptLanguage(cfg)); err != nil {
 		return err
 	}
-	tillUI = showScreens(k.app, k.win, st, cfg, uo, k.demo, k.dataDir)
+	tillUI = live.till
 	if *customerDisplay || cfg.CustomerDisplay {
 		k.win.SetMaster() // closing the till closes the customer's window too
 		cw := k.app.NewWindow(title + " — customer")
 		cw.Resize(fyne.NewSize(1280, 800))
-		ui.NewCustomerDisplay(cw, st.Till, cfg.Shop.Name)
+		live.showCustomer(cw)
 		cw.Show()
 		k.closers = append(k.closers, cw.Close)
 	}
