@@ -47,7 +47,7 @@ tile() { # tile number i (0-based) of the All tab
 	click $((4 + (i % N) * (TW + 6) + TW / 2)) $((193 + (i / N) * (TH + 6) + TH / 2))
 }
 phone() { click $((LW + PW / 2)) 110; xdotool type --delay 40 "$1"; sleep 0.5; }
-pay() { click $((W - 180)) $((H - 70)); }
+pay() { xdotool key Return; } # Enter pays from the phone field
 shot() { import -window root "$out/$1"; }
 # step NAME: the step's shot, kept at 1280 px as the README's NAME.png.
 step() {
@@ -75,12 +75,12 @@ click $((W - PW / 2)) $((H - 86)) # New sale
 for i in 6 7; do tile "$i"; done
 phone 91234560 # the simulated customer declines numbers ending in 0
 pay
-sleep 3
+sleep 6
 step till-declined
 if [ "$W" = 1280 ]; then
-	click $((W - 210)) 37 # History
+	click 762 37 # History (the header at 1280 px)
 	sleep 0.8
-	click 280 173 # the sale just made
+	click 280 233 # the paid sale, below the declined one
 	sleep 0.5
 	shot till-history.png
 fi
