@@ -53,18 +53,21 @@ click 100 353 # Test connection
 sleep 4
 shot setup-keys.png
 next
-field 0 "Butikken på hjørnet"
+field 0 "Kaffebaren Storgata" # xdotool types no å or ø under Xvfb
 field 1 "Storgata 1, 0155 Oslo"
 field 2 "999 999 999 MVA"
 shot setup-shop.png
 next
 # This till: posId 1, with till 2's token: the test says the prefixes differ.
-click 720 143
+# Its text is two lines: the rows start 22 px lower.
+click 720 165
 xdotool key ctrl+a
 xdotool type --delay 20 "1"
-field 1 "http://127.0.0.1:$rport"
-field 2 "$token"
-click 100 299 # Test connection
+click 720 217
+xdotool type --delay 20 "http://127.0.0.1:$rport"
+click 720 269
+xdotool type --delay 20 "$token"
+click 100 321 # Test connection
 sleep 3
 shot setup-till.png
 next
