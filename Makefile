@@ -54,6 +54,8 @@ screenshots: build ## the README's screenshots, from a real window under Xvfb
 	xvfb-run -a -s "-screen 0 1280x800x24" ./scripts/screenshots.sh $(BIN)/kasse docs
 	./scripts/screenshots-markets.sh $(BIN)/kasse docs
 	./scripts/screenshots-setup.sh $(BIN)/kasse docs
+	./scripts/kiosk-screenshots.sh $(BIN)/kasse docs
+	./scripts/customer-screenshots.sh $(BIN)/kasse docs
 
 customer-screenshots: build ## the customer display's screenshots (docs/customer-display*.png), under Xvfb
 	@./scripts/deps.sh --with-tools

@@ -5,11 +5,16 @@
 #   kiosk-screenshots.sh KASSE_BINARY OUT_DIR [WxH ...]
 # Items and the customer's Vipps code are "scanned" as a keyboard-wedge
 # scanner types them; taps are computed from the kiosk's layout (ui/kiosk.go).
+# The 1280×800 run also writes kiosk-1280-pin/-staff/-fault/-idle.png: the
+# staff PIN pad, the staff menu telling what is wrong while the demo's
+# "Vipps not answering" scenario plays, "Please call staff", and "Are you
+# still there?" after the demo's kiosk.idleAfter (90 s) untouched. Those
+# taps are at the places of the 1280×800 layout.
 set -euo pipefail
 bin=$(realpath "$1") out=$(realpath "$2")
 shift 2
 sizes=("$@")
-[ ${#sizes[@]} -gt 0 ] || sizes=(1024x768 1920x1080)
+[ ${#sizes[@]} -gt 0 ] || sizes=(1024x768 1280x800 1920x1080)
 if [ -z "${KASSE_SHOT_SIZE:-}" ]; then
 	for s in "${sizes[@]}"; do
 		KASSE_SHOT_SIZE=$s xvfb-run -a -s "-screen 0 ${s}x24" "$0" "$bin" "$out"
@@ -44,3 +49,35 @@ sleep 1
 shot paying
 sleep 5
 shot receipt
+[ "$W" = 1280 ] || exit 0
+sleep 21 # the receipt goes by itself (kiosk.receiptFor)
+scan 7038010001215
+sleep 92 # kiosk.idleAfter with nobody touching the basket
+shot idle
+sleep 22 # kiosk.idleGrace: nobody answered, back to the start
+staff() { # the Staff button, then 1 2 3 4 and OK on the pad
+	click 1180 744
+	for xy in "523 299" "639 299" "755 299" "523 393"; do click $xy; done
+}
+staff
+shot pin
+click 755 582 # OK
+sleep 0.6
+click 640 467 # Demo menu
+sleep 0.6
+xdotool mousemove 500 400
+for _ in 1 2 3 4 5; do xdotool click 5; done
+sleep 0.4
+click 268 433 # Vipps not answering
+click 640 702 # Close
+sleep 0.5
+scan 7038010001215
+scan 7038010001079
+click $((W * 3 / 4)) $((H - 88 - $(px 12) - $(px 6) - 48)) # Pay
+scan https://qr.vipps.no/p/kasse-demo-approves
+sleep 9
+shot fault
+staff
+click 755 582
+sleep 0.8
+shot staff

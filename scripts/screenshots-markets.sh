@@ -32,7 +32,7 @@ read -r PW LW GW N TW TH < <(awk -v w="$W" 'BEGIN {
 click() { xdotool mousemove "$1" "$2" click 1; sleep 0.35; }
 tile() { local i=$1; click $((4 + (i % N) * (TW + 6) + TW / 2)) $((193 + (i / N) * (TH + 6) + TH / 2)); }
 phone() { click $((LW + PW / 2)) 110; xdotool type --delay 40 "$1"; sleep 0.5; }
-pay() { click $((W - 180)) $((H - 70)); }
+pay() { xdotool key Return; } # Enter pays from the phone field
 shot() { import -window root "$out/$1"; }
 l=$(tr 'A-Z' 'a-z' <<<"$lang")
 for i in 0 0 2 6 7 12; do tile "$i"; done

@@ -3,7 +3,12 @@
 # settings, from a real window under Xvfb at 1280×800: `make screenshots`.
 # Usage: screenshots-setup.sh KASSE_BINARY OUT_DIR
 # Clicks are at fixed places of the 1280×800 layout (ui/setup.go: Next at the
-# bottom right, one form row every 52 px from y=143).
+# bottom right, one form row every 52 px from y=143). It writes every step:
+# setup-welcome/-environment/-keys/-shop/-till/-scanner/-printer/-catalog/
+# -market/-manager.png; setup-till.png tests a relay on loopback
+# (kasse-relay beside KASSE_BINARY) with the token of another till, for the
+# wrong-prefix message. Then login.png, settings-pin.png, settings.png (the
+# Cashiers tab) and settings-TAB.png for the other tabs.
 set -euo pipefail
 bin=$(realpath "$1") out=$(realpath "$2")
 if [ -z "${KASSE_SHOT_INNER:-}" ]; then
@@ -11,7 +16,15 @@ if [ -z "${KASSE_SHOT_INNER:-}" ]; then
 fi
 data=$(mktemp -d)
 pid=
-trap 'kill $pid 2>/dev/null || true; wait 2>/dev/null; rm -rf "$data"' EXIT
+rpid=
+trap 'kill $pid $rpid 2>/dev/null || true; wait 2>/dev/null; rm -rf "$data"' EXIT
+# A relay on loopback that knows one till, till 2 (prefix kasse-2-).
+relay=$(dirname "$bin")/kasse-relay
+rport=$((20000 + RANDOM % 20000))
+"$relay" serve -db "$data/relay.db" -listen "127.0.0.1:$rport" -public-url "http://127.0.0.1:$rport" >"$data/relay.log" 2>&1 &
+rpid=$!
+for _ in $(seq 1 50); do [ -S "$data/relay.db.sock" ] && break; sleep 0.1; done
+token=$("$relay" till add till-2 -db "$data/relay.db" -msn 123456 -prefix kasse-2- 2>&1 | tail -1)
 click() { xdotool mousemove "$1" "$2" click 1; sleep 0.4; }
 field() { click 720 $((143 + 52 * $1)); xdotool type --delay 20 "$2"; }
 next() { click 1225 768; }
@@ -30,6 +43,7 @@ start() {
 start
 shot setup-welcome.png
 click 793 500 # Connect my shop
+shot setup-environment.png
 next          # Test
 field 0 "my-client-id"
 field 1 "my-client-secret"
@@ -39,11 +53,24 @@ click 100 353 # Test connection
 sleep 4
 shot setup-keys.png
 next
-field 0 "Butikken på hjørnet"
+field 0 "Kaffebaren Storgata" # xdotool types no å or ø under Xvfb
 field 1 "Storgata 1, 0155 Oslo"
 field 2 "999 999 999 MVA"
+shot setup-shop.png
 next
-next # till and relay
+# This till: posId 1, with till 2's token: the test says the prefixes differ.
+# Its text is two lines: the rows start 22 px lower.
+click 720 165
+xdotool key ctrl+a
+xdotool type --delay 20 "1"
+click 720 217
+xdotool type --delay 20 "http://127.0.0.1:$rport"
+click 720 269
+xdotool type --delay 20 "$token"
+click 100 321 # Test connection
+sleep 3
+shot setup-till.png
+next
 shot setup-scanner.png
 next
 field 0 "virtual:"
@@ -51,7 +78,9 @@ click 110 250 # Print a test page
 sleep 1.5
 shot setup-printer.png
 next
+shot setup-catalog.png
 next
+shot setup-market.png
 next
 field 0 "Anna"
 field 1 "4711"
@@ -80,3 +109,10 @@ xdotool windowmove "$swid" 0 0 windowsize "$swid" 1280 800
 sleep 1
 click 110 449 # the Cashiers tab
 shot settings.png
+# The other tabs, down the left (one every 52 px from y=27).
+i=0
+for tab in environment keys shop till scanner printer catalog market; do
+	click 110 $((27 + 52 * i))
+	shot "settings-$tab.png"
+	i=$((i + 1))
+done

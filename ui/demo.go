@@ -106,7 +106,7 @@ func showDemoMenu(w fyne.Window, d DemoControl) {
 		right.Add(link)
 	}
 	body := container.NewBorder(nil, container.NewVBox(widget.NewSeparator(), m.status, sized(m.reset, 0, touch)), nil,
-		sized(right, 260, 0), container.NewVScroll(list))
+		sized(container.NewVScroll(right), 260, 0), container.NewVScroll(list)) // the kiosk's large type makes the phone's column taller than the dialog
 	m.dlg = dialog.NewCustom(lang.L("Demo menu"), lang.L("Close"), body, w)
 	s := w.Canvas().Size()
 	m.dlg.Resize(fyne.NewSize(min(max(s.Width*0.9, 640), 1100), min(max(s.Height*0.9, 480), 760)))
