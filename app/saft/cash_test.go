@@ -2,13 +2,8 @@ package saft
 
 import (
 	"context"
-	"encoding/xml"
-	"io"
-	"log/slog"
-	"os"
 	"path/filepath"
 	"testing"
-	"time"
 
 	"github.com/kasse-pos/kasse/app/fiscal"
 	"github.com/kasse-pos/kasse/app/journal"
@@ -20,12 +15,7 @@ import (
 func TestExportCashSale(t *testing.T) {
 	ctx := context.Background()
 	dir := t.TempDir()
-	j, err := journal.Open(filepath.Join(dir, "kasse.db"), journal.Options{Timeout: time.Second, Now: clock(),
-		Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer j.Close()
+	j := openJournal(t, dir)
 	keys, err := fiscal.OpenKeys(filepath.Join(dir, "fiscal"))
 	if err != nil {
 		t.Fatal(err)
@@ -43,19 +33,7 @@ func TestExportCashSale(t *testing.T) {
 	if _, err := fiscal.NewSigner(j, keys, clock()).Sign(ctx, id); err != nil {
 		t.Fatal(err)
 	}
-	path, err := Export(ctx, j, shop, "2030-03-01", "2030-03-01", dir, time.Date(2030, 3, 2, 7, 0, 0, 0, time.UTC))
-	if err != nil {
-		t.Fatal(err)
-	}
-	validate(t, path)
-	b, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var af AuditFile
-	if err := xml.Unmarshal(b, &af); err != nil {
-		t.Fatal(err)
-	}
+	af, path := exportDay(t, j, dir)
 	cts := af.Company.Locations[0].CashRegisters[0].Transactions
 	if len(cts) != 2 || cts[0].TransAmntIn != "57.45" || len(cts[0].Payments) != 1 ||
 		cts[0].Payments[0].PaymentType != PayCash || cts[0].Payments[0].PaidAmnt != "57.00" ||

@@ -2,14 +2,10 @@ package saft
 
 import (
 	"context"
-	"encoding/xml"
-	"io"
-	"log/slog"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/kasse-pos/kasse/app/basket"
 	"github.com/kasse-pos/kasse/app/fiscal"
@@ -23,12 +19,7 @@ import (
 func TestExportDiscountedSale(t *testing.T) {
 	ctx := context.Background()
 	dir := t.TempDir()
-	j, err := journal.Open(filepath.Join(dir, "kasse.db"), journal.Options{Timeout: time.Second, Now: clock(),
-		Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { j.Close() })
+	j := openJournal(t, dir)
 	keys, err := fiscal.OpenKeys(filepath.Join(dir, "fiscal"))
 	if err != nil {
 		t.Fatal(err)
@@ -79,17 +70,9 @@ func TestExportDiscountedSale(t *testing.T) {
 		t.Fatalf("folded sale %+v", s.Basket)
 	}
 
-	path, err := Export(ctx, j, shop, "2030-03-01", "2030-03-01", dir, time.Date(2030, 3, 2, 7, 0, 0, 0, time.UTC))
-	if err != nil {
-		t.Fatal(err)
-	}
-	validate(t, path)
+	af, path := exportDay(t, j, dir)
 	data, err := os.ReadFile(path)
 	if err != nil {
-		t.Fatal(err)
-	}
-	var af AuditFile
-	if err := xml.Unmarshal(data, &af); err != nil {
 		t.Fatal(err)
 	}
 	reg := af.Company.Locations[0].CashRegisters[0]

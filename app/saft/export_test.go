@@ -58,6 +58,38 @@ var (
 )
 
 // The till's clock: 2030-03-01 from 09:00 Oslo time (08:00 UTC), 7 s a record.
+// openJournal opens a journal in dir on the test clock, closed when the
+// test ends.
+func openJournal(t *testing.T, dir string) *journal.Journal {
+	t.Helper()
+	j, err := journal.Open(filepath.Join(dir, "kasse.db"), journal.Options{Timeout: time.Second, Now: clock(),
+		Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { j.Close() })
+	return j
+}
+
+// exportDay exports the test clock's day into dir, checks the file against
+// the XSD and reads it back; path is the file.
+func exportDay(t *testing.T, j *journal.Journal, dir string) (af AuditFile, path string) {
+	t.Helper()
+	path, err := Export(context.Background(), j, shop, "2030-03-01", "2030-03-01", dir, time.Date(2030, 3, 2, 7, 0, 0, 0, time.UTC))
+	if err != nil {
+		t.Fatal(err)
+	}
+	validate(t, path)
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := xml.Unmarshal(b, &af); err != nil {
+		t.Fatal(err)
+	}
+	return af, path
+}
+
 func clock() func() time.Time {
 	t := time.Date(2030, 3, 1, 8, 0, 0, 0, time.UTC)
 	return func() time.Time { t = t.Add(7 * time.Second); return t }
@@ -122,12 +154,7 @@ func aDay(t *testing.T) *till {
 	t.Helper()
 	ctx := context.Background()
 	dir := t.TempDir()
-	j, err := journal.Open(filepath.Join(dir, "kasse.db"), journal.Options{Timeout: time.Second, Now: clock(),
-		Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { j.Close() })
+	j := openJournal(t, dir)
 	keys, err := fiscal.OpenKeys(filepath.Join(dir, "fiscal"))
 	if err != nil {
 		t.Fatal(err)

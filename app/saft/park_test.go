@@ -1,15 +1,8 @@
 package saft
 
 import (
-	"context"
-	"encoding/xml"
-	"io"
-	"log/slog"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/kasse-pos/kasse/app/events"
 	"github.com/kasse-pos/kasse/app/journal"
@@ -19,12 +12,7 @@ import (
 // resume (13011) and an own event, in a file that validates.
 func TestParkedBasketsAreEvents(t *testing.T) {
 	dir := t.TempDir()
-	j, err := journal.Open(filepath.Join(dir, "kasse.db"), journal.Options{Timeout: time.Second, Now: clock(),
-		Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer j.Close()
+	j := openJournal(t, dir)
 	for _, end := range []journal.Record{{Kind: journal.KindRecalled}, {Kind: journal.KindDropped, Note: "kunden kom ikke tilbake"}} {
 		out := must(t, j, journal.Record{Kind: journal.KindSaleOpened, Opened: &journal.Opened{POSID: "KASSE-1", Currency: "NOK"}},
 			journal.Record{Kind: journal.KindLineAdded, Line: &journal.LineEdit{Line: bread}},
@@ -32,19 +20,7 @@ func TestParkedBasketsAreEvents(t *testing.T) {
 		end.Sale = out[0].Sale
 		must(t, j, end)
 	}
-	path, err := Export(context.Background(), j, shop, "2030-03-01", "2030-03-01", dir, time.Date(2030, 3, 2, 7, 0, 0, 0, time.UTC))
-	if err != nil {
-		t.Fatal(err)
-	}
-	validate(t, path)
-	b, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var af AuditFile
-	if err := xml.Unmarshal(b, &af); err != nil {
-		t.Fatal(err)
-	}
+	af, _ := exportDay(t, j, dir)
 	var types []string
 	for _, e := range af.Company.Locations[0].CashRegisters[0].Events {
 		types = append(types, e.EventType)
