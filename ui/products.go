@@ -5,6 +5,7 @@ import (
 	"fyne.io/fyne/v2/canvas"
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/lang"
+	"fyne.io/fyne/v2/layout"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
@@ -61,7 +62,10 @@ func newProductsScreen(till checkout.Register) *productsScreen {
 	warmImages(s.all) // pictures decode in the background, not on first sight
 	s.tiles = s.grid.bound
 	s.grid.setItems(s.all)
-	s.none = &widget.Label{Alignment: fyne.TextAlignCenter, Wrapping: fyne.TextWrapWord}
+	// One line, cut if long: a wrapping label in a centring container is
+	// laid out at its narrowest, a character a line, and its height grew the
+	// window past the screen when a typed barcode matched nothing.
+	s.none = &widget.Label{Alignment: fyne.TextAlignCenter, Truncation: fyne.TextTruncateEllipsis}
 	s.none.ExtendBaseWidget(s.none)
 	s.none.Hide()
 	foundText := widget.NewLabelWithStyle(lang.L("Matches from every category"), fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
@@ -72,7 +76,9 @@ func newProductsScreen(till checkout.Register) *productsScreen {
 }
 
 func (s *productsScreen) content() fyne.CanvasObject {
-	return container.NewBorder(s.top, nil, nil, nil, container.NewStack(s.grid, container.NewCenter(s.none)))
+	// The notice spans the grid's width, halfway down.
+	none := container.NewVBox(layout.NewSpacer(), s.none, layout.NewSpacer())
+	return container.NewBorder(s.top, nil, nil, nil, container.NewStack(s.grid, none))
 }
 
 // showCategory shows the selected tab's products, from the top.
