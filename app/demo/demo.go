@@ -165,8 +165,8 @@ func Start(ctx context.Context, opts Options) (*Demo, error) {
 	}
 	shop := map[string]checkout.Shop{
 		"NO": {Name: "Kasse Demo Kafé", Address: "Storgata 1, 0155 Oslo", OrgNumber: "999 999 999 MVA"},
-		"DK": {Name: "Kasse Demo Café", Address: "Strøget 1, 1160 København K", OrgNumber: "CVR 99999999"},
-		"FI": {Name: "Kasse Demo Kahvila", Address: "Aleksanterinkatu 1, 00100 Helsinki", OrgNumber: "Y-tunnus 9999999-9"},
+		"DK": {Name: "Kasse Demo Café", Address: "Strøget 1, 1160 København K", OrgNumber: "99999999"},
+		"FI": {Name: "Kasse Demo Kahvila", Address: "Aleksanterinkatu 1, 00100 Helsinki", OrgNumber: "9999999-9"},
 	}[string(mk.Code)]
 	d.Config = station.Config{
 		DataDir:  opts.DataDir,

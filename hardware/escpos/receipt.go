@@ -175,7 +175,9 @@ func Encode(r Receipt, opt Options) ([]byte, error) {
 	}
 	if r.OrgNumber != "" {
 		org := r.OrgNumber
-		if !strings.HasPrefix(strings.ToLower(org), "org") {
+		// Unless the number already says what it is ("Org.nr. …", "CVR …").
+		lower := strings.ToLower(org)
+		if !strings.HasPrefix(lower, "org") && (l.OrgNr == "" || !strings.HasPrefix(lower, strings.ToLower(strings.Fields(l.OrgNr)[0]))) {
 			org = l.OrgNr + " " + org // the rules ask for "Org.nr 999 999 999 MVA"
 		}
 		b.line(org)

@@ -278,3 +278,27 @@ func TestCashierLine(t *testing.T) {
 		t.Error("a receipt with no cashier prints the label")
 	}
 }
+
+// The organisation number is introduced once: by the label when the shop
+// gives a bare number, not again when it already says what it is.
+func TestOrgNumberIntroducedOnce(t *testing.T) {
+	for _, c := range []struct{ given, want string }{
+		{"1234567-8", "Y-tunnus 1234567-8"},
+		{"Y-tunnus 1234567-8", "Y-tunnus 1234567-8"},
+		{"y-tunnus 1234567-8", "y-tunnus 1234567-8"},
+	} {
+		r := sample()
+		r.OrgNumber = c.given
+		data, err := Encode(r, Options{Width: 32, Labels: Labels{OrgNr: "Y-tunnus"}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		d, err := Decode(data)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !slices.Contains(d.Lines, c.want) || strings.Count(strings.ToLower(d.Text()), "y-tunnus") != 1 {
+			t.Errorf("org number %q printed as\n%s", c.given, d.Text())
+		}
+	}
+}
