@@ -58,6 +58,7 @@ func TestCashDialog(t *testing.T) {
 	w := test.NewTempWindow(t, nil)
 	w.Resize(fyne.NewSize(1280, 800))
 	u := Create(a, w, f, Options{Title: "Fake"})
+	t.Cleanup(u.Close) // its ticker stops with the test
 	cc := u.basket.cash
 	if h := cc.cash.MinSize().Height; h < 48 {
 		t.Errorf("Cash is %.0f px high", h)
@@ -130,6 +131,7 @@ func TestDrawerDialog(t *testing.T) {
 	w := test.NewTempWindow(t, nil)
 	w.Resize(fyne.NewSize(1280, 800))
 	u := Create(a, w, f, Options{Title: "Fake"})
+	t.Cleanup(u.Close) // its ticker stops with the test
 	test.Tap(u.basket.cash.drawer)
 	d := u.basket.cash.drw
 	test.Type(d.cashier, "Kari")

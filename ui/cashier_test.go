@@ -45,6 +45,7 @@ func newFake(t *testing.T, size fyne.Size, v checkout.View) (*UI, *fakeRegister,
 	w := test.NewTempWindow(t, nil)
 	w.Resize(size)
 	u := Create(a, w, f, Options{Title: "Kasse Demo Kafé", Demo: true})
+	t.Cleanup(u.Close) // its ticker stops with the test
 	w.Resize(size)
 	return u, f, w
 }

@@ -39,6 +39,7 @@ func TestDiscountDialog(t *testing.T) {
 	w := test.NewTempWindow(t, nil)
 	w.Resize(fyne.NewSize(1280, 800))
 	u := Create(a, w, f, Options{Title: "Fake"})
+	t.Cleanup(u.Close) // its ticker stops with the test
 
 	var area *tapArea
 	u.inspect(func() {

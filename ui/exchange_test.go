@@ -24,6 +24,7 @@ func TestRefundDialogExchangesALine(t *testing.T) {
 	w := test.NewTempWindow(t, nil)
 	w.Resize(fyne.NewSize(1280, 800))
 	u := Create(a, w, st.Till, Options{Title: "Test Kafé", BackOffice: &BackOffice{Office: st.Office}})
+	t.Cleanup(u.Close) // its ticker stops with the test
 
 	st.Till.Scan(sold.ReceiptURL)
 	var rd *refundDialog

@@ -159,6 +159,7 @@ func TestScreensFollowAFakeRegister(t *testing.T) {
 	w := test.NewTempWindow(t, nil)
 	w.Resize(fyne.NewSize(1280, 800))
 	u := Create(a, w, f, Options{Title: "Fake"})
+	t.Cleanup(u.Close) // its ticker stops with the test
 	test.Tap(u.basket.pay)
 	now := time.Now()
 	f.set(checkout.View{Phase: checkout.PhaseWaiting, Lines: b.Lines, Totals: b.Totals(), Currency: "NOK", Customer: "+47 ••• •• 567",

@@ -25,6 +25,7 @@ func newLargeFake(tb testing.TB, n int) (*UI, *fakeRegister) {
 	w := test.NewTempWindow(tb, nil)
 	w.Resize(fyne.NewSize(1280, 800))
 	u := Create(a, w, f, Options{Title: "Stor Butikk"})
+	tb.Cleanup(u.Close) // its ticker stops with the test
 	w.Resize(fyne.NewSize(1280, 800))
 	return u, f
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync"
 	"time"
 
 	"fyne.io/fyne/v2"
@@ -60,6 +61,11 @@ type backOffice struct {
 
 	historyBtn *widget.Button
 	reportBtn  *widget.Button
+
+	// lock and redraw, set by the till's screen, serialise what a finished
+	// back-office call draws with the screen's own redraws (see do).
+	lock   *sync.Mutex
+	redraw func()
 
 	// exchange, if set, takes lines of a sale back into the till's basket
 	// for an exchange (the refund dialog's Exchange button; exchange.go).
@@ -498,7 +504,7 @@ func (h *historyScreen) onRetry() {
 		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 		defer cancel()
 		done, err := h.bo.deps.Office.RetryRefunds(ctx, id)
-		fyne.Do(func() {
+		h.bo.do(func() {
 			h.retry.Enable()
 			switch {
 			case err != nil:
@@ -525,7 +531,7 @@ func (b *backOffice) deliver(rc backoffice.RefundReceipt) {
 		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 		defer cancel()
 		_, err := b.deps.Office.DeliverRefund(ctx, rc)
-		fyne.Do(func() {
+		b.do(func() {
 			if err != nil && b.history != nil {
 				b.history.message.Set(lang.L("Refund {{.Receipt}} is made, but its receipt did not print or could not be published. Print it again from the history later.", map[string]any{"Receipt": rc.Number}), err.Error())
 			}
@@ -541,4 +547,24 @@ func errText(err error) string {
 		return lang.L("Vipps MobilePay did not confirm the refund yet. It is kept and sent again with the same key, so it cannot be paid twice. Use \"Send pending refund again\" or restart later.")
 	}
 	return err.Error()
+}
+
+// do runs fn, which draws what a back-office call running off the UI's
+// goroutine brought, as the UI's redraws run: one at a time. The real driver
+// runs fyne.Do on the main goroutine anyway; the test driver runs it on the
+// caller's, beside the till's own redraws. A redraw that arrived meanwhile
+// is made after.
+func (b *backOffice) do(fn func()) {
+	fyne.Do(func() {
+		if b.lock == nil {
+			fn()
+			return
+		}
+		b.lock.Lock()
+		fn()
+		b.lock.Unlock()
+		if b.redraw != nil {
+			b.redraw()
+		}
+	})
 }

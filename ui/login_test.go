@@ -48,6 +48,7 @@ func newLockedTill(t *testing.T, d *cashier.Desk) (*UI, *fakeRegister, fyne.Wind
 	w := test.NewTempWindow(t, nil)
 	w.Resize(fyne.NewSize(1280, 800))
 	u := Create(a, w, f, Options{Title: "Butikken", Cashiers: d})
+	t.Cleanup(u.Close) // its ticker stops with the test
 	return u, f, w
 }
 

@@ -35,6 +35,7 @@ func TestUnknownBarcodeAddedByHand(t *testing.T) {
 	w := test.NewTempWindow(t, nil)
 	w.Resize(fyne.NewSize(1280, 800))
 	u := Create(a, w, r.Till, Options{Title: "Test Kafé", Demo: true})
+	t.Cleanup(u.Close) // its ticker stops with the test
 	code := ean13("703801000999")
 	r.Till.Scan(code)
 	waitView(t, r.Till, "the unknown-product notice", func(v checkout.View) bool { return v.UnknownCode == code })

@@ -128,6 +128,7 @@ func TestScannedReceiptOpensTheRefundDialog(t *testing.T) {
 	w := test.NewTempWindow(t, nil)
 	w.Resize(fyne.NewSize(1280, 800))
 	u := Create(a, w, st.Till, Options{Title: "Test Kafé", BackOffice: &BackOffice{Office: st.Office}})
+	t.Cleanup(u.Close) // its ticker stops with the test
 	events := make(chan string, 16)
 	u.bo.notify = func(e string) {
 		select {
@@ -206,6 +207,7 @@ func TestReceiptScanInTheViewOpensTheRefundOnce(t *testing.T) {
 	w := test.NewTempWindow(t, nil)
 	w.Resize(fyne.NewSize(1280, 800))
 	u := Create(a, w, f, Options{Title: "Fake", BackOffice: &BackOffice{Office: st.Office}})
+	t.Cleanup(u.Close) // its ticker stops with the test
 	if u.bo.refundDialog != nil {
 		t.Fatal("a refund dialog before any scan")
 	}
@@ -227,6 +229,7 @@ func TestReceiptScanInTheViewOpensTheRefundOnce(t *testing.T) {
 	k := &fakeRegister{cat: cat, view: checkout.View{Phase: checkout.PhaseBasket, Currency: "NOK"}}
 	kw := test.NewTempWindow(t, nil)
 	ku := Create(a, kw, k, Options{Title: "Kiosk", Kiosk: true})
+	t.Cleanup(ku.Close) // its ticker stops with the test
 	k.set(checkout.View{Phase: checkout.PhaseBasket, Currency: "NOK", ReturnScan: checkout.ReturnScan{Seq: 1, Sale: sold.ID}})
 	if ku.bo != nil || ku.park != nil {
 		t.Error("a kiosk has a back office or a park row")
@@ -243,6 +246,7 @@ func TestSendToPhoneAfter5080(t *testing.T) {
 	w := test.NewTempWindow(t, nil)
 	w.Resize(fyne.NewSize(1280, 800))
 	u := Create(a, w, r.Till, Options{Title: "Test Kafé"})
+	t.Cleanup(u.Close) // its ticker stops with the test
 	test.Tap(u.products.tileFor("P026"))
 	test.Type(u.basket.phone, "91234567")
 	test.Tap(u.basket.pay)

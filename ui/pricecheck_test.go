@@ -134,6 +134,7 @@ func TestTrainingBar(t *testing.T) {
 	w := test.NewTempWindow(t, nil)
 	w.Resize(fyne.NewSize(1280, 800))
 	u := Create(a, w, r.Till, Options{Title: "Test Kafé"})
+	t.Cleanup(u.Close) // its ticker stops with the test
 	visible := func() bool {
 		var on bool
 		u.inspect(func() { on = u.training.Visible() })

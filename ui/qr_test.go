@@ -23,6 +23,7 @@ func TestShowQRPaysByScanning(t *testing.T) {
 	w := test.NewTempWindow(t, nil)
 	w.Resize(fyne.NewSize(1280, 800))
 	u := Create(a, w, r.Till, Options{Title: "Test Kafé", Demo: true})
+	t.Cleanup(u.Close) // its ticker stops with the test
 	if !u.basket.showQR.Disabled() {
 		t.Fatal("Show QR is on with an empty basket")
 	}

@@ -231,7 +231,7 @@ func (d *refundDialog) onConfirm() {
 		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 		defer cancel()
 		res, err := d.bo.deps.Office.Refund(ctx, req)
-		fyne.Do(func() { d.finish(res, err) })
+		d.bo.do(func() { d.finish(res, err) })
 	}()
 }
 

@@ -78,7 +78,7 @@ func (r *reportScreen) build() {
 		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 		defer cancel()
 		z, err := deps.Office.BuildZ(ctx, deps.Now())
-		fyne.Do(func() {
+		r.bo.do(func() {
 			r.building = false
 			r.refresh.Enable()
 			if err != nil {
@@ -157,7 +157,7 @@ func (r *reportScreen) onPrint() {
 		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 		defer cancel()
 		err := p.PrintText(ctx, title, text)
-		fyne.Do(func() {
+		r.bo.do(func() {
 			if err != nil {
 				slog.Warn("report: print", "err", err)
 				r.message.SetText(lang.L("The report did not print. Check the printer's paper, cover and cable, then print again."))

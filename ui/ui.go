@@ -186,6 +186,7 @@ func (u *UI) header() fyne.CanvasObject {
 	}
 	if u.opts.BackOffice != nil && !u.opts.Kiosk {
 		u.bo = newBackOffice(u.win, *u.opts.BackOffice)
+		u.bo.lock, u.bo.redraw = &u.drawing, u.refresh
 		u.bo.exchange = u.till.Exchange
 		items = append(items, u.bo.buttons()...)
 	}
@@ -322,7 +323,9 @@ func (u *UI) ticker() {
 		case now := <-t.C:
 			fyne.Do(func() {
 				if u.drawing.TryLock() {
-					u.progress.tick(now)
+					if u.current == "progress" { // the countdown only while it shows
+						u.progress.tick(now)
+					}
 					u.drawing.Unlock()
 				}
 			})

@@ -25,6 +25,7 @@ func newTill(t *testing.T) (*UI, *checkout.Till, fyne.Window) {
 	w := test.NewTempWindow(t, nil)
 	w.Resize(fyne.NewSize(1280, 800))
 	u := Create(a, w, r.Till, Options{Title: "Test Kafé", Demo: true})
+	t.Cleanup(u.Close) // its ticker stops with the test
 	return u, r.Till, w
 }
 

@@ -4,7 +4,6 @@ import (
 	"context"
 	"time"
 
-	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/lang"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
@@ -24,7 +23,7 @@ func (r *reportScreen) onXReport() {
 	deps := r.bo.deps
 	go func() {
 		x, err := deps.Office.XReport(deps.Now())
-		fyne.Do(func() {
+		r.bo.do(func() {
 			defer r.bo.event("x report")
 			if err != nil {
 				r.message.SetText(lang.L("The X report could not be made:") + " " + err.Error())
@@ -50,7 +49,7 @@ func (r *reportScreen) showFiscal(rp *events.Report) {
 		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 		defer cancel()
 		err := p.PrintText(ctx, title, text)
-		fyne.Do(func() {
+		r.bo.do(func() {
 			if err != nil {
 				r.message.SetText(rp.Title() + " " + lang.L("is stored in the journal but did not print:") + " " + err.Error())
 			}
