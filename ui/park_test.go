@@ -278,7 +278,7 @@ func TestSendToPhoneAfter5080(t *testing.T) {
 // till's goroutines redraw it in their own time.
 func drawn(t *testing.T, u *UI, what string, ok func() bool) {
 	t.Helper()
-	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(10 * time.Millisecond) {
+	for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(10 * time.Millisecond) {
 		var done bool
 		u.inspect(func() { done = ok() })
 		if done {

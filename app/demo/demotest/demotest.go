@@ -108,10 +108,11 @@ func (r *Till) start(fresh bool) {
 	}
 }
 
-// Await waits, with a 10 s deadline, until the till's view satisfies ok.
+// Await waits, with a 30 s deadline (a race-detector run on a loaded CI
+// machine is slow), until the till's view satisfies ok.
 func (r *Till) Await(what string, ok func(checkout.View) bool) checkout.View {
 	r.T.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	v, err := r.WaitFor(ctx, ok)
 	if err != nil {
