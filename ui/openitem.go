@@ -30,6 +30,21 @@ type openItemDialog struct {
 	add   *widget.Button
 }
 
+// vatChoice is the shop's VAT rates as one row of choices, the first chosen:
+// an open item and a return without receipt ask the same.
+func vatChoice(rates []money.Rate) *widget.RadioGroup {
+	var opts []string
+	for _, r := range rates {
+		opts = append(opts, r.Format(","))
+	}
+	g := widget.NewRadioGroup(opts, nil)
+	g.Horizontal = true
+	if len(opts) > 0 {
+		g.SetSelected(opts[0])
+	}
+	return g
+}
+
 func newOpenItemDialog(till checkout.Register, win fyne.Window, code string) *openItemDialog {
 	d := &openItemDialog{till: till, win: win, code: code}
 	d.desc = &widget.Entry{PlaceHolder: lang.L("What is it? (shown on the receipt)")}
@@ -38,15 +53,7 @@ func newOpenItemDialog(till checkout.Register, win fyne.Window, code string) *op
 	d.price.ExtendBaseWidget(d.price)
 	d.qty = &widget.Entry{Text: "1"}
 	d.qty.ExtendBaseWidget(d.qty)
-	var rates []string
-	for _, r := range till.VATRates() {
-		rates = append(rates, r.Format(","))
-	}
-	d.vat = widget.NewRadioGroup(rates, nil)
-	d.vat.Horizontal = true
-	if len(rates) > 0 {
-		d.vat.SetSelected(rates[0])
-	}
+	d.vat = vatChoice(till.VATRates())
 	d.err = &widget.Label{Wrapping: fyne.TextWrapWord, Importance: widget.DangerImportance}
 	d.err.ExtendBaseWidget(d.err)
 	d.add = &widget.Button{Text: lang.L("Add to the basket"), Icon: theme.ContentAddIcon(), Importance: widget.HighImportance, OnTapped: d.onAdd}

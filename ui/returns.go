@@ -46,15 +46,7 @@ func newReturnDialog(till checkout.Register, win fyne.Window) *returnDialog {
 	d.price.ExtendBaseWidget(d.price)
 	d.qty = &widget.Entry{Text: "1"}
 	d.qty.ExtendBaseWidget(d.qty)
-	var rates []string
-	for _, r := range till.VATRates() {
-		rates = append(rates, r.Format(","))
-	}
-	d.vat = widget.NewRadioGroup(rates, nil)
-	d.vat.Horizontal = true
-	if len(rates) > 0 {
-		d.vat.SetSelected(rates[0])
-	}
+	d.vat = vatChoice(till.VATRates())
 	var reasons []string
 	for _, r := range returnReasons {
 		reasons = append(reasons, lang.L(r))
